@@ -1,0 +1,245 @@
+"""Export wrappers: one small nn.Module per graph, each calling upstream pocket_tts modules.
+
+The wrappers only decide what crosses the graph boundary. Model math stays upstream's: the flow LM's
+NaN→BOS mapping, backbone and heads, the LUT conditioner, the flow head, Mimi's quantizer,
+upsampler, transformer and SEANet. Stateful modules get their state from explicit tensors:
+attention through `ExplicitKVCache`, convolutions through state dicts built from the inputs
+(upstream updates those dicts in place; the wrapper returns the updated tensors).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+from pocket_tts import TTSModel
+from pocket_tts.modules import attention as upstream_attention
+from pocket_tts.modules.attention import StreamingMultiheadAttention
+from pocket_tts.modules.conv import StreamingConv1d, StreamingConvTranspose1d
+from torch import nn
+
+from bundle.kv_cache import ExplicitKVCache
+
+MIMI_STEPS_PER_FRAME = 16
+
+
+@contextlib.contextmanager
+def uncached_causal_masks():
+    """Upstream memoizes stateless causal masks behind torch.compiler.disable; export can't trace that.
+
+    Inside this context the stateless path builds its mask with upstream's own
+    `_build_attention_mask`, which gives identical masks without the cache.
+    """
+    original = upstream_attention._cached_causal_mask
+
+    def build(t: int, context: int | None, device: torch.device) -> torch.Tensor:
+        pos = torch.arange(t, device=device, dtype=torch.long).view(1, -1)
+        return upstream_attention._build_attention_mask(pos, pos, context)
+
+    upstream_attention._cached_causal_mask = build
+    import pocket_tts.modules.transformer as upstream_transformer
+
+    upstream_transformer._cached_causal_mask = build
+    try:
+        yield
+    finally:
+        upstream_attention._cached_causal_mask = original
+        upstream_transformer._cached_causal_mask = original
+
+
+@contextlib.contextmanager
+def explicit_kv_caches(module: nn.Module, window: int | None, offset_from_past: bool):
+    """Swap every attention cache backend under `module` for an ExplicitKVCache, then restore."""
+    attentions = [m for m in module.modules() if isinstance(m, StreamingMultiheadAttention)]
+    originals = [m._cache_backend for m in attentions]
+    for m in attentions:
+        m._cache_backend = ExplicitKVCache(window=window, offset_from_past=offset_from_past)
+    try:
+        yield
+    finally:
+        for m, backend in zip(attentions, originals, strict=True):
+            m._cache_backend = backend
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    """One state tensor carried between calls: graph input `name`, graph output `next_name`."""
+
+    name: str
+    next_name: str
+    shape: tuple[int, ...]  # initial shape; a 0 marks the growing (dynamic) axis
+    dtype: str  # "float32" | "int64"
+
+
+def _attention_names(module: nn.Module) -> list[str]:
+    return [name for name, m in module.named_modules() if isinstance(m, StreamingMultiheadAttention)]
+
+
+class TextConditioner(nn.Module):
+    """token_ids int64 [1,T] → text_embeddings [1,T,D] (upstream LUTConditioner)."""
+
+    def __init__(self, model: TTSModel):
+        super().__init__()
+        self.conditioner = model.flow_lm.conditioner
+
+    def forward(self, token_ids: torch.Tensor) -> torch.Tensor:
+        return self.conditioner(token_ids)
+
+
+class FlowLMMain(nn.Module):
+    """Stateless reference: whole [conditioning; latents] sequence → last hidden, EOS logit."""
+
+    def __init__(self, model: TTSModel):
+        super().__init__()
+        self.flow_lm = model.flow_lm
+
+    def forward(self, sequence: torch.Tensor, text_embeddings: torch.Tensor):
+        flow_lm = self.flow_lm
+        sequence = torch.where(torch.isnan(sequence), flow_lm.bos_emb, sequence)
+        out = flow_lm.backbone(flow_lm.input_linear(sequence), text_embeddings, sequence, model_state=None)
+        hidden = out[:, -1].to(torch.float32)
+        return hidden, flow_lm.out_eos(hidden)
+
+
+class FlowLMKV(nn.Module):
+    """Prefill and step in one graph (one copy of the 75 M weights).
+
+    Inputs: conditioning [1,T,D] (voice prompt or text embeddings; T may be 0), latent [1,S,32]
+    (NaN = BOS; S may be 0), and past_k_i / past_v_i [1,H,N,Dh] per layer. Outputs: hidden [1,D] and
+    eos_logit [1,1] for the last position, and present_k_i / present_v_i [1,H,N+T+S,Dh].
+    Positions continue from N, so the cache must start at position 0 (it always does).
+    """
+
+    def __init__(self, model: TTSModel):
+        super().__init__()
+        self.flow_lm = model.flow_lm
+        self.attention_names = _attention_names(self.flow_lm)
+
+    def state_specs(self) -> list[StateSpec]:
+        t = self.flow_lm.transformer
+        attn = t.layers[0].self_attn
+        shape = (1, attn.num_kv_heads, 0, attn.dim_per_head)
+        specs = []
+        for i in range(len(t.layers)):
+            specs.append(StateSpec(f"past_k_{i}", f"present_k_{i}", shape, "float32"))
+            specs.append(StateSpec(f"past_v_{i}", f"present_v_{i}", shape, "float32"))
+        return specs
+
+    def forward(self, conditioning: torch.Tensor, latent: torch.Tensor, *past: torch.Tensor):
+        flow_lm = self.flow_lm
+        state = {
+            name: {"past_k": past[2 * i], "past_v": past[2 * i + 1]}
+            for i, name in enumerate(self.attention_names)
+        }
+        sequence = torch.where(torch.isnan(latent), flow_lm.bos_emb, latent)
+        x = torch.cat([conditioning, flow_lm.input_linear(sequence)], dim=1)
+        out = flow_lm.transformer(x, state)
+        out = flow_lm.out_norm(out)[:, -1]
+        if flow_lm.z_proj is not None:
+            out = flow_lm.z_proj(out)
+        hidden = out.to(torch.float32)
+        presents = []
+        for name in self.attention_names:
+            presents += [state[name]["present_k"], state[name]["present_v"]]
+        return (hidden, flow_lm.out_eos(hidden), *presents)
+
+
+class FlowLMFlow(nn.Module):
+    """Sampler head (lsd): c [1,D], s [1,1], t [1,1], x [1,32] → flow direction [1,32]."""
+
+    def __init__(self, model: TTSModel):
+        super().__init__()
+        self.flow_net = model.flow_lm.flow_net
+
+    def forward(self, c: torch.Tensor, s: torch.Tensor, t: torch.Tensor, x: torch.Tensor):
+        return self.flow_net(c, s, t, x)
+
+
+class LatentToMimi(nn.Module):
+    """Normalized latents [1,n,32] → de-normalized, quantizer-projected [1,C,n] for the decoder."""
+
+    def __init__(self, model: TTSModel):
+        super().__init__()
+        self.flow_lm = model.flow_lm
+        self.quantizer = model.mimi.quantizer
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        z = latent * self.flow_lm.emb_std + self.flow_lm.emb_mean
+        return self.quantizer(z.transpose(-1, -2))
+
+
+class MimiDecoder(nn.Module):
+    """Streaming Mimi decoder: [1,C,n] + state → audio [1,1,1920n] + next state.
+
+    State: every streaming conv's `previous`, every transposed conv's `partial`, and per attention
+    layer the last `context - 1` keys/values (all a future query can see), plus one shared
+    absolute `offset` (RoPE and mask positions, +16 per frame). Start from zeros / empty per chunk.
+    """
+
+    def __init__(self, model: TTSModel):
+        super().__init__()
+        self.mimi = model.mimi
+        self.context = self.mimi.decoder_transformer.transformer.context
+        self.conv_states: list[tuple[str, str, tuple[int, ...]]] = []
+        for name, m in self.mimi.named_modules():
+            if not (name.startswith("decoder") or name.startswith("upsample")):
+                continue
+            if isinstance(m, StreamingConv1d):
+                prev = m.init_state(1, 0)["previous"]
+                self.conv_states.append((name, "previous", tuple(prev.shape)))
+            elif isinstance(m, StreamingConvTranspose1d):
+                partial = m.init_state(1, 0)["partial"]
+                self.conv_states.append((name, "partial", tuple(partial.shape)))
+        self.attention_names = _attention_names(self.mimi.decoder_transformer)
+
+    def state_specs(self) -> list[StateSpec]:
+        specs = [StateSpec("offset", "next_offset", (1,), "int64")]
+        for name, key, shape in self.conv_states:
+            flat = f"{name}.{key}"
+            specs.append(StateSpec(flat, f"next.{flat}", shape, "float32"))
+        attn = self.mimi.decoder_transformer.transformer.layers[0].self_attn
+        shape = (1, attn.num_kv_heads, 0, attn.dim_per_head)
+        for i in range(len(self.attention_names)):
+            specs.append(StateSpec(f"attn_k_{i}", f"next.attn_k_{i}", shape, "float32"))
+            specs.append(StateSpec(f"attn_v_{i}", f"next.attn_v_{i}", shape, "float32"))
+        return specs
+
+    def forward(self, mimi_latent: torch.Tensor, offset: torch.Tensor, *states: torch.Tensor):
+        n_conv = len(self.conv_states)
+        model_state: dict[str, dict[str, torch.Tensor]] = {}
+        for (name, key, _), tensor in zip(self.conv_states, states[:n_conv], strict=True):
+            model_state[name] = {key: tensor.clone()}
+        attn_states = states[n_conv:]
+        for i, name in enumerate(self.attention_names):
+            model_state[f"decoder_transformer.{name}"] = {
+                "past_k": attn_states[2 * i],
+                "past_v": attn_states[2 * i + 1],
+                "offset": offset,
+            }
+        emb = self.mimi._to_encoder_framerate(mimi_latent, model_state)
+        (emb,) = self.mimi.decoder_transformer(emb, model_state)
+        audio = self.mimi.decoder(emb, model_state)
+        next_offset = offset + mimi_latent.shape[-1] * MIMI_STEPS_PER_FRAME
+        outputs = [model_state[name][key] for name, key, _ in self.conv_states]
+        for i, name in enumerate(self.attention_names):
+            s = model_state[f"decoder_transformer.{name}"]
+            outputs += [s["present_k"], s["present_v"]]
+        return (audio, next_offset, *outputs)
+
+
+class MimiEncoder(nn.Module):
+    """Prompt audio [1,1,1920k] (24 kHz mono, padded to whole frames) → conditioning [1,k,D].
+
+    Upstream `_encode_audio`: Mimi encode to latents, then the speaker projection. No
+    normalization, no BOS (the runtime prepends `bos_before_voice` where the model has it).
+    """
+
+    def __init__(self, model: TTSModel):
+        super().__init__()
+        self.mimi = model.mimi
+        self.speaker_proj_weight = model.flow_lm.speaker_proj_weight
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        latents = self.mimi.encode_to_latent(audio).to(torch.float32)
+        return torch.nn.functional.linear(latents, self.speaker_proj_weight)
