@@ -36,8 +36,7 @@ COMPACT_VERSION = 1
 
 _SPACE_SYMBOL = "\u2581"
 _UNK_PENALTY = 10.0  # unigram_model.cc kUnkPenalty
-_FLT_MIN = 1.1754943508222875e-38  # C's FLT_MIN and FLT_MAX
-_FLT_MAX = 3.4028234663852886e38
+_FLT_MAX = 3.4028234663852886e38  # C's FLT_MAX
 _UNIGRAM = 1  # TrainerSpec.ModelType
 
 
@@ -423,12 +422,11 @@ class Tokenizer:
         self.unk_id = model.types.index(UNKNOWN)
         pieces, types = model.pieces, model.types
         normal_scores = [s for s, t in zip(model.scores, types, strict=True) if t == NORMAL]
-        min_score = min(normal_scores, default=_FLT_MAX)
-        max_score = max(normal_scores + [_FLT_MIN])  # the library starts its max at FLT_MIN
-        self._unk_score = _to_float32(min_score - _UNK_PENALTY)
-        # User-defined pieces always win: length (bytes) * max score - 0.1.
+        self._unk_score = _to_float32(min(normal_scores, default=_FLT_MAX) - _UNK_PENALTY)
+        # User-defined pieces always win. The 0.2.1 source scores them length * max score - 0.1; the
+        # library (0.2.3) measurably uses 0.1 per UTF-8 byte - 0.1, whatever the other scores are.
         self._scores = [
-            _to_float32(len(p.encode("utf-8")) * max_score) - 0.1 if t == USER_DEFINED else s
+            0.1 * len(p.encode("utf-8")) - 0.1 if t == USER_DEFINED else s
             for p, s, t in zip(pieces, model.scores, types, strict=True)
         ]
         # Every prefix of a matchable piece -> its id, or -1 (a prefix only, or an unused piece).
@@ -478,23 +476,23 @@ class Tokenizer:
         starts = [-1] * (n + 1)
         ids = [0] * (n + 1)
         lookup, scores, unk_id, unk_score = self._lookup, self._scores, self.unk_id, self._unk_score
-        rounded = array("f", [0.0])
+        candidate = array("f", [0.0])  # path scores are float32 sums in the library, ties included
         for start in range(n):
             base = path_scores[start]
             has_single_char_piece = False
             end = start + 1
             while end <= n and (piece_id := lookup.get(text[start:end])) is not None:
                 if piece_id >= 0:
-                    candidate = scores[piece_id] + base
-                    if starts[end] < 0 or candidate > path_scores[end]:
-                        path_scores[end], starts[end], ids[end] = candidate, start, piece_id
+                    candidate[0] = scores[piece_id] + base
+                    if starts[end] < 0 or candidate[0] > path_scores[end]:
+                        path_scores[end], starts[end], ids[end] = candidate[0], start, piece_id
                     has_single_char_piece = has_single_char_piece or end == start + 1
                 end += 1
             if not has_single_char_piece:
-                rounded[0] = unk_score + base  # float32 arithmetic in the library
+                candidate[0] = unk_score + base
                 end = start + 1
-                if starts[end] < 0 or rounded[0] > path_scores[end]:
-                    path_scores[end], starts[end], ids[end] = rounded[0], start, unk_id
+                if starts[end] < 0 or candidate[0] > path_scores[end]:
+                    path_scores[end], starts[end], ids[end] = candidate[0], start, unk_id
         path = []
         end = n
         while end > 0:
