@@ -229,17 +229,21 @@ class MimiDecoder(nn.Module):
 
 
 class MimiEncoder(nn.Module):
-    """Prompt audio [1,1,1920k] (24 kHz mono, padded to whole frames) → conditioning [1,k,D].
+    """Prompt audio [1,1,1920k] (24 kHz mono, padded to whole frames) → voice conditioning.
 
-    Upstream `_encode_audio`: Mimi encode to latents, then the speaker projection. No
-    normalization, no BOS (the runtime prepends `bos_before_voice` where the model has it).
+    Upstream `get_state_for_audio_prompt` after audio preparation: Mimi encode to latents, the
+    speaker projection (no normalization), and `bos_before_voice` prepended where the model has
+    it. Output [1,k(+1),D] is ready to prefill the flow LM.
     """
 
     def __init__(self, model: TTSModel):
         super().__init__()
         self.mimi = model.mimi
-        self.speaker_proj_weight = model.flow_lm.speaker_proj_weight
+        self.flow_lm = model.flow_lm
+        self.encode_audio = model._encode_audio
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        latents = self.mimi.encode_to_latent(audio).to(torch.float32)
-        return torch.nn.functional.linear(latents, self.speaker_proj_weight)
+        prompt = self.encode_audio(audio)
+        if self.flow_lm.insert_bos_before_voice:
+            prompt = torch.cat([self.flow_lm.bos_before_voice, prompt], dim=1)
+        return prompt

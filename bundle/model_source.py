@@ -85,9 +85,7 @@ def read_config(language: str | None, config_path: str | Path | None) -> tuple[s
         language = language or DEFAULT_LANGUAGE
         path = CONFIGS_DIR / f"{language}.yaml"
         if not path.exists():
-            raise ValueError(
-                f"Unknown language {language!r}. Known: {', '.join(available_languages())}"
-            )
+            raise ValueError(f"Unknown language {language!r}. Known: {', '.join(available_languages())}")
     else:
         path = Path(config_path)
         if not path.exists():
@@ -179,8 +177,10 @@ def build_synthetic(language: str, base: dict, size: str, seed: int, source_dir:
     safetensors.torch.save_file(random_state_dict(skeleton, seed), str(weights_path))
     config_path = source_dir / "config.yaml"
     with open(config_path, "w", encoding="utf-8") as f:
-        f.write(f"# Synthetic {size} model: seeded random weights (seed {seed}) of the {language} "
-                f"architecture family.\n# Load with pocket_tts.TTSModel.load_model(config=this_file).\n")
+        f.write(
+            f"# Synthetic {size} model: seeded random weights (seed {seed}) of the {language} "
+            f"architecture family.\n# Load with pocket_tts.TTSModel.load_model(config=this_file).\n"
+        )
         yaml.safe_dump(config, f, sort_keys=False, allow_unicode=True)
     return LoadedModel(
         model_id=f"{language}-synthetic-{size}",
