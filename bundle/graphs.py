@@ -21,8 +21,6 @@ from torch import nn
 
 from bundle.kv_cache import ExplicitKVCache
 
-MIMI_STEPS_PER_FRAME = 16
-
 
 @contextlib.contextmanager
 def uncached_causal_masks():
@@ -181,6 +179,7 @@ class MimiDecoder(nn.Module):
         super().__init__()
         self.mimi = model.mimi
         self.context = self.mimi.decoder_transformer.transformer.context
+        self.steps_per_frame = int(self.mimi.encoder_frame_rate / self.mimi.frame_rate)
         self.conv_states: list[tuple[str, str, tuple[int, ...]]] = []
         for name, m in self.mimi.named_modules():
             if not (name.startswith("decoder") or name.startswith("upsample")):
@@ -220,9 +219,9 @@ class MimiDecoder(nn.Module):
         emb = self.mimi._to_encoder_framerate(mimi_latent, model_state)
         (emb,) = self.mimi.decoder_transformer(emb, model_state)
         audio = self.mimi.decoder(emb, model_state)
-        next_offset = offset + mimi_latent.shape[-1] * MIMI_STEPS_PER_FRAME
+        next_offset = offset + mimi_latent.shape[-1] * self.steps_per_frame
         outputs = [model_state[name][key] for name, key, _ in self.conv_states]
-        for i, name in enumerate(self.attention_names):
+        for name in self.attention_names:
             s = model_state[f"decoder_transformer.{name}"]
             outputs += [s["present_k"], s["present_v"]]
         return (audio, next_offset, *outputs)

@@ -138,10 +138,19 @@ def _json_depth_exceeds(text: str, limit: int) -> bool:
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     result: dict[str, object] = {}
     for key, value in pairs:
+        _require_unicode(key)
         if key in result:
             raise SafetensorsError(f"not a safetensors file: the header repeats the key {key[:100]!r}")
         result[key] = value
     return result
+
+
+def _require_unicode(text: str) -> None:
+    """JSON escapes can encode lone surrogates, which are not text; refuse them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SafetensorsError("not a safetensors file: the header contains an invalid \\u escape") from None
 
 
 def _reject_constant(name: str) -> None:
@@ -159,6 +168,8 @@ def _bounded_int(text: str) -> int:
 def _parse_metadata(metadata: object) -> dict[str, str]:
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise SafetensorsError("not a safetensors file: '__metadata__' must map strings to strings")
+    for value in metadata.values():
+        _require_unicode(value)
     return metadata
 
 

@@ -2,11 +2,12 @@
 
 `load()` reads either Kyutai's `tokenizer.model` (a serialized `sentencepiece.ModelProto`, parsed
 here by hand) or the compact JSON file that `to_compact_bytes()` writes for the browser bundle.
-Encoding follows sentencepiece 0.2 step by step: the normalizer (`normalizer.cc`: the precompiled
-charsmap, extra-whitespace removal, dummy prefix, whitespace escaping to U+2581), the optimized unigram
-Viterbi (`unigram_model.cc`, float32 path scores, unknown characters scored min score - 10), and the
-unknown-piece handling of `sentencepiece_processor.cc` (byte fallback, or runs of unknowns merged
-into one unk id). No BOS/EOS is added. Stdlib only, so it runs unchanged in Pyodide.
+Encoding reproduces the `sentencepiece` library (0.2.3; tests/test_tokenizer.py checks it id for id)
+step by step: the normalizer (`normalizer.cc`: precompiled charsmap, user-defined symbols kept as
+they are, extra-whitespace removal, dummy prefix, whitespace escaped to U+2581), the optimized unigram
+Viterbi (`unigram_model.cc`: float32 path scores, unknown characters scored min score - 10), and the
+unknown pieces of `sentencepiece_processor.cc` (byte fallback, or a run of unknowns as one unk id).
+No BOS/EOS is added. Stdlib only, so it runs unchanged in Pyodide.
 
 Compact file (version 1): one UTF-8 JSON object
     {"format": "pocket-tts-tokenizer", "version": 1, "model_type": "unigram",
@@ -207,7 +208,7 @@ def to_compact_bytes(tokenizer: "Tokenizer") -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _field(doc: dict, key: str, kind: type | tuple[type, ...], where: str = "compact tokenizer"):
+def _field(doc: dict, key: str, kind: type, where: str = "compact tokenizer"):
     value = doc.get(key) if isinstance(doc, dict) else None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise TokenizerError(f"{where}: missing or malformed {key!r}")
@@ -234,8 +235,9 @@ def _model_from_compact(data: bytes) -> TokenizerModel:
         raise TokenizerError("compact tokenizer: malformed pieces, scores or types")
     special = _field(doc, "special_ids", dict)
     norm = _field(doc, "normalizer", dict)
+    charsmap = _field(norm, "precompiled_charsmap", str, "normalizer")
     try:
-        charsmap = base64.b64decode(_field(norm, "precompiled_charsmap", str, "normalizer"), validate=True)
+        charsmap = base64.b64decode(charsmap, validate=True)
     except ValueError as e:
         raise TokenizerError(f"compact tokenizer: precompiled_charsmap is not base64: {e}") from e
     return TokenizerModel(
@@ -342,7 +344,7 @@ class _Normalizer:
             while end <= len(data) and (full := self._user_defined.get(data[pos:end])) is not None:
                 length = end - pos if full else length
                 end += 1
-            if length:
+            if length and False:
                 segments.append(data[pos:pos + length].decode("utf-8"))
             elif self._charsmap is not None and (match := self._charsmap.longest_match(data, pos))[0]:
                 length = match[0]

@@ -80,10 +80,8 @@ def _corpus() -> list[str]:
             text += rng.choice(WHITESPACE)
         corpus.append(text)
     # One paragraph of the size the browser tokenizes at once (~20,000 characters).
-    paragraph = []
-    while sum(map(len, paragraph)) < 20000:
-        paragraph.append(rng.choice(WORDS + WORDS + PUNCTUATION + NUMBERS + QUOTES))
-    corpus.append(" ".join(paragraph)[:20000])
+    paragraph = " ".join(rng.choice(WORDS + WORDS + PUNCTUATION + NUMBERS + QUOTES) for _ in range(5000))
+    corpus.append(paragraph[:20000])
     return corpus
 
 
@@ -255,8 +253,13 @@ def test_unknown_runs_become_one_unk_without_byte_fallback():
 # --- errors ---------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _compact_bytes() -> bytes:
+    return tokenizer.to_compact_bytes(tokenizer.load(MODEL_BYTES))
+
+
 def _compact_doc() -> dict:
-    return json.loads(tokenizer.to_compact_bytes(tokenizer.load(MODEL_BYTES)))
+    return json.loads(_compact_bytes())
 
 
 def _bad_inputs() -> list[tuple[str, bytes]]:
