@@ -344,7 +344,7 @@ class _Normalizer:
             while end <= len(data) and (full := self._user_defined.get(data[pos:end])) is not None:
                 length = end - pos if full else length
                 end += 1
-            if length and False:
+            if length:
                 segments.append(data[pos:pos + length].decode("utf-8"))
             elif self._charsmap is not None and (match := self._charsmap.longest_match(data, pos))[0]:
                 length = match[0]
