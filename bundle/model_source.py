@@ -30,19 +30,20 @@ BUNDLED_TOKENIZER = REPO_ROOT / "tests" / "fixtures" / "pocket-tts" / "tokenizer
 
 SYNTHETIC_SIZES = ("tiny", "full")
 
-# A small model of the same family: every module kind, shapes shrunk, rates and strides unchanged.
+# A small model of the same family: every module kind and the layer count kept, widths shrunk,
+# rates and strides unchanged.
+_TINY_WIDTH = 64
 _TINY_OVERRIDES = {
     "flow_lm": {
         "flow": {"depth": 2, "dim": 64},
-        "transformer": {"d_model": 64, "num_heads": 4, "num_layers": 2, "hidden_scale": 2},
+        "transformer": {"d_model": 64, "num_heads": 4, "hidden_scale": 2},
         "lookup_table": {"dim": 64},
     },
     "mimi": {
-        "seanet": {"dimension": 64, "n_filters": 8},
+        "seanet": {"dimension": _TINY_WIDTH, "n_filters": 8},
         "transformer": {
             "d_model": 64,
             "num_heads": 2,
-            "num_layers": 1,
             "dim_feedforward": 128,
             "input_dimension": 64,
             "output_dimensions": [64],
@@ -110,9 +111,10 @@ def synthetic_config(base: dict, size: str, tokenizer_path: Path, weights_path: 
         raise ValueError(f"--synthetic must be one of {SYNTHETIC_SIZES}, got {size!r}")
     config = copy.deepcopy(base)
     if size == "tiny":
+        full_seanet_dim = config["mimi"]["seanet"]["dimension"]
         _deep_update(config, _TINY_OVERRIDES)
-        if config["mimi"].get("inner_dim") not in (None, 32):
-            config["mimi"]["inner_dim"] = 32
+        if config["mimi"].get("inner_dim") == full_seanet_dim:  # b6369a24: latents at SEANet width
+            config["mimi"]["inner_dim"] = _TINY_WIDTH
     config["flow_lm"]["lookup_table"]["tokenizer"] = "sentencepiece"
     config["flow_lm"]["lookup_table"]["tokenizer_path"] = str(tokenizer_path)
     config["weights_path"] = str(weights_path)
