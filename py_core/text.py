@@ -115,8 +115,8 @@ def _ensure_terminal_punctuation(text: str) -> str:
 # decimal-period check reads the end of the prefix and the start of the suffix from a window of
 # tokens, grown until it yields this many characters more than it needs, instead of decoding the
 # whole prefix and suffix at every sentence end (which made upstream quadratic in the text length).
-_WINDOW_TOKENS = 2
-_WINDOW_MARGIN_CHARS = 0
+_WINDOW_TOKENS = 16
+_WINDOW_MARGIN_CHARS = 8
 
 
 def _decode_prefix_end(tokens: list[int], end: int, tokenizer: Tokenizer, chars: int) -> str:
