@@ -94,6 +94,8 @@ def test_float32_writes_samples_bit_for_bit_except_nan():
     x = np.concatenate([signal(3000), random_bit_patterns(50_000, 2)])
     got = np.frombuffer(encode_samples(x, float32=True), "<f4")
     assert np.array_equal(got.view(np.uint32), reference_float32(x).view(np.uint32))
+    for value in SPECIAL:  # alone, so that no other value can trigger the NaN handling
+        assert encode_samples([value], float32=True) == reference_float32([value]).astype("<f4").tobytes()
     finite = signal(3000)
     finite = finite[np.isfinite(finite)]
     assert encode_samples(finite, float32=True) == finite.astype("<f4").tobytes()
