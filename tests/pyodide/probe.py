@@ -1,0 +1,239 @@
+"""py_core's public API on fixed inputs, as a JSON-serializable dict.
+
+tests/test_pyodide.py runs `run()` in CPython and, through run_probe.mjs, in Pyodide: the two results
+must be identical. Only public API is used, and nothing is skipped: a missing module or function fails.
+Usage: python tests/pyodide/probe.py [FIXTURES_DIR] (prints the JSON).
+"""
+
+import hashlib
+import json
+import struct
+import sys
+from array import array
+from pathlib import Path
+
+from py_core import text, tokenizer, voices, wav
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pocket-tts"
+
+TEXTS = [
+    "",
+    " ",
+    "Hello world.",
+    "hello world",
+    "  Leading and trailing spaces.   ",
+    "Multiple   spaces\tand\ttabs\nand\nnewlines.",
+    "Hello, how are you today? I'm fine; thanks!",
+    "It costs $3.50, or 3,000 yen (about 20 euros).",
+    "The year 1984, the 3rd of May, at 10:45 p.m.",
+    "Dr. Smith went to Washington D.C. on Jan. 5th.",
+    "\"Quoted,\" she said. 'Single quotes' too.",
+    "Curly \u201cquotes\u201d and \u2018apostrophes\u2019 \u2014 and dashes \u2013 here\u2026",
+    "Semicolons; colons: commas, periods.",
+    "What?! Really?! No way...",
+    "e-mail: someone@example.com, web: https://example.com/path?q=1",
+    "UPPERCASE SHOUTING AND lowercase whispering.",
+    "Numbers: 0 1 2 3 4 5 6 7 8 9 10 100 1000 3.14159 -42 +7 1e10",
+    "Fran\u00e7ais: \u00e7a va tr\u00e8s bien, merci. \u00c0 bient\u00f4t!",
+    "Deutsch: Gr\u00fc\u00dfe aus M\u00fcnchen, sch\u00f6ne Stra\u00dfe.",
+    "Espa\u00f1ol: \u00bfQu\u00e9 tal? \u00a1Muy bien!",
+    "Portugu\u00eas: n\u00e3o, cora\u00e7\u00e3o, a\u00e7\u00e3o.",
+    "Italiano: perch\u00e9, citt\u00e0, pi\u00f9.",
+    "Nederlands: ge\u00efnteresseerd, \u00e9\u00e9n, twee.",
+    "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8\u3002",
+    "\u4e2d\u6587\u6587\u672c\uff0c\u5168\u89d2\u6807\u70b9\u3002",
+    "\ud55c\uad6d\uc5b4 \ubb38\uc7a5\uc785\ub2c8\ub2e4.",
+    "\u0627\u0644\u0639\u0631\u0628\u064a\u0629 \u0645\u0646 \u0627\u0644\u064a\u0645\u064a\u0646.",
+    "\u05e2\u05d1\u05e8\u05d9\u05ea \u05d2\u05dd.",
+    "\u0939\u093f\u0928\u094d\u0926\u0940 \u092a\u093e\u0920\u0964",
+    "\u0420\u0443\u0441\u0441\u043a\u0438\u0439 \u0442\u0435\u043a\u0441\u0442, \u0451\u0436.",
+    "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac \u03ba\u03b5\u03af\u03bc\u03b5\u03bd\u03bf.",
+    "Emoji \U0001f389\U0001f600\U0001f44d\U0001f3fd and a family \U0001f468\u200d\U0001f469\u200d\U0001f467.",
+    "Combining: e\u0301 a\u0300 o\u0308 n\u0303 versus \u00e9 \u00e0 \u00f6 \u00f1.",
+    "Full-width: \uff28\uff45\uff4c\uff4c\uff4f\uff0c\uff37\uff4f\uff52\uff4c\uff44\uff01 \uff11\uff12\uff13",
+    "Ligatures and symbols: \ufb01 \ufb02 \u2122 \u00a9 \u00ae \u00b0C \u00bd \u00b2 \u2460",
+    "No-break\u00a0space, thin\u2009space, zero\u200bwidth.",
+    "Control \x07 chars \x1b and DEL \x7f.",
+    "Math: \u2211 \u222b \u221a \u2264 \u2265 \u2260 \u221e \u03c0 \u00b1 \u00d7 \u00f7",
+    "Currency: \u20ac5 \u00a310 \u00a5100 \u20b9200 \u20bf0.1",
+    "Astral: \U00010348 \U0001d11e \U0001f600 \U00020000",
+    "a",
+    "I",
+    "ok",
+    "Yes.",
+    "Supercalifragilisticexpialidocious antidisestablishmentarianism.",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "The quick brown fox jumps over the lazy dog. " * 6,
+    "one, two, three, four, five, six, seven, eight, nine, ten, eleven, twelve",
+    "Line one.\r\nLine two.\rLine three.",
+    "Trailing comma,",
+    "Trailing dash -",
+    "Ends with ellipsis\u2026",
+    "<tag> & ampersand | pipe ~ tilde ^ caret ` backtick _ underscore",
+]
+
+LONG_TEXTS = [
+    "The quick brown fox jumps over the lazy dog. " * 6
+    + "Then, without warning; the dog woke up, barked twice, and chased the fox across the field.",
+    "Dr. Smith paid $3.50 for coffee. It was 10:45 a.m.! Was it worth it? Probably not... "
+    "She said: \u201cnever again\u201d, and left.",
+    "One very long sentence without any break that goes on and on and on and on and on and on "
+    "and on and on and on and on and on until the end",
+    "Short. Tiny. Bits. Of. Text.",
+]
+
+FLAG_SETS = [
+    {"pad_with_spaces_for_short_inputs": False, "remove_semicolons": False},
+    {"pad_with_spaces_for_short_inputs": True, "remove_semicolons": True},
+    {
+        "pad_with_spaces_for_short_inputs": False,
+        "remove_semicolons": True,
+        "append_terminal_punctuation": False,
+        "capitalize_first_letter": False,
+    },
+    {
+        "pad_with_spaces_for_short_inputs": True,
+        "remove_semicolons": False,
+        "replace_characters": {"\u201c": '"', "\u201d": '"', "\u2019": "'", '"': "", "\u2026": "..."},
+    },
+]
+
+
+def run(fixtures: str | Path = FIXTURES) -> dict:
+    """Every probe result, keyed by module."""
+    fixtures = Path(fixtures)
+    model = fixtures / "tokenizer.model"
+    tok = tokenizer.load(model.read_bytes())
+    return {
+        "tokenizer": _tokenizer(tok, tokenizer.load(str(model))),
+        "text": _text(tok),
+        "voices": _voices((fixtures / "fantine.safetensors").read_bytes()),
+        "wav": _wav(),
+    }
+
+
+def _outcome(function, *args, **kwargs) -> dict:
+    """{"value": result} or {"error": [exception type, message]}."""
+    try:
+        return {"value": function(*args, **kwargs)}
+    except Exception as e:
+        return {"error": [type(e).__name__, str(e)]}
+
+
+def _tokenizer(tok, tok_from_path) -> list:
+    results = []
+    for s in TEXTS:
+        ids = tok.encode(s)
+        results.append(
+            {
+                "text": s,
+                "ids": ids,
+                "decoded": tok.decode(ids),
+                "same_from_path": tok_from_path.encode(s) == ids,
+            }
+        )
+    results.append({"decode_of_every_id_below_300": tok.decode(list(range(300)))})
+    return results
+
+
+def _text(tok) -> dict:
+    prepared = [[_outcome(text.prepare_text_prompt, s, **flags) for flags in FLAG_SETS] for s in TEXTS]
+    split = [
+        [_outcome(text.split_into_best_sentences, tok, s, max_tokens, **flags) for flags in FLAG_SETS]
+        for s in LONG_TEXTS + TEXTS[:12]
+        for max_tokens in (6, 25, 1000)
+    ]
+    return {"prepare_text_prompt": prepared, "split_into_best_sentences": split}
+
+
+def _voices(fantine: bytes) -> dict:
+    header_length = struct.unpack_from("<Q", fantine)[0]
+    header_end = 8 + header_length
+    variants = {
+        "fantine": fantine,
+        "empty": b"",
+        "header_length_only": fantine[:8],
+        "truncated_header": fantine[:100],
+        "truncated_data": fantine[:-4],
+        "no_length_field": fantine[8:],
+        "huge_header_length": struct.pack("<Q", 2**40) + fantine[8:],
+        "header_not_json": fantine[:8] + b"!" + fantine[9:],
+        "wrong_dtype": fantine.replace(b'"F32"', b'"I32"', 1),
+        "wrong_shape": fantine.replace(b"[1,132,1024]", b"[1,132,1025]", 1),
+        "bad_offsets": fantine.replace(b"[0,540672]", b"[4,540672]", 1),
+        "renamed_tensor": fantine.replace(b'"audio_prompt"', b'"audio_prompX"', 1),
+        "bytearray": bytearray(fantine),
+        "memoryview": memoryview(fantine),
+        "extra_header_padding": struct.pack("<Q", header_length + 8)
+        + fantine[8:header_end]
+        + b" " * 8
+        + fantine[header_end:],
+    }
+    return {name: _outcome(_describe_voice, data) for name, data in variants.items()}
+
+
+def _describe_voice(data) -> dict:
+    voice = voices.load_voice(data)
+    arrays = [voice.prompt] if voice.prompt is not None else list(voice.caches)
+    digest = hashlib.sha256()
+    for values in arrays:
+        digest.update(_little_endian(values))
+    return {
+        "layout": voice.layout,
+        "shape": list(voice.shape),
+        "num_frames": voice.num_frames,
+        "num_layers": voice.num_layers,
+        "pad": voice.pad,
+        "metadata": voice.metadata,
+        "float32_sha256": digest.hexdigest(),
+        "first_values_hex": [float(v).hex() for v in arrays[0][:4]],
+    }
+
+
+def _wav() -> dict:
+    samples = _signal(30_001)
+    as_list = samples.tolist()
+    results = {}
+    for float32 in (False, True):
+        name = "float32" if float32 else "pcm16"
+        stream = wav.WavStreamWriter(16000, float32=float32)
+        parts = [stream.header()]
+        parts += [stream.encode(samples[i : i + 4096]) for i in range(0, len(samples), 4096)]
+        results[name] = {
+            "array": _sha256(wav.encode_wav(samples, float32=float32)),
+            "list_16k": _sha256(wav.encode_wav(as_list, 16000, float32=float32)),
+            "empty": _sha256(wav.encode_wav([], float32=float32)),
+            "stream_header": _sha256(parts[0]),
+            "stream_data": _sha256(b"".join(parts[1:])),
+            "stream_final_header": _sha256(stream.final_header()),
+            "not_float32": _outcome(wav.encode_wav, b"\x00\x00\x00\x00", float32=float32),
+        }
+    return results
+
+
+def _signal(n: int) -> array:
+    """Deterministic float32 samples from integer arithmetic only (no libm): audio-range values from a
+    linear congruential generator, then raw bit patterns (NaN, infinities, subnormals, huge values)."""
+    state, values = 12345, []
+    for i in range(n):
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+        if i % 5:
+            values.append(((state >> 40) - 2**23) / 2**23 * 1.25)  # uniform in [-1.25, 1.25)
+        else:
+            values.append(struct.unpack("<f", (state >> 32).to_bytes(4, "little"))[0])
+    return array("f", values)
+
+
+def _little_endian(values: array) -> bytes:
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(*sys.argv[1:2]), indent=1, sort_keys=True, ensure_ascii=False))
