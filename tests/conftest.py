@@ -1,13 +1,15 @@
 """Shared fixtures: synthetic model bundles built once per test session (and reused across runs).
 
 Bundles go to build/bundles/<name>/ (git-ignored). A bundle is rebuilt when the code that
-produces it changes: its `.build-key` holds a hash of bundle/*.py, py_core/*.py and the options.
+produces it changes: its `.build-key` holds a hash of bundle/*.py, the py_core modules that bundle/
+imports (directly or not) and the options.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,12 +19,30 @@ BUNDLES_DIR = REPO_ROOT / "build" / "bundles"
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "pocket-tts"
 
 
+_PY_CORE_IMPORT = re.compile(r"^\s*(?:from py_core(?:\.(\w+))? import (\w+)|import py_core\.(\w+))", re.M)
+
+
+def _builder_sources() -> list[Path]:
+    """bundle/*.py and the py_core modules they import, transitively."""
+    sources = sorted((REPO_ROOT / "bundle").glob("*.py"))
+    pending, seen = list(sources), set(sources)
+    while pending:
+        text = pending.pop().read_text(encoding="utf-8")
+        for names in _PY_CORE_IMPORT.findall(text):
+            for module in names:
+                path = REPO_ROOT / "py_core" / f"{module}.py"
+                if module and path.exists() and path not in seen:
+                    seen.add(path)
+                    sources.append(path)
+                    pending.append(path)
+    return sources
+
+
 def _build_key(options: list[str]) -> str:
     digest = hashlib.sha256(json.dumps(options).encode())
-    for folder in ("bundle", "py_core"):
-        for path in sorted((REPO_ROOT / folder).glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+    for path in _builder_sources():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
