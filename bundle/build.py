@@ -95,7 +95,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="int8",
         help="weight quantization (default int8: dynamic int8 MatMul weights)",
     )
-    parser.add_argument("--voices", default="all", help="comma-separated voice names, or 'all' (default)")
+    parser.add_argument(
+        "--voices",
+        default="all",
+        help="comma-separated voice names, 'all' (default) or 'none' (voice cloning only). Real models: "
+        "voices from an embeddings/ or voices/ folder next to --weights, else from the hub.",
+    )
     parser.add_argument("--out", type=Path, help="output folder (default public/models/<model id>/)")
     parser.add_argument("--no-simplify", action="store_true", help="skip onnxsim (debugging)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -180,12 +185,15 @@ def _utterance_checks(specs, fp32_dir: Path, out_dir: Path, tok, d_model: int, q
 
 
 def _write_voices(
-    loaded: model_source.LoadedModel, names: list[str] | None, out_dir: Path
+    loaded: model_source.LoadedModel, args: argparse.Namespace, out_dir: Path
 ) -> dict[str, bytes]:
+    if args.voices == "none":
+        return {}
+    names = None if args.voices == "all" else [n.strip() for n in args.voices.split(",") if n.strip()]
     if loaded.synthetic:
         files = voices.synthetic_voices(loaded.model, names)
     else:
-        files = voices.predefined_voices(loaded.language, names)
+        files = voices.predefined_voices(loaded.language, names, args.weights)
     voice_dir = out_dir / "voices"
     voice_dir.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
@@ -240,8 +248,7 @@ def build(args: argparse.Namespace) -> Path:
         quantized = any(r.quantization != "none" for r in results)
         checks = _utterance_checks(specs, fp32_dir, out_dir, tok, loaded.model.flow_lm.dim, quantized)
 
-        names = None if args.voices == "all" else [n.strip() for n in args.voices.split(",") if n.strip()]
-        voice_files = _write_voices(loaded, names, out_dir)
+        voice_files = _write_voices(loaded, args, out_dir)
         seconds = time.monotonic() - started
         bundle_manifest = _manifest(loaded, results, checks, voice_files, out_dir, args, seconds)
         manifest.write_manifest(out_dir, bundle_manifest)

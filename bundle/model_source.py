@@ -227,8 +227,14 @@ def _tokenizer_for(config: dict, weights: Path | None) -> Path:
 
 def check_hub_reachable(timeout_s: float = 5.0) -> None:
     """Fail within seconds when the model hub cannot be reached, naming the offline options."""
+    import os
     import socket
 
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0"):
+        raise HubUnavailableError(
+            "HF_HUB_OFFLINE is set, so the model hub will not be contacted. Pass local weights with "
+            "--weights DIR, or build a synthetic bundle with --synthetic tiny|full."
+        )
     try:
         socket.create_connection(("huggingface.co", 443), timeout=timeout_s).close()
     except OSError as error:

@@ -77,10 +77,27 @@ def default_voice(language: str, names: list[str]) -> str:
     return preferred if preferred in names else names[0]
 
 
-def predefined_voices(language: str, names: list[str] | None) -> dict[str, bytes]:
-    """Download upstream's predefined voice states for `language` (all when `names` is None)."""
+def predefined_voices(language: str, names: list[str] | None, weights: Path | None) -> dict[str, bytes]:
+    """Upstream's predefined voice states for `language` (all when `names` is None).
+
+    Voice files next to local weights (an `embeddings/` or `voices/` folder) are used as they are;
+    otherwise they are downloaded with upstream's own code.
+    """
     from pocket_tts.utils.utils import download_if_necessary, get_predefined_voice
 
+    if weights is not None:
+        folder = weights if weights.is_dir() else weights.parent
+        local = {
+            p.stem: p
+            for sub in ("embeddings", "voices")
+            for p in sorted((folder / sub).glob("*.safetensors"))
+        }
+        if local:
+            chosen = list(local) if names is None else names
+            missing = [n for n in chosen if n not in local]
+            if missing:
+                raise ValueError(f"Voice(s) {missing} not found next to the weights; found {list(local)}")
+            return {name: local[name].read_bytes() for name in chosen}
     chosen = predefined_voice_names(language) if names is None else names
     return {
         name: Path(download_if_necessary(get_predefined_voice(language, name))).read_bytes()
