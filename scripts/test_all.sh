@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set everything up from nothing and run every test: pytest (py_core, bundle builder, engine
+# parity, Pyodide in Node) and the Playwright end-to-end suite in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install.sh
+echo "==> pytest"
+python -m pytest -q -p no:cacheprovider
