@@ -9,11 +9,13 @@ import json
 import random
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 import sentencepiece
 import yaml
 from pocket_tts.models import text_chunking as upstream
+from pocket_tts.models import tts_model
 from pocket_tts.models.tts_model import TTSModel
 from pocket_tts.modules.text_conditioner import LUTConditioner
 from pocket_tts.utils.config import CONFIGS_DIR, Config, load_config
@@ -23,6 +25,8 @@ from py_core import text
 TOKENIZER_PATH = Path(__file__).parent / "fixtures" / "pocket-tts" / "tokenizer.model"
 CASES_PATH = Path(__file__).parent / "data" / "text_cases.json"
 MAX_TOKENS = (10, 50, 120)
+# (frames_after_eos passed by the caller, the config's model_recommended_frames_after_eos)
+FRAMES_AFTER_EOS_OPTIONS = ((None, None), (None, None), (0, None), (2, 8), (None, 8))
 
 
 class SentencePieceAdapter:
@@ -55,7 +59,7 @@ class DecodeCounter:
 
 @pytest.fixture(scope="module")
 def py_tokenizer():
-    # Switch to py_core's pure-Python tokenizer here once it exists.
+    # To test on py_core's pure-Python tokenizer: return py_core.tokenizer.load(TOKENIZER_PATH)
     return SentencePieceAdapter(TOKENIZER_PATH)
 
 
@@ -167,13 +171,14 @@ def _outcome(function, *args, **kwargs):
         return type(error)
 
 
-def _upstream_plans(conditioner, chunk_text, flags, max_tokens, requested, model_recommended):
-    """Run upstream generate_audio_stream with a stand-in model that records each chunk's inputs.
+def _upstream_chunks_and_plans(conditioner, case, flags, max_tokens, requested, model_recommended):
+    """Run upstream generate_audio_stream with a stand-in model; return (chunks, per-chunk plans).
 
-    The recorder does what `_generate_audio_stream_short_text` does before generating: tokenize
-    with the conditioner and size the frame budget with `_estimate_max_gen_len`.
+    The chunks are what upstream's split_into_best_sentences returned inside generate_audio_stream.
+    The stand-in `_generate_audio_stream_short_text` does what the real one does before generating:
+    tokenize with the conditioner and size the frame budget with `_estimate_max_gen_len`.
     """
-    plans = []
+    chunks, plans = [], []
     fake = SimpleNamespace(
         flow_lm=SimpleNamespace(conditioner=conditioner),
         pad_with_spaces_for_short_inputs=flags["pad_with_spaces_for_short_inputs"],
@@ -193,19 +198,27 @@ def _upstream_plans(conditioner, chunk_text, flags, max_tokens, requested, model
         plans.append((text_to_generate, prepared[0].tolist(), frames_after_eos, max_gen_len))
         return iter(())
 
+    def split(*args, **kwargs):
+        result = upstream.split_into_best_sentences(*args, **kwargs)
+        chunks.extend(result)
+        return result
+
     fake._generate_audio_stream_short_text = record
-    stream = TTSModel.generate_audio_stream(
-        fake, None, chunk_text, max_tokens=max_tokens, frames_after_eos=requested
-    )
-    for _ in stream:
-        pass
-    return plans
+    with mock.patch.object(tts_model, "split_into_best_sentences", split):
+        for _ in TTSModel.generate_audio_stream(
+            fake, None, case, max_tokens=max_tokens, frames_after_eos=requested
+        ):
+            pass
+    return chunks, plans
 
 
-def _ours_plans(py_tokenizer, chunk_text, flags, max_tokens, requested, model_recommended):
+def _ours_chunks_and_plans(py_tokenizer, case, flags, max_tokens, requested, model_recommended):
     config = text.TextConfig(**flags, model_recommended_frames_after_eos=model_recommended)
-    plans = text.plan_chunks(py_tokenizer, chunk_text, config, max_tokens, frames_after_eos=requested)
-    return [(p.text, p.token_ids, p.frames_after_eos, p.max_frames) for p in plans]
+    plans = text.plan_chunks(py_tokenizer, case, config, max_tokens, frames_after_eos=requested)
+    return (
+        [p.chunk for p in plans],
+        [(p.text, p.token_ids, p.frames_after_eos, p.max_frames) for p in plans],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,43 +246,31 @@ def test_prepare_text_prompt_matches_upstream(flag_set):
 
 
 @pytest.mark.parametrize("flag_set", sorted(FLAG_SETS))
-def test_split_into_best_sentences_matches_upstream(flag_set, py_tokenizer, conditioner):
-    flags = FLAG_SETS[flag_set]
-    mismatches = []
-    for case in CORPUS:
-        for max_tokens in MAX_TOKENS:
-            expected = _outcome(
-                upstream.split_into_best_sentences, conditioner.tokenizer, case, max_tokens, **flags
-            )
-            actual = _outcome(text.split_into_best_sentences, py_tokenizer, case, max_tokens, **flags)
-            if actual != expected:
-                mismatches.append((case, max_tokens, expected, actual))
-    assert not mismatches, mismatches[:3]
-
-
-@pytest.mark.parametrize("flag_set", sorted(FLAG_SETS))
-def test_plan_chunks_matches_upstream_generate_audio_stream(flag_set, py_tokenizer, conditioner):
-    """Per chunk: the text tokenized, its ids, frames_after_eos and the frame budget."""
+def test_chunks_and_plans_match_upstream(flag_set, py_tokenizer, conditioner):
+    """split_into_best_sentences' chunks, then per chunk: the text tokenized, its ids,
+    frames_after_eos and the frame budget; every text with two of the max_tokens values (to keep
+    this file fast), and the options for frames_after_eos, drawn at random."""
     flags = FLAG_SETS[flag_set]
     rng = random.Random(flag_set)
     mismatches = []
     for case in CORPUS:
-        max_tokens = rng.choice(MAX_TOKENS)
-        requested, model_recommended = rng.choice(((None, None), (None, None), (0, None), (2, 8), (None, 8)))
-        args = (case, flags, max_tokens, requested, model_recommended)
-        expected = _outcome(_upstream_plans, conditioner, *args)
-        actual = _outcome(_ours_plans, py_tokenizer, *args)
-        if actual != expected:
-            mismatches.append((args, expected, actual))
+        for max_tokens in rng.sample(MAX_TOKENS, 2):
+            requested, model_recommended = rng.choice(FRAMES_AFTER_EOS_OPTIONS)
+            args = (case, flags, max_tokens, requested, model_recommended)
+            expected = _outcome(_upstream_chunks_and_plans, conditioner, *args)
+            actual = _outcome(_ours_chunks_and_plans, py_tokenizer, *args)
+            if actual != expected:
+                mismatches.append((args, expected, actual))
     assert not mismatches, mismatches[:3]
 
 
 def test_plan_chunks_pads_the_tokenized_text(py_tokenizer, conditioner):
     """english_2026-01 pads short chunks with 8 spaces, and 4.0.1 tokenizes the padded text."""
     flags = FLAG_SETS["english_2026-01"]
-    expected = _upstream_plans(conditioner, "hello world", flags, 50, None, None)
-    assert expected[0][0] == " " * 8 + "Hello world."
-    assert _ours_plans(py_tokenizer, "hello world", flags, 50, None, None) == expected
+    expected = _upstream_chunks_and_plans(conditioner, "hello world", flags, 50, None, None)
+    assert expected[0] == ["Hello world."]
+    assert expected[1][0][0] == " " * 8 + "Hello world."
+    assert _ours_chunks_and_plans(py_tokenizer, "hello world", flags, 50, None, None) == expected
 
 
 @pytest.mark.parametrize("case", ["", " ", "   \n\t  ", "\r\n"])
@@ -350,7 +351,7 @@ def test_decode_windows_match_full_decodes(py_tokenizer):
     checked = 0
     for case in CORPUS:
         tokens = py_tokenizer.encode(case.strip())
-        if len(tokens) > 150:
+        if len(tokens) > 120:
             continue
         for idx in range(len(tokens) + 1):
             prefix = py_tokenizer.decode(tokens[:idx])
