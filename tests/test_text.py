@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-import sentencepiece
 import yaml
 from pocket_tts.models import text_chunking as upstream
 from pocket_tts.models import tts_model
@@ -20,6 +19,7 @@ from pocket_tts.models.tts_model import TTSModel
 from pocket_tts.modules.text_conditioner import LUTConditioner
 from pocket_tts.utils.config import CONFIGS_DIR, Config, load_config
 
+import py_core.tokenizer
 from py_core import text
 
 TOKENIZER_PATH = Path(__file__).parent / "fixtures" / "pocket-tts" / "tokenizer.model"
@@ -27,19 +27,6 @@ CASES_PATH = Path(__file__).parent / "data" / "text_cases.json"
 MAX_TOKENS = (10, 50, 120)
 # (frames_after_eos passed by the caller, the config's model_recommended_frames_after_eos)
 FRAMES_AFTER_EOS_OPTIONS = ((None, None), (None, None), (0, None), (2, 8), (None, 8))
-
-
-class SentencePieceAdapter:
-    """encode/decode over the `sentencepiece` library, the interface py_core.text expects."""
-
-    def __init__(self, path: Path):
-        self.sp = sentencepiece.SentencePieceProcessor(str(path))
-
-    def encode(self, text: str) -> list[int]:
-        return self.sp.encode(text, out_type=int)
-
-    def decode(self, ids: list[int]) -> str:
-        return self.sp.decode(list(ids))
 
 
 class DecodeCounter:
@@ -59,8 +46,8 @@ class DecodeCounter:
 
 @pytest.fixture(scope="module")
 def py_tokenizer():
-    # To test on py_core's pure-Python tokenizer: return py_core.tokenizer.load(TOKENIZER_PATH)
-    return SentencePieceAdapter(TOKENIZER_PATH)
+    """py_core's own pure-Python tokenizer: the whole py_core text pipeline is what is compared."""
+    return py_core.tokenizer.load(TOKENIZER_PATH)
 
 
 @pytest.fixture(scope="module")
