@@ -19,8 +19,8 @@ import sys
 from array import array
 from dataclasses import dataclass
 
-MAX_HEADER_BYTES = 1 << 20
-"""Largest accepted JSON header. Voice headers are a few kilobytes."""
+MAX_HEADER_BYTES = 64 << 10
+"""Largest accepted JSON header. A 24-layer voice state needs about 8 KB."""
 
 DTYPE_SIZES = {
     "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1,
@@ -41,7 +41,10 @@ _MAX_JSON_DEPTH = 8  # a valid header nests 3 deep
 _MAX_INT_DIGITS = 20  # any size or offset that fits in the file has fewer digits
 _CHUNK = 1 << 16  # elements converted per step: bounds the temporary buffers
 _LITTLE = sys.byteorder == "little"
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}"]', re.DOTALL)
+# Everything but the brackets outside JSON strings: a string (an unterminated one runs to the end),
+# or a run of other characters. Possessive, so linear on any input.
+_NOT_STRUCTURE = re.compile(r'"[^"\\]*+(?:\\.?+[^"\\]*+)*+(?:"|\Z)|[^\[\]{}"]++', re.DOTALL)
+_PARENTHESES = str.maketrans("[{]}", "(())")
 
 
 class SafetensorsError(ValueError):
@@ -80,7 +83,7 @@ def load(data: bytes | bytearray | memoryview) -> tuple[dict[str, Tensor], dict[
             f"safetensors file is truncated: the header should be {header_len:,} bytes "
             f"but only {len(view) - 8:,} bytes follow the length field"
         )
-    header = _parse_header(bytes(view[8 : 8 + header_len]))
+    header = _parse_header(view[8 : 8 + header_len])
     body = view[8 + header_len :]
     metadata = _parse_metadata(header.pop("__metadata__", {}))
     tensors = {name: _parse_tensor_entry(name, entry, len(body)) for name, entry in header.items()}
@@ -91,15 +94,15 @@ def load(data: bytes | bytearray | memoryview) -> tuple[dict[str, Tensor], dict[
     return views, metadata
 
 
-def _parse_header(raw: bytes) -> dict:
+def _parse_header(raw: memoryview) -> dict:
     """Decode the JSON header, refusing anything that could make the parser misbehave."""
     try:
-        text = raw.decode("utf-8")
+        text = str(raw, "utf-8")
     except UnicodeDecodeError as e:
         raise SafetensorsError(f"not a safetensors file: the header is not UTF-8 text ({e.reason})") from None
     if not text.startswith("{"):
         raise SafetensorsError("not a safetensors file: the header does not start with '{'")
-    if _json_depth_exceeds(text, _MAX_JSON_DEPTH):
+    if _nests_deeper_than(text, _MAX_JSON_DEPTH):
         raise SafetensorsError(
             f"not a safetensors file: the header nests deeper than {_MAX_JSON_DEPTH} levels"
         )
@@ -119,20 +122,16 @@ def _parse_header(raw: bytes) -> dict:
     return header
 
 
-def _json_depth_exceeds(text: str, limit: int) -> bool:
-    """True when brackets outside JSON strings nest deeper than `limit` (linear time)."""
-    depth = 0
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        if token == '"':  # an unterminated string: a JSON parser stops here
-            return False
-        if token in ("[", "{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in ("]", "}"):
-            depth -= 1
-    return False
+def _nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside JSON strings nest more than `limit` deep (linear time, no recursion).
+
+    Each round deletes the innermost bracket pairs; closers appended at the end pair up with
+    brackets left open, so any opener that survives `limit` rounds sits deeper than `limit`.
+    """
+    skeleton = _NOT_STRUCTURE.sub("", text).translate(_PARENTHESES) + ")" * (limit + 1)
+    for _ in range(limit):
+        skeleton = skeleton.replace("()", "")
+    return "(" in skeleton
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict:

@@ -92,7 +92,7 @@ def load_voice(data: bytes | bytearray | memoryview) -> Voice:
     try:
         tensors, metadata = safetensors.load(data)
     except SafetensorsError as e:
-        raise VoiceFileError(f"not a usable voice file: {e}") from None
+        raise VoiceFileError(str(e)) from None
     if not tensors:
         raise VoiceFileError("not a voice file: it holds no tensors")
     if AUDIO_PROMPT in tensors:

@@ -277,7 +277,7 @@ def unknown_dtype(header):
         (lambda: safetensors.torch.save({"speaker": torch.zeros(3, 8)}), "unexpected tensor 'speaker'"),
         (lambda: safetensors.torch.save({}), "holds no tensors"),
         (lambda: FANTINE.read_bytes()[:12_000], "truncated"),
-        (lambda: b"RIFF\x24\x00\x00\x00WAVEfmt ", "not a usable voice file"),
+        (lambda: b"RIFF\x24\x00\x00\x00WAVEfmt ", "not a safetensors file"),
     ],
 )
 def test_clear_errors(make, message):
