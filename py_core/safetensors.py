@@ -218,7 +218,7 @@ def _bounded_product(shape: list[int], limit: int) -> int:
 def _check_layout(tensors: dict[str, tuple[str, tuple[int, ...], int, int]], body_len: int) -> None:
     """Tensor byte ranges must tile the data region exactly: in order, no gaps, no overlap."""
     expected = 0
-    for name, (_, _, begin, end) in sorted(tensors.items(), key=lambda item: item[1][2:]):
+    for name, (_, _, begin, end) in sorted(tensors.items(), key=lambda item: (item[1][2], item[1][3])):
         if begin != expected:
             problem = "overlaps the previous tensor" if begin < expected else "leaves a gap before it"
             raise SafetensorsError(f"safetensors file is corrupt: tensor {name[:100]!r} {problem}")
@@ -231,7 +231,10 @@ def _check_layout(tensors: dict[str, tuple[str, tuple[int, ...], int, int]], bod
 
 
 def to_float32(tensor: Tensor, start: int = 0, stop: int | None = None) -> array:
-    """Elements [start, stop) of a float tensor (F32, F16, BF16 or F64) as a float32 array."""
+    """Elements [start, stop) of a float tensor (F32, F16, BF16 or F64) as a float32 array.
+
+    The conversion is exact, except that F64 values beyond the float32 range become infinities.
+    """
     if tensor.dtype not in FLOAT_DTYPES:
         raise SafetensorsError(f"expected a float tensor ({', '.join(FLOAT_DTYPES)}), got {tensor.dtype}")
     size = DTYPE_SIZES[tensor.dtype]

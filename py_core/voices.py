@@ -64,7 +64,9 @@ class Voice:
             raise ValueError(f"a {self.layout!r} voice needs its data and at least one frame")
         if any(not isinstance(a, array) or a.typecode != "f" or len(a) != size for a in arrays):
             raise ValueError(f"voice data must be float32 arrays of {size} values (shape {self.shape})")
-        if self.layout == AUDIO_PROMPT and self.caches or self.layout == KV_STATE and self.prompt is not None:
+        if (self.layout == AUDIO_PROMPT and self.caches) or (
+            self.layout == KV_STATE and self.prompt is not None
+        ):
             raise ValueError("a voice holds either a prompt or KV caches, not both")
         if not 0 <= self.pad <= self.num_frames:
             raise ValueError(f"pad {self.pad} must lie between 0 and the {self.num_frames} frames")
