@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Prepares the local runtime files the web app loads, so that nothing comes from a CDN:
+//
+//   public/pyodide/  Pyodide's runtime from the `pyodide` npm package (asm.mjs, asm.wasm, stdlib, lock file)
+//                    and the micropip wheel (`pip download micropip==<lock version>`, cached in build/wheels/)
+//   public/ort/      onnxruntime-web's WASM/WebGPU (JSEP) module and binary, for `env.wasm.wasmPaths`
+//   public/wheels/   the py_core wheel (`pip wheel --no-deps --no-build-isolation`, from a clean copy)
+//   public/runtime.json  file names the worker needs (wheel names, versions)
+//
+// All three folders are git-ignored and rebuilt by this script. Usage:
+//   node scripts/prepare_web_assets.mjs            # everything
+//   node scripts/prepare_web_assets.mjs --wheel    # only rebuild the py_core wheel (after editing py_core)
+// Environment: PYTHON (default python3), PIP_OFFLINE=1 to fail instead of downloading micropip.
+
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const python = process.env.PYTHON || 'python3';
+const only = process.argv.includes('--wheel') ? 'wheel' : 'all';
+
+function log(message) {
+  console.log(`[prepare_web_assets] ${message}`);
+}
+
+function run(cmd, args) {
+  execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+function freshDir(path) {
+  rmSync(path, { recursive: true, force: true });
+  mkdirSync(path, { recursive: true });
+}
+
+function copyFiles(fromDir, names, toDir) {
+  for (const name of names) {
+    const source = join(fromDir, name);
+    if (!existsSync(source)) throw new Error(`missing ${source}: run npm install`);
+    copyFileSync(source, join(toDir, name));
+  }
+}
+
+function packageVersion(name) {
+  return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/** Pyodide's runtime, and micropip at exactly the version its lock file names. */
+function preparePyodide() {
+  const from = join(root, 'node_modules', 'pyodide');
+  const to = join(root, 'public', 'pyodide');
+  freshDir(to);
+  copyFiles(from, ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'], to);
+  const lock = JSON.parse(readFileSync(join(from, 'pyodide-lock.json'), 'utf8'));
+  const micropip = lock.packages.micropip;
+  const wheelsCache = join(root, 'build', 'wheels');
+  mkdirSync(wheelsCache, { recursive: true });
+  const cached = join(wheelsCache, micropip.file_name);
+  if (!existsSync(cached)) {
+    if (process.env.PIP_OFFLINE === '1') throw new Error(`${cached} is missing and PIP_OFFLINE=1`);
+    log(`downloading ${micropip.file_name} with pip`);
+    run(python, ['-m', 'pip', 'download', `micropip==${micropip.version}`, '--no-deps', '--only-binary=:all:',
+      '--python-version', lock.info.python.split('.').slice(0, 2).join('.'), '-d', wheelsCache]);
+  }
+  copyFileSync(cached, join(to, micropip.file_name));
+  log(`public/pyodide: Pyodide ${packageVersion('pyodide')} (Python ${lock.info.python}), ${micropip.file_name}`);
+  return { pyodide: packageVersion('pyodide'), python: lock.info.python, micropip: micropip.file_name };
+}
+
+/** onnxruntime-web's JSEP build: one module + binary serving both the WASM and the WebGPU EPs. */
+function prepareOrt() {
+  const from = join(root, 'node_modules', 'onnxruntime-web', 'dist');
+  const to = join(root, 'public', 'ort');
+  freshDir(to);
+  copyFiles(from, ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'], to);
+  log(`public/ort: onnxruntime-web ${packageVersion('onnxruntime-web')} (jsep)`);
+  return { ort: packageVersion('onnxruntime-web') };
+}
+
+/** The py_core wheel, built from a clean copy of the working tree (no stale build/lib files). */
+function prepareWheel() {
+  const to = join(root, 'public', 'wheels');
+  const scratch = join(root, 'build', 'py_core_wheel');
+  const source = join(scratch, 'source');
+  const dist = join(scratch, 'dist');
+  freshDir(scratch);
+  cpSync(join(root, 'py_core'), join(source, 'py_core'), { recursive: true, filter: (p) => !p.includes('__pycache__') });
+  for (const name of ['pyproject.toml', 'README.md']) {
+    if (existsSync(join(root, name))) copyFileSync(join(root, name), join(source, name));
+  }
+  run(python, ['-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', dist, source]);
+  const wheel = readdirSync(dist).find((name) => name.startsWith('py_core-') && name.endsWith('.whl'));
+  if (!wheel) throw new Error('pip wheel produced no py_core wheel');
+  freshDir(to);
+  copyFileSync(join(dist, wheel), join(to, wheel));
+  log(`public/wheels: ${wheel}`);
+  return { py_core: wheel };
+}
+
+const runtimePath = join(root, 'public', 'runtime.json');
+let runtime = {};
+if (only === 'wheel' && existsSync(runtimePath)) runtime = JSON.parse(readFileSync(runtimePath, 'utf8'));
+if (only === 'all') Object.assign(runtime, preparePyodide(), prepareOrt());
+Object.assign(runtime, prepareWheel());
+writeFileSync(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`);
+log('public/runtime.json written');

@@ -1,0 +1,443 @@
+// The page: UI state, the synthesis worker (web/worker.js) and streaming playback (web/player.js).
+// The UI thread never runs Python or ONNX: it sends messages to the worker and plays what comes back.
+
+import { Player } from './player.js';
+import { decodeToMono24k } from './audio-file.js';
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  text: $('text'),
+  charCount: $('char-count'),
+  model: $('model'),
+  voice: $('voice'),
+  speak: $('speak'),
+  stop: $('stop'),
+  download: $('download'),
+  progress: $('progress'),
+  progressText: $('progress-text'),
+  progressDetail: $('progress-detail'),
+  status: $('status'),
+  engineInfo: $('engine-info'),
+  syntheticBanner: $('synthetic-banner'),
+  errorBanner: $('error-banner'),
+  errorText: $('error-text'),
+  errorDismiss: $('error-dismiss'),
+  temperature: $('temperature'),
+  temperatureValue: $('temperature-value'),
+  steps: $('steps'),
+  stepsValue: $('steps-value'),
+  seed: $('seed'),
+  backend: $('backend'),
+  threads: $('threads'),
+  cloneSection: $('clone-section'),
+  cloneFile: $('clone-file'),
+  cloneName: $('clone-name'),
+  clone: $('clone'),
+};
+
+const baseUrl = new URL(import.meta.env.BASE_URL, location.href).href;
+const params = new URLSearchParams(location.search);
+
+const state = {
+  worker: null,
+  info: null, // the worker's 'ready' info
+  phase: 'loading', // loading | ready | speaking | error
+  job: 0, // id of the current speak/clone request
+  wavParts: [], // Blobs of PCM16 data, one per chunk (kept out of the JS heap)
+  samples: 0,
+  startedAt: 0,
+  firstChunkAt: 0,
+  stopRequestedAt: 0,
+  downloadUrl: null,
+  player: null,
+  lastResult: null,
+  events: [], // test hook: a log of what happened
+};
+
+// ---------- small helpers ----------
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} kB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+function setStatus(text) {
+  ui.status.textContent = text;
+}
+
+function setProgress(fraction, text, detail = '') {
+  if (fraction === null) ui.progress.removeAttribute('value');
+  else ui.progress.value = Math.max(0, Math.min(1, fraction));
+  ui.progressText.textContent = text;
+  ui.progressDetail.textContent = detail;
+}
+
+function showError(message) {
+  ui.errorText.textContent = message;
+  ui.errorBanner.hidden = false;
+  setStatus(`Error: ${message}`);
+  state.events.push({ type: 'error', message });
+}
+
+function clearError() {
+  ui.errorBanner.hidden = true;
+  ui.errorText.textContent = '';
+}
+
+function updateButtons() {
+  const ready = state.phase === 'ready';
+  const speaking = state.phase === 'speaking';
+  ui.speak.disabled = !ready;
+  ui.stop.disabled = !speaking;
+  ui.voice.disabled = !ready;
+  ui.model.disabled = speaking;
+  ui.backend.disabled = speaking;
+  ui.threads.disabled = speaking;
+  ui.clone.disabled = !ready || !ui.cloneFile.files?.length;
+  const canDownload = Boolean(state.downloadUrl) && !speaking;
+  ui.download.setAttribute('aria-disabled', String(!canDownload));
+  ui.download.tabIndex = canDownload ? 0 : -1;
+  if (!canDownload) ui.download.removeAttribute('href');
+  else ui.download.href = state.downloadUrl;
+}
+
+function setPhase(phase) {
+  state.phase = phase;
+  document.body.dataset.phase = phase;
+  updateButtons();
+}
+
+function describeEngine(info) {
+  const backends = new Set(Object.values(info.graphBackends));
+  const backend = backends.size > 1 ? `WebGPU + WASM (per graph)` : backends.has('webgpu') ? 'WebGPU' : 'WASM';
+  const threads = backends.has('wasm') ? ` · ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
+  const isolation = info.crossOriginIsolated ? '' : ' · not cross-origin isolated (1 thread)';
+  return `${backend}${threads}${isolation}`;
+}
+
+// ---------- models and the worker ----------
+
+async function loadModelIndex() {
+  const response = await fetch(new URL('models/index.json', baseUrl));
+  if (!response.ok) throw new Error(`models/index.json: HTTP ${response.status}. Build a bundle first (scripts/build_bundle.py).`);
+  const index = await response.json();
+  if (!index.models?.length) throw new Error('models/index.json lists no models. Build a bundle first (scripts/build_bundle.py).');
+  ui.model.replaceChildren(
+    ...index.models.map((m) => {
+      const size = m.default_download_bytes ? ` — ${formatBytes(m.default_download_bytes)}` : '';
+      return new Option(`${m.display_name}${size}`, m.path);
+    }),
+  );
+  const wanted = params.get('model') ?? localStorage.getItem('pocket-tts:model');
+  if (wanted && index.models.some((m) => m.path === wanted)) ui.model.value = wanted;
+  return index;
+}
+
+function startWorker() {
+  state.worker?.terminate();
+  state.info = null;
+  state.job++;
+  setPhase('loading');
+  ui.syntheticBanner.hidden = true;
+  ui.cloneSection.hidden = true;
+  ui.voice.replaceChildren();
+  setProgress(null, 'Starting the engine…');
+  setStatus('Loading the engine…');
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'pocket-tts' });
+  worker.onmessage = ({ data }) => onWorkerMessage(data);
+  worker.onerror = (event) => {
+    event.preventDefault();
+    setPhase('error');
+    showError(`The engine stopped: ${event.message || 'worker error'}`);
+  };
+  state.worker = worker;
+  worker.postMessage({
+    type: 'init',
+    baseUrl,
+    modelPath: ui.model.value,
+    backend: ui.backend.value,
+    threads: Number(ui.threads.value),
+  });
+}
+
+function onWorkerMessage(msg) {
+  switch (msg.type) {
+    case 'status':
+      setProgress(state.phase === 'loading' ? null : ui.progress.value, msg.text);
+      if (state.phase === 'loading') setStatus(msg.text);
+      break;
+    case 'download':
+      setProgress(
+        msg.allTotal ? msg.allLoaded / msg.allTotal : null,
+        `Downloading the model: ${formatBytes(msg.allLoaded)} of ${formatBytes(msg.allTotal)}`,
+        msg.file,
+      );
+      break;
+    case 'ready':
+      onReady(msg.info);
+      break;
+    case 'progress':
+      if (msg.id === state.job) onSynthesisProgress(msg.chunkIndex, msg.chunkCount);
+      break;
+    case 'chunk':
+      if (msg.id === state.job) onChunk(msg);
+      break;
+    case 'done':
+      if (msg.id === state.job) onDone(msg);
+      break;
+    case 'voice':
+      onVoiceCloned(msg.name);
+      break;
+    case 'error':
+      onWorkerError(msg);
+      break;
+  }
+}
+
+function onReady(info) {
+  state.info = info;
+  state.events.push({ type: 'ready', info });
+  ui.voice.replaceChildren(...info.voices.map((name) => new Option(name, name)));
+  const savedVoice = localStorage.getItem('pocket-tts:voice');
+  ui.voice.value = info.voices.includes(savedVoice) ? savedVoice : info.defaultVoice;
+  if (info.synthetic) {
+    ui.syntheticBanner.textContent =
+      `This model has random weights (synthetic ${info.synthetic.size ?? ''} bundle): ` +
+      `${info.synthetic.warning ?? 'random weights: noise, not speech'}. ` +
+      'Build a bundle from the real checkpoint to hear speech.';
+    ui.syntheticBanner.hidden = false;
+  }
+  ui.cloneSection.hidden = !info.hasVoiceCloning;
+  ui.temperature.value = info.generation?.temperature ?? ui.temperature.value;
+  ui.steps.value = info.generation?.sampler?.steps ?? ui.steps.value;
+  syncSliders();
+  if (!state.player || state.player.sampleRate !== info.sampleRate) {
+    state.player?.close();
+    state.player = new Player(info.sampleRate);
+  }
+  const engine = describeEngine(info);
+  ui.engineInfo.textContent = `${info.displayName} · ${engine}` +
+    (info.fallbacks.length ? ` · on WASM: ${info.fallbacks.map((f) => f.split(' ')[0]).join(', ')}` : '');
+  setProgress(1, 'Ready', '');
+  setStatus(`Ready · ${engine}`);
+  setPhase('ready');
+}
+
+function onWorkerError(msg) {
+  if (msg.fatal) {
+    setPhase('error');
+    setProgress(0, 'The model could not be loaded', '');
+    showError(msg.message);
+    return;
+  }
+  if (state.phase === 'speaking') {
+    state.player?.flush();
+    setProgress(0, 'Synthesis failed', '');
+  }
+  setPhase('ready');
+  showError(msg.message);
+}
+
+// ---------- speaking ----------
+
+async function speak() {
+  if (state.phase !== 'ready') return;
+  clearError();
+  const text = ui.text.value;
+  if (!text.trim()) {
+    showError('Type some text first: there is nothing to say.');
+    ui.text.focus();
+    return;
+  }
+  try {
+    await state.player.start(); // inside the click/keypress: allowed to make sound
+  } catch (error) {
+    showError(`Audio output is not available: ${error.message}`);
+    return;
+  }
+  state.player.reset();
+  state.job++;
+  state.wavParts = [];
+  state.samples = 0;
+  state.startedAt = performance.now();
+  state.firstChunkAt = 0;
+  state.stopRequestedAt = 0;
+  if (state.downloadUrl) URL.revokeObjectURL(state.downloadUrl);
+  state.downloadUrl = null;
+  state.lastResult = null;
+  setPhase('speaking');
+  setProgress(null, 'Generating…', '');
+  setStatus('Generating…');
+  const seed = ui.seed.value === '' ? null : Number(ui.seed.value);
+  state.events.push({ type: 'speak', id: state.job, chars: text.length });
+  state.worker.postMessage({
+    type: 'speak',
+    id: state.job,
+    text,
+    voice: ui.voice.value,
+    temperature: Number(ui.temperature.value),
+    steps: Number(ui.steps.value),
+    seed,
+  });
+}
+
+function onSynthesisProgress(index, count) {
+  setProgress(count ? index / count : null, `Generating: chunk ${Math.min(index + 1, count)} of ${count}`,
+    `${(state.samples / state.info.sampleRate).toFixed(1)} s of audio`);
+}
+
+function onChunk(msg) {
+  if (!state.firstChunkAt) {
+    state.firstChunkAt = performance.now();
+    setStatus(`Speaking… first audio after ${((state.firstChunkAt - state.startedAt) / 1000).toFixed(2)} s`);
+  }
+  state.samples += msg.pcm.length;
+  state.wavParts.push(new Blob([msg.wav]));
+  state.player.push(msg.pcm);
+  onSynthesisProgress(msg.chunkIndex, msg.chunkCount);
+}
+
+function onDone(msg) {
+  const rate = state.info.sampleRate;
+  const seconds = msg.samples / rate;
+  const elapsed = msg.elapsed;
+  const speed = elapsed > 0 ? seconds / elapsed : 0;
+  state.player.end();
+  const blob = new Blob([msg.header, ...state.wavParts], { type: 'audio/wav' });
+  state.wavParts = [];
+  state.downloadUrl = msg.samples ? URL.createObjectURL(blob) : null;
+  state.lastResult = {
+    id: msg.id,
+    samples: msg.samples,
+    seconds,
+    elapsed,
+    speed,
+    stopped: msg.stopped,
+    firstChunkSeconds: state.firstChunkAt ? (state.firstChunkAt - state.startedAt) / 1000 : null,
+    wavBytes: blob.size,
+    downloadUrl: state.downloadUrl,
+    stopLatencyMs: state.stopRequestedAt ? performance.now() - state.stopRequestedAt : null,
+    frames: msg.frames,
+    timings: msg.timings,
+    liveTensors: msg.liveTensors,
+  };
+  state.events.push({ type: 'done', ...state.lastResult });
+  const engine = describeEngine(state.info);
+  if (msg.stopped) {
+    setProgress(0, 'Stopped', `${seconds.toFixed(1)} s generated`);
+    setStatus(`Stopped after ${seconds.toFixed(1)} s of audio · ${engine}`);
+  } else {
+    setProgress(1, 'Done', `${seconds.toFixed(1)} s of audio`);
+    setStatus(`Done: ${seconds.toFixed(1)} s of audio in ${elapsed.toFixed(1)} s · ${speed.toFixed(1)}× real time · ${engine}`);
+  }
+  setPhase('ready');
+}
+
+function stop() {
+  if (state.phase !== 'speaking') return;
+  state.stopRequestedAt = performance.now();
+  state.worker.postMessage({ type: 'stop', id: state.job });
+  state.player.flush();
+  setStatus('Stopping…');
+  state.events.push({ type: 'stop', id: state.job });
+}
+
+// ---------- voice cloning ----------
+
+async function cloneVoice() {
+  const file = ui.cloneFile.files?.[0];
+  if (!file || state.phase !== 'ready') return;
+  clearError();
+  const name = ui.cloneName.value.trim() || 'my voice';
+  setPhase('speaking');
+  ui.stop.disabled = true;
+  setStatus(`Decoding ${file.name}…`);
+  try {
+    const pcm = await decodeToMono24k(await file.arrayBuffer(), state.info.sampleRate);
+    state.job++;
+    state.worker.postMessage({ type: 'clone', id: state.job, pcm, name }, [pcm.buffer]);
+  } catch (error) {
+    setPhase('ready');
+    showError(`${file.name}: could not decode this audio file (${error.message || error})`);
+  }
+}
+
+function onVoiceCloned(name) {
+  if (![...ui.voice.options].some((o) => o.value === name)) ui.voice.add(new Option(`${name} (cloned)`, name));
+  ui.voice.value = name;
+  setStatus(`Voice “${name}” is ready`);
+  setProgress(1, 'Ready', '');
+  setPhase('ready');
+}
+
+// ---------- wiring ----------
+
+function syncSliders() {
+  ui.temperatureValue.textContent = Number(ui.temperature.value).toFixed(2);
+  ui.stepsValue.textContent = ui.steps.value;
+}
+
+function updateCharCount() {
+  const n = ui.text.value.length;
+  ui.charCount.textContent = `${n.toLocaleString()} character${n === 1 ? '' : 's'}`;
+}
+
+ui.speak.addEventListener('click', speak);
+ui.stop.addEventListener('click', stop);
+ui.text.addEventListener('input', updateCharCount);
+ui.text.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    if (state.phase === 'speaking') return;
+    speak();
+  }
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && state.phase === 'speaking') stop();
+});
+ui.errorDismiss.addEventListener('click', clearError);
+ui.temperature.addEventListener('input', syncSliders);
+ui.steps.addEventListener('input', syncSliders);
+ui.model.addEventListener('change', () => {
+  localStorage.setItem('pocket-tts:model', ui.model.value);
+  clearError();
+  startWorker();
+});
+ui.voice.addEventListener('change', () => localStorage.setItem('pocket-tts:voice', ui.voice.value));
+ui.backend.addEventListener('change', () => { clearError(); startWorker(); });
+ui.threads.addEventListener('change', () => { clearError(); startWorker(); });
+ui.cloneFile.addEventListener('change', updateButtons);
+ui.clone.addEventListener('click', cloneVoice);
+ui.download.addEventListener('click', (event) => {
+  if (ui.download.getAttribute('aria-disabled') === 'true') event.preventDefault();
+});
+
+// Test hook (used by the Playwright suite; harmless for users).
+window.__pocketTTS = {
+  get phase() { return state.phase; },
+  get info() { return state.info; },
+  get playback() { return state.player?.stats ?? null; },
+  get lastResult() { return state.lastResult; },
+  get events() { return state.events; },
+};
+
+syncSliders();
+updateCharCount();
+setPhase('loading');
+// URL parameters preset the advanced settings (handy for links and tests): ?backend=wasm&threads=1
+if (params.get('backend')) ui.backend.value = params.get('backend');
+if (params.get('threads')) ui.threads.value = params.get('threads');
+
+loadModelIndex()
+  .then(startWorker)
+  .catch((error) => {
+    setPhase('error');
+    setProgress(0, 'No model', '');
+    showError(error.message);
+  });
+
+if ('serviceWorker' in navigator && import.meta.env.PROD && params.get('sw') !== '0') {
+  import('virtual:pwa-register').then(({ registerSW }) => registerSW({ immediate: true })).catch(() => {});
+}

@@ -1,0 +1,58 @@
+// Streaming playback: an AudioContext at the model's sample rate and the PCM AudioWorklet.
+// Chunks are played as soon as they are pushed; `stats` follows what actually reached the output.
+
+import workletUrl from './playback-worklet.js?url';
+
+export class Player {
+  constructor(sampleRate) {
+    this.sampleRate = sampleRate;
+    this.context = null;
+    this.node = null;
+    this.stats = { rendered: 0, queued: 0, underruns: 0, drained: true };
+    this.onStats = () => {};
+  }
+
+  /** Create (or resume) the audio graph. Call from a user gesture so autoplay rules allow sound. */
+  async start() {
+    if (!this.context) {
+      // The browser resamples 24 kHz to the device rate; no resampling code of ours is involved.
+      this.context = new AudioContext({ sampleRate: this.sampleRate, latencyHint: 'interactive' });
+      await this.context.audioWorklet.addModule(workletUrl);
+      this.node = new AudioWorkletNode(this.context, 'pcm-player', { numberOfInputs: 0, outputChannelCount: [1] });
+      this.node.port.onmessage = ({ data }) => {
+        if (data.type === 'stats') {
+          this.stats = data;
+          this.onStats(data);
+        }
+      };
+      this.node.connect(this.context.destination);
+    }
+    if (this.context.state !== 'running') await this.context.resume();
+  }
+
+  /** A new utterance: empty the queue and zero the counters. */
+  reset() {
+    this.stats = { rendered: 0, queued: 0, underruns: 0, drained: false };
+    this.node?.port.postMessage({ type: 'reset' });
+  }
+
+  push(pcm) {
+    this.node?.port.postMessage({ type: 'push', pcm }, [pcm.buffer]);
+  }
+
+  /** No more chunks for this utterance. */
+  end() {
+    this.node?.port.postMessage({ type: 'end' });
+  }
+
+  /** Silence now: drop what is queued. */
+  flush() {
+    this.node?.port.postMessage({ type: 'flush' });
+  }
+
+  async close() {
+    await this.context?.close();
+    this.context = null;
+    this.node = null;
+  }
+}

@@ -1,0 +1,189 @@
+// The synthesis worker: one Web Worker hosting Pyodide (py_core) and the onnxruntime-web bridge.
+//
+// Messages from the page (web/main.js):
+//   {type: 'init', baseUrl, modelPath, backend, threads}   load Python, py_core and a model bundle
+//   {type: 'speak', id, text, voice, temperature, steps, seed}
+//   {type: 'stop', id}                                      cancel generation job `id`
+//   {type: 'clone', id, pcm (Float32Array, 24 kHz mono), name}
+// Messages to the page:
+//   {type: 'status', text}                                  what the worker is doing
+//   {type: 'download', file, loaded, total, allLoaded, allTotal}
+//   {type: 'ready', info}                                   voices, backend, threads, synthetic, ...
+//   {type: 'chunk', id, pcm, wav, chunkIndex, chunkCount}   decoded audio (pcm for playback, wav bytes)
+//   {type: 'done', id, header, samples, seconds, elapsed, stopped}
+//   {type: 'voice', id, name}                               a cloned voice is ready
+//   {type: 'error', id, message, fatal}
+
+import { Bridge, fetchVerified } from './bridge.js';
+import driverSource from './worker_driver.py?raw';
+
+let pyodide;
+let bridge;
+let driver; // PyProxy of the Python driver module (web/worker_driver.py)
+let manifest;
+let modelUrl;
+let fileUrl;
+const loadedVoices = new Set();
+let busy = Promise.resolve(); // serializes speak/clone jobs
+// Stop: the engine polls cancel.is_set() between flow-LM steps (no Python runs while a message is handled).
+// A stop names the job it stops, so a late stop never cancels the next job.
+const cancel = { job: 0, stopped: 0, is_set() { return this.stopped >= this.job; } };
+
+const post = (message, transfer = []) => self.postMessage(message, transfer);
+const status = (text) => post({ type: 'status', text });
+
+function errorMessage(error) {
+  // Python exceptions arrive as PythonError with the whole traceback: keep its last line.
+  const text = String(error?.message ?? error);
+  if (error?.type && text.includes('Traceback')) {
+    const lines = text.trim().split('\n');
+    return lines[lines.length - 1];
+  }
+  return text;
+}
+
+async function loadPython(baseUrl) {
+  const runtime = await (await fetch(new URL('runtime.json', baseUrl))).json();
+  const indexURL = new URL('pyodide/', baseUrl).href;
+  status(`Starting Python ${runtime.python} (Pyodide ${runtime.pyodide})…`);
+  const { loadPyodide } = await import(/* @vite-ignore */ `${indexURL}pyodide.mjs`);
+  // Every URL Pyodide might use points at our own copy: nothing comes from a CDN.
+  pyodide = await loadPyodide({ indexURL, packageBaseUrl: indexURL, cdnUrl: indexURL, stdout: console.log, stderr: console.warn });
+  status('Installing py_core…');
+  await pyodide.loadPackage(`${indexURL}${runtime.micropip}`, { messageCallback: () => {} });
+  const micropip = pyodide.pyimport('micropip');
+  await micropip.install(new URL(`wheels/${runtime.py_core}`, baseUrl).href, { deps: false });
+  micropip.destroy();
+  pyodide.FS.writeFile('/home/pyodide/pocket_driver.py', driverSource);
+  driver = pyodide.pyimport('pocket_driver');
+  return runtime;
+}
+
+/** Download the files of `groups`, verified, with progress over all of them. Returns path → bytes. */
+async function downloadFiles(groups) {
+  const entries = manifest.files.filter((f) => groups.includes(f.download));
+  const allTotal = entries.reduce((sum, f) => sum + f.bytes, 0);
+  const done = new Map();
+  let doneBytes = 0;
+  const results = await Promise.all(
+    entries.map(async (entry) => {
+      const bytes = await fetchVerified(fileUrl(entry), entry, (loaded, total) => {
+        done.set(entry.path, loaded);
+        doneBytes = [...done.values()].reduce((a, b) => a + b, 0);
+        post({ type: 'download', file: entry.path, loaded, total, allLoaded: doneBytes, allTotal });
+      });
+      return [entry.path, bytes];
+    }),
+  );
+  return new Map(results);
+}
+
+async function init({ baseUrl, modelPath, backend, threads }) {
+  const runtime = await loadPython(baseUrl);
+  modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
+  // Model files are addressed by content: the service worker caches them cache-first under this URL.
+  fileUrl = (entry) => `${new URL(entry.path, modelUrl).href}?sha256=${entry.sha256}`;
+  status('Reading the model manifest…');
+  const response = await fetch(new URL('manifest.json', modelUrl));
+  if (!response.ok) throw new Error(`models/${modelPath}manifest.json: HTTP ${response.status}`);
+  const manifestText = await response.text();
+  manifest = JSON.parse(manifestText);
+  driver.check_manifest(manifestText); // py_core.manifest: schema version, required graphs
+
+  status('Downloading the model…');
+  const files = await downloadFiles(['default']);
+  status('Creating onnxruntime-web sessions…');
+  bridge = new Bridge({ ortBaseUrl: new URL('ort/', baseUrl).href, backend, threads });
+  const graphs = Object.entries(manifest.graphs)
+    .filter(([, g]) => manifest.files.find((f) => f.path === g.file)?.download === 'default')
+    .map(([name]) => name);
+  await bridge.createSessions(manifest, graphs, (path) => files.get(path));
+  Object.assign(self, { pocketBridge: bridge, pocketPyodide: pyodide }); // for diagnostics and tests
+
+  status('Preparing the voice…');
+  const voice = manifest.voices.find((v) => v.name === manifest.default_voice) ?? manifest.voices[0];
+  await driver.load(bridge, manifestText, files.get(manifest.tokenizer.file), voice.name, files.get(voice.file));
+  loadedVoices.add(voice.name);
+  files.clear();
+
+  post({
+    type: 'ready',
+    info: {
+      modelId: manifest.model_id,
+      displayName: manifest.display_name,
+      synthetic: manifest.synthetic,
+      voices: manifest.voices.map((v) => v.name),
+      defaultVoice: voice.name,
+      hasVoiceCloning: Boolean(manifest.has_voice_cloning) && driver.supports_cloning(),
+      sampleRate: manifest.audio.sample_rate,
+      generation: manifest.generation,
+      backend: bridge.backend,
+      graphBackends: bridge.graphBackends(),
+      fallbacks: bridge.fallbacks,
+      adapter: bridge.adapter ?? null,
+      threads: bridge.threads,
+      crossOriginIsolated: self.crossOriginIsolated === true,
+      versions: runtime,
+    },
+  });
+}
+
+async function ensureVoice(name) {
+  if (loadedVoices.has(name)) return;
+  const entry = manifest.voices.find((v) => v.name === name);
+  if (!entry) throw new Error(`unknown voice "${name}"`);
+  status(`Downloading voice ${name}…`);
+  const file = manifest.files.find((f) => f.path === entry.file);
+  const bytes = await fetchVerified(fileUrl(file), file, (loaded, total) =>
+    post({ type: 'download', file: file.path, loaded, total, allLoaded: loaded, allTotal: total }),
+  );
+  driver.add_voice(name, bytes);
+  loadedVoices.add(name);
+}
+
+/** Hooks the Python driver calls while generating (plain JS: Python passes only to_js copies). */
+const hooks = {
+  chunk(id, pcm, wav, chunkIndex, chunkCount) {
+    post({ type: 'chunk', id, pcm, wav, chunkIndex, chunkCount }, [pcm.buffer, wav.buffer]);
+  },
+  progress(id, chunkIndex, chunkCount) {
+    post({ type: 'progress', id, chunkIndex, chunkCount });
+  },
+};
+
+async function speak({ id, text, voice, temperature, steps, seed }) {
+  cancel.job = id;
+  await ensureVoice(voice);
+  bridge.timings = {};
+  const summary = await driver.speak(hooks, id, text, voice, temperature, steps, seed ?? undefined, cancel);
+  post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
+}
+
+async function clone({ id, pcm, name }) {
+  if (!bridge.graphs.mimi_encoder) {
+    status('Downloading the voice-cloning encoder…');
+    const files = await downloadFiles(['cloning']);
+    await bridge.createSessions(manifest, ['mimi_encoder'], (path) => files.get(path));
+  }
+  status('Encoding the voice…');
+  await driver.clone_voice(name, pcm);
+  loadedVoices.add(name);
+  post({ type: 'voice', id, name });
+}
+
+self.onmessage = ({ data }) => {
+  if (data.type === 'stop') {
+    cancel.stopped = Math.max(cancel.stopped, data.id);
+    return;
+  }
+  const job = { init, speak, clone }[data.type];
+  if (!job) return;
+  busy = busy.then(async () => {
+    try {
+      await job(data);
+    } catch (error) {
+      console.error(error);
+      post({ type: 'error', id: data.id, message: errorMessage(error), fatal: data.type === 'init' });
+    }
+  });
+};

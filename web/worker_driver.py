@@ -1,0 +1,104 @@
+"""The worker's Python side: py_core's engine driven for the web app (runs in Pyodide only).
+
+web/worker.js writes this file into Pyodide's file system as `pocket_driver` and calls its functions;
+everything else is py_core. Values going to JS are `to_js` copies (typed arrays, plain objects), so
+no Python object is left proxied on the JS side.
+"""
+
+from array import array
+
+import js
+from pyodide.ffi import to_js
+
+from py_core import tokenizer as tokenizers
+from py_core.engine import AudioChunk, ChunkStarted, Engine, Finished, Settings
+from py_core.js_runtime import JsRuntime
+from py_core.manifest import parse_manifest
+from py_core.rng import NoiseSource
+from py_core.voices import load_voice
+from py_core.wav import WavStreamWriter
+
+_engine: Engine | None = None
+_voices = {}  # name → py_core.voices.Voice (predefined) or array('f') prompt audio (cloned)
+
+
+def check_manifest(text: str) -> None:
+    """Validate the manifest with py_core's reader (schema version, required graphs)."""
+    parse_manifest(text)
+
+
+def _bytes(proxy) -> bytes:
+    return proxy.to_bytes()
+
+
+def load(bridge, manifest_text: str, tokenizer_bytes, voice_name: str, voice_bytes) -> None:
+    """Create the engine over the bridge's sessions, with the tokenizer and the default voice."""
+    global _engine
+    manifest = parse_manifest(manifest_text)
+    tokenizer = tokenizers.load(_bytes(tokenizer_bytes))
+    _engine = Engine(JsRuntime(bridge, manifest), manifest, tokenizer)
+    add_voice(voice_name, voice_bytes)
+
+
+def add_voice(name: str, voice_bytes) -> None:
+    _voices[name] = load_voice(_bytes(voice_bytes))
+
+
+def supports_cloning() -> bool:
+    return hasattr(_engine, "clone_voice")
+
+
+async def clone_voice(name: str, pcm) -> None:
+    """A voice from prompt audio (Float32Array, 24 kHz mono): encoded now, kept to re-encode if evicted."""
+    audio = array("f", bytes(pcm.byteLength))
+    pcm.assign_to(audio)
+    frame = _engine.samples_per_frame
+    if len(audio) < frame:
+        raise ValueError("the audio is too short to clone a voice (it needs at least 0.08 s)")
+    audio = audio[: len(audio) - len(audio) % frame]  # whole frames, as the encoder needs
+    _voices[name] = audio
+    await _engine.clone_voice(audio, key=f"clone:{name}")
+
+
+async def _voice_state(name: str):
+    voice = _voices.get(name)
+    if voice is None:
+        raise ValueError(f"voice {name!r} is not loaded")
+    if isinstance(voice, array):
+        return await _engine.clone_voice(voice, key=f"clone:{name}")
+    return await _engine.voice_state(voice, key=name)
+
+
+async def speak(hooks, job: int, text: str, voice: str, temperature, steps, seed, cancel):
+    """Generate `text`, streaming each decoded chunk to `hooks.chunk`; returns a summary object.
+
+    `cancel.is_set()` (a JS object) is polled by the engine between steps: Stop takes effect within
+    one flow-LM step. The summary's `header` is the final WAV header for the chunks' PCM16 data.
+    """
+    settings = Settings.from_manifest(_engine.manifest, temperature=temperature, sampler_steps=steps)
+    plans = _engine.plan(text, settings)  # ValueError with a readable message for empty text
+    state = await _voice_state(voice)
+    writer = WavStreamWriter(_engine.sample_rate)
+    noise = NoiseSource(None if seed is None else int(seed))
+    finished = None
+    async for event in _engine.generate(plans, state, settings, noise=noise, cancel=cancel):
+        if isinstance(event, AudioChunk):
+            pcm = event.samples
+            hooks.chunk(job, to_js(memoryview(pcm)), to_js(writer.encode(pcm)), event.index, event.count)
+        elif isinstance(event, ChunkStarted):
+            hooks.progress(job, event.index, event.count)
+        elif isinstance(event, Finished):
+            finished = event
+    return to_js(
+        {
+            "header": to_js(writer.final_header()),
+            "samples": writer.num_samples,
+            "frames": finished.frames,
+            "chunks": finished.chunks,
+            "elapsed": finished.seconds,
+            "firstAudio": finished.first_audio_seconds,
+            "stopped": finished.cancelled,
+            "seed": str(noise.seed),
+        },
+        dict_converter=js.Object.fromEntries,
+    )
