@@ -71,3 +71,9 @@ def tiny_bundle() -> Path:
 def tiny_bundle_fp32() -> Path:
     """The same tiny english synthetic model, unquantized (for exact parity tests)."""
     return build_synthetic_bundle("tiny-fp32", "--synthetic", "tiny", "--seed", "0", "--quantize", "none")
+
+
+@pytest.fixture(scope="session")
+def full_bundle_fp32() -> Path:
+    """The full-size english synthetic model, unquantized (slow tests; builds for many minutes once)."""
+    return build_synthetic_bundle("full-fp32", "--synthetic", "full", "--quantize", "none")

@@ -1,0 +1,225 @@
+"""Command line: `python -m py_core synth|export-voice`, shaped like upstream's `pocket-tts` commands.
+
+CPython only (onnxruntime through OrtRuntime, imported when a command runs). Audio streams to the
+output as it is decoded: the WAV header first (upstream's placeholder length), then each piece; a
+seekable file gets its true header at the end. Like upstream's CLI, 200 ms of silence ends the file.
+"""
+
+import argparse
+import asyncio
+import sys
+from array import array
+from pathlib import Path
+
+from py_core import tokenizer as py_tokenizer
+from py_core.audio_prompt import AudioPromptError, prepare_prompt, read_audio
+from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, Engine, EngineError, Finished, Settings
+from py_core.manifest import ManifestError
+from py_core.rng import NoiseSource
+from py_core.runtime import GraphRunError
+from py_core.voices import VoiceFileError, dump_voice, load_voice
+from py_core.wav import WavStreamWriter
+
+TAIL_SILENCE_SECONDS = 0.2  # upstream StreamingWAVWriter.finalize
+
+
+class CliError(Exception):
+    """A user-facing error: printed as `error: ...`, exit status 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for both commands."""
+    parser = argparse.ArgumentParser(
+        prog="python -m py_core", description="Pocket TTS on ONNX graphs (py_core)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    synth = commands.add_parser("synth", help="text to speech, streamed to a WAV file or stdout")
+    _bundle_argument(synth)
+    synth.add_argument("--text", required=True, help="the text to say, or - to read it from stdin")
+    synth.add_argument(
+        "--voice",
+        help="a voice name from the bundle, a .safetensors voice file, or an audio file to clone "
+        "(default: the bundle's default voice)",
+    )
+    synth.add_argument("--out", "--output-path", default="./tts_output.wav", help="WAV file, or - for stdout")
+    synth.add_argument("--temperature", type=float, help="sampling temperature (default: the bundle's)")
+    synth.add_argument("--seed", type=int, help="noise seed (default: random)")
+    synth.add_argument("--sampler-steps", "--sampler-decode-steps", type=int, help="flow sampler steps")
+    synth.add_argument("--noise-clamp", type=float, help="truncate the noise to [-x, x]")
+    synth.add_argument("--eos-threshold", type=float, help="EOS logit threshold (default: the bundle's)")
+    synth.add_argument("--frames-after-eos", type=int, help="frames to keep after EOS (default: 3 or 5)")
+    synth.add_argument("--max-tokens", type=int, help="maximum tokens per text chunk (default: 50)")
+    synth.add_argument("--decode-batch", type=int, default=1, help="decode when this many frames wait")
+    synth.add_argument("--overlap", action="store_true", help="decode in parallel with the next step")
+    synth.add_argument("--float32", action="store_true", help="write 32-bit float WAV instead of 16-bit PCM")
+    _common_arguments(synth)
+
+    export = commands.add_parser(
+        "export-voice", help="clone a voice from audio into a .safetensors voice file"
+    )
+    _bundle_argument(export)
+    export.add_argument("audio", help="prompt audio (16-bit WAV, or any format soundfile reads)")
+    export.add_argument("out", help="the voice file to write (.safetensors)")
+    _common_arguments(export)
+    return parser
+
+
+def _bundle_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bundle", required=True, type=Path, help="model bundle folder (has manifest.json)")
+
+
+def _common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads per graph (default 1)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "synth":
+            return asyncio.run(_synth(args))
+        return asyncio.run(_export_voice(args))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except (CliError, EngineError, ManifestError, VoiceFileError, AudioPromptError, GraphRunError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+class _Bundle:
+    """The bundle's manifest, runtime, tokenizer and engine."""
+
+    def __init__(self, folder: Path, threads: int, offload: bool = False):
+        from py_core.ort_runtime import BundleFileError, OrtRuntime, read_manifest, read_verified
+
+        self.folder = folder
+        try:
+            self.manifest = read_manifest(folder)
+            self.read = lambda path: read_verified(folder, self.manifest, path)
+            self.runtime = OrtRuntime(folder, self.manifest, threads=threads, offload=offload)
+            tokenizer = py_tokenizer.load(self.read(self.manifest["tokenizer"]["file"]))
+        except BundleFileError as error:
+            raise CliError(str(error)) from None
+        self.engine = Engine(self.runtime, self.manifest, tokenizer)
+
+    async def voice(self, spec: str | None, quiet: bool):
+        """The voice state for a voice name, a .safetensors voice file or an audio file to clone."""
+        voices = {v["name"]: v["file"] for v in self.manifest.get("voices", [])}
+        spec = spec or self.manifest.get("default_voice")
+        if spec in voices:
+            return await self.engine.voice_state(load_voice(self.read(voices[spec])), key=spec)
+        path = Path(spec) if spec else None
+        if path is None or not path.is_file():
+            names = ", ".join(voices) or "none"
+            raise CliError(
+                f"unknown voice {spec!r}: this bundle's voices are {names}; "
+                "or give a .safetensors voice file or an audio file to clone"
+            )
+        data = path.read_bytes()
+        if path.suffix.lower() == ".safetensors":
+            return await self.engine.voice_state(load_voice(data), key=str(path))
+        return await self.clone(data, path.name, quiet)
+
+    async def clone(self, data: bytes, name: str, quiet: bool):
+        """Clone a voice from audio file bytes."""
+        if not self.manifest.get("has_voice_cloning") or "mimi_encoder" not in self.manifest["graphs"]:
+            raise CliError("this bundle has no voice cloning (no mimi_encoder graph)")
+        samples, rate = read_audio(data, name)
+        audio = prepare_prompt(samples, rate, target_rate=self.engine.sample_rate)
+        if not quiet:
+            print(
+                f"cloning a voice from {name} ({len(audio) / self.engine.sample_rate:.2f} s)", file=sys.stderr
+            )
+        return await self.engine.clone_voice(audio)
+
+
+async def _synth(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    if not text.strip():
+        raise CliError("the text is empty: nothing to say")
+    bundle = _Bundle(args.bundle, args.threads, offload=args.overlap)
+    engine = bundle.engine
+    try:
+        settings = Settings.from_manifest(
+            bundle.manifest,
+            temperature=args.temperature,
+            sampler_steps=args.sampler_steps,
+            noise_clamp=args.noise_clamp,
+            eos_threshold=args.eos_threshold,
+            frames_after_eos=args.frames_after_eos,
+            max_tokens=args.max_tokens,
+        )
+        plans = engine.plan(text, settings)
+    except ValueError as error:  # EngineError, or the text preparation's "nothing to say"
+        raise CliError(str(error)) from None
+    voice = await bundle.voice(args.voice, args.quiet)
+    noise = NoiseSource(args.seed)
+    policy = DecodePolicy(batch=args.decode_batch, overlap=args.overlap)
+    writer = WavStreamWriter(engine.sample_rate, float32=args.float32)
+    progress = _Progress(engine.sample_rate, quiet=args.quiet)
+    out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
+    try:
+        out.write(writer.header())
+        async for event in engine.generate(plans, voice, settings, noise=noise, policy=policy):
+            if isinstance(event, AudioChunk):
+                out.write(writer.encode(event.samples))
+                out.flush()
+            progress.update(event)
+        out.write(writer.encode(array("f", bytes(4 * int(TAIL_SILENCE_SECONDS * engine.sample_rate)))))
+        if out.seekable():
+            out.seek(0)
+            out.write(writer.final_header())
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+        else:
+            out.flush()
+    if not args.quiet and args.out != "-":
+        print(f"wrote {args.out} (seed {noise.seed})", file=sys.stderr)
+    return 0
+
+
+async def _export_voice(args: argparse.Namespace) -> int:
+    path = Path(args.audio)
+    if not path.is_file():
+        raise CliError(f"{path}: no such audio file")
+    bundle = _Bundle(args.bundle, args.threads)
+    state = await bundle.clone(path.read_bytes(), path.name, args.quiet)
+    voice = await bundle.engine.export_voice(state)
+    Path(args.out).write_bytes(dump_voice(voice))
+    if not args.quiet:
+        print(f"wrote {args.out} ({voice.num_frames} positions)", file=sys.stderr)
+    return 0
+
+
+class _Progress:
+    """One status line on stderr: chunk i/n, audio seconds, speed, time to first audio."""
+
+    def __init__(self, sample_rate: int, quiet: bool):
+        self.sample_rate = sample_rate
+        self.quiet = quiet
+        self.samples = 0
+        self.first_audio = None
+        self.tty = sys.stderr.isatty()
+
+    def update(self, event) -> None:
+        if self.quiet:
+            return
+        if isinstance(event, AudioChunk):
+            self.samples += len(event.samples)
+            if self.first_audio is None:
+                self.first_audio = event.seconds
+            if not self.tty:
+                return
+        elif not isinstance(event, ChunkFinished | Finished):
+            return
+        audio = self.samples / self.sample_rate
+        speed = audio / event.seconds if event.seconds > 0 else 0.0
+        first = f", first audio after {self.first_audio:.2f} s" if self.first_audio is not None else ""
+        where = "done" if isinstance(event, Finished) else f"chunk {event.index + 1}/{event.count}"
+        line = f"{where}: {audio:.1f} s of audio in {event.seconds:.1f} s ({speed:.2f}x real time){first}"
+        end = "\n" if isinstance(event, Finished) or not self.tty else ""
+        print(("\r" if self.tty else "") + line, end=end, file=sys.stderr, flush=True)

@@ -1,0 +1,596 @@
+"""The generation engine: text and a voice in, PCM out as it is decoded (upstream pocket-tts 4.0.1 loop).
+
+Stdlib only; the graphs are reached through a `Runtime` (py_core.runtime), so the same code runs in
+Pyodide (JsRuntime) and CPython (OrtRuntime). The order of work, as upstream's TTSModel does it:
+
+1. Voice, once per voice and cached: a KV-state voice file becomes per-layer K and V tensors
+   [1,H,N,Dh]; an audio prompt (a v1 `audio_prompt` file, or `mimi_encoder` output when cloning) is
+   run through `flow_lm_prefill` from an empty state.
+2. Per text chunk (py_core.text.plan_chunks), from the voice state, which is never modified:
+   `text_conditioner`, then one `flow_lm_prefill` call on the text embeddings *and* the BOS latent
+   (NaN): its cache equals upstream's text pass followed by AR step 0 (attention is causal), and its
+   hidden state is step 0's. Then `flow_lm_step` per frame on the previous normalized latent.
+3. Each step: the raw EOS logit against the threshold (armed from frame 6); noise x ~ N(0, temp)
+   (truncated if `noise_clamp`); N sampler calls `x += flow_lm_flow(h, i/N, (i+1)/N, x) / N`.
+   After EOS at frame e, frames e .. e+F-1 are still emitted; no EOS stops at the chunk's budget.
+4. The streaming decoder (`latent_to_mimi` + `mimi_decoder`) starts from a fresh state per chunk,
+   decodes frames as `DecodePolicy` says, and the first 5 ms of every chunk fade in.
+"""
+
+import asyncio
+import time
+from array import array
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, fields
+
+from py_core.rng import NoiseSource
+from py_core.runtime import Runtime, Tensor
+from py_core.text import ChunkPlan, plan_chunks, text_config_from_dict
+from py_core.voices import AUDIO_PROMPT, KV_STATE, Voice
+
+_NAN32 = b"\x00\x00\xc0\x7f"  # float32 quiet NaN, little-endian
+
+
+class EngineError(ValueError):
+    """A request the engine cannot serve (a voice that does not fit the model, bad settings)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Generation settings; `Settings.from_manifest` gives the bundle's defaults (upstream's)."""
+
+    temperature: float = 0.3
+    eos_threshold: float = -4.0
+    sampler_steps: int = 1
+    noise_clamp: float | None = None
+    frames_after_eos: int | None = None  # None: upstream's guess (3 or 5 frames by word count)
+    max_tokens: int = 50
+    min_frames_before_eos: int = 6
+
+    @classmethod
+    def from_manifest(cls, manifest: dict, **overrides) -> "Settings":
+        """The manifest's `generation` defaults, with every override that is not None applied."""
+        generation = manifest.get("generation", {})
+        values = {
+            "temperature": generation.get("temperature", cls.temperature),
+            "eos_threshold": generation.get("eos_threshold", cls.eos_threshold),
+            "sampler_steps": generation.get("sampler", {}).get("steps", cls.sampler_steps),
+            "noise_clamp": generation.get("noise_clamp"),
+            "max_tokens": manifest.get("text", {}).get("max_tokens_per_chunk", cls.max_tokens),
+            "min_frames_before_eos": generation.get("min_frames_before_eos", cls.min_frames_before_eos),
+        }
+        names = {f.name for f in fields(cls)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        if not self.temperature >= 0:
+            raise EngineError(f"temperature must be >= 0, not {self.temperature}")
+        if self.sampler_steps < 1:
+            raise EngineError(f"sampler steps must be >= 1, not {self.sampler_steps}")
+        if self.noise_clamp is not None and not self.noise_clamp > 0:
+            raise EngineError(f"noise clamp must be > 0, not {self.noise_clamp}")
+        if self.frames_after_eos is not None and self.frames_after_eos < 0:
+            raise EngineError(f"frames after EOS must be >= 0, not {self.frames_after_eos}")
+        if self.max_tokens < 1:
+            raise EngineError(f"max tokens per chunk must be >= 1, not {self.max_tokens}")
+
+
+@dataclass(frozen=True)
+class DecodePolicy:
+    """When the streaming decoder runs, inside the one generation coroutine.
+
+    The first frame of every text chunk is decoded as soon as it exists (time to first audio), then
+    frames are decoded whenever `batch` of them are waiting, and the rest when the chunk ends.
+    `batch=1` decodes after every step (lowest latency; what upstream's decoder thread does while it
+    keeps up); a larger batch trades latency for fewer decoder calls (upstream drains its queue in
+    one call when it falls behind). `overlap` runs each decoder call concurrently with the next
+    flow-LM step (`asyncio.gather`): a gain only where the runtime runs two graphs in parallel
+    (OrtRuntime with `offload=True`); the output is the same either way.
+    """
+
+    batch: int = 1
+    overlap: bool = False
+
+    def __post_init__(self) -> None:
+        if self.batch < 1:
+            raise EngineError(f"decode batch must be >= 1, not {self.batch}")
+
+
+@dataclass(frozen=True)
+class ChunkStarted:
+    """Text chunk `index` of `count` begins: its prepared text, token count and frame budget."""
+
+    index: int
+    count: int
+    text: str
+    tokens: int
+    max_frames: int
+    seconds: float  # since generate() started
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """Decoded PCM (float32, mono, the bundle's sample rate) for `frames` new frames of chunk `index`."""
+
+    index: int
+    count: int
+    samples: array
+    frames: int
+    chunk_frames: int  # frames of this text chunk decoded so far, these included
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ChunkFinished:
+    """Text chunk `index` is done: `frames` emitted, EOS seen at `eos_frame` (None: budget reached)."""
+
+    index: int
+    count: int
+    frames: int
+    eos_frame: int | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The whole text is done (or was cancelled): totals and timing."""
+
+    chunks: int
+    frames: int
+    samples: int
+    seconds: float
+    first_audio_seconds: float | None
+    cancelled: bool
+
+
+Event = ChunkStarted | AudioChunk | ChunkFinished | Finished
+
+
+class VoiceState:
+    """A voice's flow-LM KV state: per-layer past K/V tensors ([1,H,N,Dh]) for `positions` positions.
+
+    Owned by the engine (its cache); generation only reads it.
+    """
+
+    def __init__(self, past: dict[str, Tensor], positions: int):
+        self.past = past
+        self.positions = positions
+        self._users = 0
+        self._evicted = False
+
+
+class Engine:
+    """Runs a model bundle's graphs through `runtime`: voices to KV states, text to streamed PCM."""
+
+    def __init__(self, runtime: Runtime, manifest: dict, tokenizer, *, max_cached_voices: int = 4):
+        self.runtime = runtime
+        self.manifest = manifest
+        self.tokenizer = tokenizer
+        self.text_config = text_config_from_dict(manifest.get("text", {}))
+        model, audio = manifest["model"], manifest["audio"]
+        self.d_model = model["d_model"]
+        self.latent_dim = model["latent_dim"]
+        self.num_layers = model["num_layers"]
+        self.num_heads = model["num_kv_heads"]
+        self.head_dim = model["head_dim"]
+        self.sample_rate = audio["sample_rate"]
+        self.frame_rate = audio["frame_rate"]
+        self.samples_per_frame = audio["samples_per_frame"]
+        # Upstream: torch.linspace(0, 1, sample_rate // 200) on the first samples of each chunk.
+        self.fade_in = linspace(0.0, 1.0, self.sample_rate // 200)
+        self.default_settings = Settings.from_manifest(manifest)
+        self._flow_states = manifest["graphs"]["flow_lm_prefill"]["states"]
+        self._decoder_states = manifest["graphs"]["mimi_decoder"]["states"]
+        expected = {f"past_{kv}_{i}" for i in range(self.num_layers) for kv in "kv"}
+        if {s["input"] for s in self._flow_states} != expected:
+            raise EngineError("the bundle's flow LM states are not past_k_i / past_v_i per layer")
+        self._voices: OrderedDict[str, VoiceState] = OrderedDict()
+        self.max_cached_voices = max_cached_voices
+        rt = runtime
+        # Constant inputs, made once and never released while the engine lives.
+        self._empty_conditioning = rt.zeros("float32", (1, 0, self.d_model))
+        self._empty_latent = rt.zeros("float32", (1, 0, self.latent_dim))
+        self._bos = rt.tensor("float32", (1, 1, self.latent_dim), _NAN32 * self.latent_dim)
+        self._empty_past = {
+            s["input"]: rt.zeros(s["dtype"], tuple(s["initial_shape"])) for s in self._flow_states
+        }
+        self._decoder_start = {
+            s["input"]: rt.zeros(s["dtype"], tuple(s["initial_shape"])) for s in self._decoder_states
+        }
+        self._times: dict[int, list[tuple[Tensor, Tensor]]] = {}
+
+    # ----- voices -----
+
+    async def voice_state(self, voice: Voice, key: str | None = None) -> VoiceState:
+        """The KV state for `voice`, computed once per `key` and cached (None: not cached)."""
+        if key is not None and key in self._voices:
+            self._voices.move_to_end(key)
+            return self._voices[key]
+        if voice.pad:
+            raise EngineError(f"voice states with leading padding (pad={voice.pad}) are not supported")
+        if voice.layout == KV_STATE:
+            state = self._kv_voice_state(voice)
+        elif voice.layout == AUDIO_PROMPT:
+            if voice.prompt_dim != self.d_model:
+                raise EngineError(
+                    f"the voice prompt has {voice.prompt_dim} values per frame; "
+                    f"this model needs {self.d_model}"
+                )
+            prompt = self.runtime.tensor("float32", (1, voice.num_frames, self.d_model), voice.prompt)
+            state = await self._prompt_state(prompt)
+        else:
+            raise EngineError(f"unknown voice layout {voice.layout!r}")
+        return self._remember(key, state)
+
+    async def clone_voice(self, audio: array, key: str | None = None) -> VoiceState:
+        """The KV state for prompt audio: 24 kHz mono float32, prepared by py_core.audio_prompt."""
+        if len(audio) == 0 or len(audio) % self.samples_per_frame:
+            raise EngineError(f"prompt audio must be a positive multiple of {self.samples_per_frame} samples")
+        if key is not None and key in self._voices:
+            self._voices.move_to_end(key)
+            return self._voices[key]
+        rt = self.runtime
+        audio_tensor = rt.tensor("float32", (1, 1, len(audio)), audio)
+        outputs = await rt.run("mimi_encoder", {"audio": audio_tensor})
+        rt.release(audio_tensor)
+        return self._remember(key, await self._prompt_state(outputs["voice_conditioning"]))
+
+    async def export_voice(self, state: VoiceState, metadata: dict[str, str] | None = None) -> Voice:
+        """A KV-state `Voice` of `state` (write it with py_core.voices.dump_voice)."""
+        n, heads, dim = state.positions, self.num_heads, self.head_dim
+        caches = []
+        for i in range(self.num_layers):
+            k = await self.runtime.read(state.past[f"past_k_{i}"])
+            v = await self.runtime.read(state.past[f"past_v_{i}"])
+            caches.append(_heads_to_positions(k, n, heads, dim) + _heads_to_positions(v, n, heads, dim))
+        return Voice(
+            KV_STATE, n, caches=tuple(caches), num_heads=heads, head_dim=dim, metadata=dict(metadata or {})
+        )
+
+    def forget_voice(self, key: str) -> None:
+        """Drop a cached voice state (its tensors are released once no generation uses them)."""
+        state = self._voices.pop(key, None)
+        if state is not None:
+            state._evicted = True
+            self._release_voice_if_unused(state)
+
+    def _kv_voice_state(self, voice: Voice) -> VoiceState:
+        if (voice.num_layers, voice.num_heads, voice.head_dim) != (
+            self.num_layers,
+            self.num_heads,
+            self.head_dim,
+        ):
+            raise EngineError(
+                f"the voice has {voice.num_layers} layers x {voice.num_heads} heads x {voice.head_dim}; "
+                f"this model needs {self.num_layers} x {self.num_heads} x {self.head_dim}"
+            )
+        n, heads, dim = voice.num_frames, voice.num_heads, voice.head_dim
+        past = {}
+        half = n * heads * dim
+        for i, cache in enumerate(voice.caches):
+            for j, kv in enumerate("kv"):
+                data = _positions_to_heads(memoryview(cache)[j * half : (j + 1) * half], n, heads, dim)
+                past[f"past_{kv}_{i}"] = self.runtime.tensor("float32", (1, heads, n, dim), data)
+        return VoiceState(past, n)
+
+    async def _prompt_state(self, prompt: Tensor) -> VoiceState:
+        rt = self.runtime
+        positions = rt.shape(prompt)[1]
+        outputs = await rt.run(
+            "flow_lm_prefill", {"conditioning": prompt, "latent": self._empty_latent, **self._empty_past}
+        )
+        rt.release(prompt)
+        past = self._take_past(outputs)
+        return VoiceState(past, positions)
+
+    def _remember(self, key: str | None, state: VoiceState) -> VoiceState:
+        if key is None:
+            return state
+        self._voices[key] = state
+        while len(self._voices) > self.max_cached_voices:
+            self.forget_voice(next(iter(self._voices)))
+        return state
+
+    def _release_voice_if_unused(self, state: VoiceState) -> None:
+        if state._evicted and state._users == 0:
+            for tensor in state.past.values():
+                self.runtime.release(tensor)
+            state.past = {}
+
+    def _take_past(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The present K/V outputs as the next call's past inputs; every other output is released."""
+        past = {s["input"]: outputs.pop(s["output"]) for s in self._flow_states}
+        for tensor in outputs.values():
+            self.runtime.release(tensor)
+        return past
+
+    # ----- generation -----
+
+    def plan(self, text: str, settings: Settings | None = None) -> list[ChunkPlan]:
+        """The text chunks upstream would generate, in order (ValueError when the text is empty)."""
+        settings = settings or self.default_settings
+        return plan_chunks(
+            self.tokenizer,
+            text,
+            self.text_config,
+            max_tokens=settings.max_tokens,
+            frames_after_eos=settings.frames_after_eos,
+            frame_rate=self.frame_rate,
+        )
+
+    async def generate(
+        self,
+        text: str | Sequence[ChunkPlan],
+        voice: VoiceState,
+        settings: Settings | None = None,
+        *,
+        noise: NoiseSource | None = None,
+        policy: DecodePolicy = DecodePolicy(),
+        cancel=None,
+    ) -> AsyncIterator[Event]:
+        """Stream a text (or chunk plans from `plan`) as events; the last one is `Finished`.
+
+        `noise`: the sampler's noise source (default: a random seed). `cancel`: any object with
+        `is_set()` (asyncio.Event, threading.Event); generation stops at the next step once set,
+        dropping undecoded frames. Closing the iterator early also stops and frees everything.
+        """
+        settings = settings or self.default_settings
+        plans = self.plan(text, settings) if isinstance(text, str) else list(text)
+        noise = noise or NoiseSource()
+        clock = _Clock()
+        totals = {"frames": 0, "samples": 0}
+        first_audio = None
+        voice._users += 1
+        try:
+            for index, plan in enumerate(plans):
+                if cancel is not None and cancel.is_set():
+                    break
+                yield ChunkStarted(
+                    index, len(plans), plan.text, len(plan.token_ids), plan.max_frames, clock()
+                )
+                chunk = self._chunk(plan, index, len(plans), voice, settings, noise, policy, cancel, clock)
+                async with aclosing(chunk) as events:
+                    async for event in events:
+                        if isinstance(event, AudioChunk):
+                            totals["frames"] += event.frames
+                            totals["samples"] += len(event.samples)
+                            if first_audio is None:
+                                first_audio = event.seconds
+                        yield event
+        finally:
+            voice._users -= 1
+            self._release_voice_if_unused(voice)
+        cancelled = cancel is not None and cancel.is_set()
+        yield Finished(len(plans), totals["frames"], totals["samples"], clock(), first_audio, cancelled)
+
+    async def synthesize(
+        self, text: str, voice: VoiceState, settings: Settings | None = None, **kwargs
+    ) -> array:
+        """The whole audio for `text` (float32 samples); keyword arguments as for `generate`."""
+        audio = array("f")
+        async for event in self.generate(text, voice, settings, **kwargs):
+            if isinstance(event, AudioChunk):
+                audio.extend(event.samples)
+        return audio
+
+    async def _chunk(self, plan, index, count, voice, settings, noise, policy, cancel, clock):
+        """One independent generation from the voice state: events for this text chunk."""
+        rt = self.runtime
+        decoder = _StreamingDecoder(self)
+        frames_after_eos = plan.frames_after_eos
+        threshold = _f32(settings.eos_threshold)  # torch compares a float32 logit with a float32 scalar
+        tokens = rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids)
+        text = (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
+        rt.release(tokens)
+        # Text prefill and AR step 0 (BOS latent) in one call: same cache, step 0's hidden state.
+        graph, conditioning, latent, past = "flow_lm_prefill", text, self._bos, voice.past
+        hidden = None
+        pending: list[array] = []  # sampled latents not decoded yet
+        due: list[array] | None = None  # a batch to decode concurrently with the next step
+        emitted, eos_frame = 0, None
+        try:
+            for step in range(plan.max_frames):
+                if cancel is not None and cancel.is_set():
+                    return
+                step_call = self._step(graph, conditioning, latent, past)
+                if due is not None:
+                    (hidden, eos, next_past), pcm = await asyncio.gather(step_call, decoder.decode(due))
+                    yield AudioChunk(index, count, pcm, len(due), decoder.frames, clock())
+                    due = None
+                else:
+                    hidden, eos, next_past = await step_call
+                if past is not voice.past:
+                    _release_all(rt, past)
+                past = next_past
+                if conditioning is not self._empty_conditioning:
+                    rt.release(conditioning)
+                    conditioning, graph = self._empty_conditioning, "flow_lm_step"
+                if latent is not self._bos:
+                    rt.release(latent)
+                latent = None
+                # Upstream draws the noise before looking at EOS, so one draw per step.
+                x = noise.draw(self.latent_dim, settings.temperature, settings.noise_clamp)
+                if eos > threshold and eos_frame is None and step >= settings.min_frames_before_eos:
+                    eos_frame = step
+                if eos_frame is not None and step >= eos_frame + frames_after_eos:
+                    break
+                x = await self._sample(hidden, x, settings.sampler_steps)
+                rt.release(hidden)
+                hidden = None
+                latent = rt.tensor("float32", (1, 1, self.latent_dim), x)
+                pending.append(x)
+                emitted += 1
+                if emitted == 1 or len(pending) >= policy.batch:
+                    batch, pending = pending, []
+                    if policy.overlap and emitted > 1:
+                        due = batch
+                    else:
+                        pcm = await decoder.decode(batch)
+                        yield AudioChunk(index, count, pcm, len(batch), decoder.frames, clock())
+            for batch in (due, pending):
+                if batch:
+                    if cancel is not None and cancel.is_set():
+                        return
+                    pcm = await decoder.decode(batch)
+                    yield AudioChunk(index, count, pcm, len(batch), decoder.frames, clock())
+            yield ChunkFinished(index, count, emitted, eos_frame, clock())
+        finally:
+            for tensor in (hidden, latent if latent is not self._bos else None):
+                if tensor is not None:
+                    rt.release(tensor)
+            if conditioning is not self._empty_conditioning:
+                rt.release(conditioning)
+            if past is not voice.past:
+                _release_all(rt, past)
+            decoder.close()
+
+    async def _step(self, graph: str, conditioning: Tensor, latent: Tensor, past: dict[str, Tensor]):
+        """One flow-LM call: (hidden handle, raw EOS logit, next past)."""
+        rt = self.runtime
+        outputs = await rt.run(graph, {"conditioning": conditioning, "latent": latent, **past})
+        hidden, eos_tensor = outputs.pop("hidden"), outputs.pop("eos_logit")
+        eos = (await rt.read(eos_tensor))[0]
+        rt.release(eos_tensor)
+        return hidden, eos, self._take_past(outputs)
+
+    async def _sample(self, hidden: Tensor, x: array, steps: int) -> array:
+        """The lsd sampler: x += flow(h, s=i/N, t=(i+1)/N, x) / N for i < N, from the noise x."""
+        rt = self.runtime
+        for s, t in self._time_tensors(steps):
+            x_tensor = rt.tensor("float32", (1, self.latent_dim), x)
+            outputs = await rt.run("flow_lm_flow", {"c": hidden, "s": s, "t": t, "x": x_tensor})
+            rt.release(x_tensor)
+            flow = await rt.read(outputs["flow_dir"])
+            _release_all(rt, outputs)
+            step = array("f", [f / steps for f in flow]) if steps > 1 else flow
+            x = array("f", [a + b for a, b in zip(x, step, strict=True)])
+        return x
+
+    def _time_tensors(self, steps: int) -> list[tuple[Tensor, Tensor]]:
+        if steps not in self._times:
+            rt = self.runtime
+            self._times[steps] = [
+                (
+                    rt.tensor("float32", (1, 1), array("f", [i / steps])),
+                    rt.tensor("float32", (1, 1), array("f", [(i + 1) / steps])),
+                )
+                for i in range(steps)
+            ]
+        return self._times[steps]
+
+
+class _StreamingDecoder:
+    """latent_to_mimi + mimi_decoder from a fresh state; fades in the first samples it produces."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.state = dict(engine._decoder_start)
+        self.owned = False  # the start state is the engine's constant: never released
+        self.frames = 0
+
+    async def decode(self, latents: list[array]) -> array:
+        """PCM for the given normalized latents (frames continue the previous call's)."""
+        engine, rt = self.engine, self.engine.runtime
+        flat = array("f")
+        for latent in latents:
+            flat.extend(latent)
+        latent_tensor = rt.tensor("float32", (1, len(latents), engine.latent_dim), flat)
+        mimi_latent = (await rt.run("latent_to_mimi", {"latent": latent_tensor}))["mimi_latent"]
+        rt.release(latent_tensor)
+        outputs = await rt.run("mimi_decoder", {"mimi_latent": mimi_latent, **self.state})
+        rt.release(mimi_latent)
+        if self.owned:
+            _release_all(rt, self.state)
+        self.state = {s["input"]: outputs.pop(s["output"]) for s in engine._decoder_states}
+        self.owned = True
+        audio_tensor = outputs.pop("audio")
+        _release_all(rt, outputs)
+        pcm = await rt.read(audio_tensor)
+        rt.release(audio_tensor)
+        if self.frames == 0:
+            fade = engine.fade_in
+            n = min(len(fade), len(pcm))
+            pcm[:n] = array("f", [a * b for a, b in zip(pcm[:n], fade[:n], strict=True)])
+        self.frames += len(latents)
+        return pcm
+
+    def close(self) -> None:
+        """Release the decoder state."""
+        if self.owned:
+            _release_all(self.engine.runtime, self.state)
+            self.owned = False
+
+
+class _Clock:
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    def __call__(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def _release_all(runtime: Runtime, tensors: dict[str, Tensor]) -> None:
+    for tensor in tensors.values():
+        runtime.release(tensor)
+
+
+def linspace(start: float, stop: float, n: int) -> array:
+    """torch.linspace(start, stop, n) in float32: the first half counts up, the second down from stop."""
+    if n == 1:
+        return array("f", [start])
+    step = _f32((stop - start) / (n - 1))
+    half = n // 2
+    return array(
+        "f", [start + _f32(step * i) if i < half else stop - _f32(step * (n - 1 - i)) for i in range(n)]
+    )
+
+
+def _f32(value: float) -> float:
+    """`value` rounded to float32."""
+    return array("f", [value])[0]
+
+
+def _positions_to_heads(values: memoryview, n: int, heads: int, dim: int) -> array:
+    """[N, H, Dh] → [H, N, Dh], one row of Dh values per copy."""
+    out = array("f", bytes(4 * n * heads * dim))
+    target = memoryview(out)
+    row = heads * dim
+    for h in range(heads):
+        base = h * n * dim
+        for p in range(n):
+            source = p * row + h * dim
+            target[base + p * dim : base + (p + 1) * dim] = values[source : source + dim]
+    return out
+
+
+def _heads_to_positions(values: array, n: int, heads: int, dim: int) -> array:
+    """[H, N, Dh] → [N, H, Dh], one row of Dh values per copy."""
+    out = array("f", bytes(4 * n * heads * dim))
+    target, source = memoryview(out), memoryview(values)
+    row = heads * dim
+    for h in range(heads):
+        base = h * n * dim
+        for p in range(n):
+            start = p * row + h * dim
+            target[start : start + dim] = source[base + p * dim : base + (p + 1) * dim]
+    return out
+
+
+__all__ = [
+    "AudioChunk",
+    "ChunkFinished",
+    "ChunkStarted",
+    "DecodePolicy",
+    "Engine",
+    "EngineError",
+    "Event",
+    "Finished",
+    "Settings",
+    "VoiceState",
+]
