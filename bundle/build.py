@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from bundle import export, manifest, model_source, optimize, utterance, verify, voices
+from bundle import export, manifest, model_source, optimize, tokenizer_export, utterance, verify, voices
 from py_core import tokenizer as py_tokenizer
 from py_core.text import text_config_from_dict
 
@@ -243,8 +243,9 @@ def build(args: argparse.Namespace) -> Path:
             for spec in bar:
                 results.append(_build_graph(spec, out_dir, fp32_dir, args, bar))
 
-        tok = py_tokenizer.load(loaded.tokenizer_path)
-        (out_dir / "tokenizer.pocket.json").write_bytes(py_tokenizer.to_compact_bytes(tok))
+        compact_tokenizer = tokenizer_export.compact_tokenizer_bytes(loaded.tokenizer_path)
+        (out_dir / "tokenizer.pocket.json").write_bytes(compact_tokenizer)
+        tok = py_tokenizer.load(compact_tokenizer)
         quantized = any(r.quantization != "none" for r in results)
         checks = _utterance_checks(specs, fp32_dir, out_dir, tok, loaded.model.flow_lm.dim, quantized)
 
