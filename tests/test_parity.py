@@ -214,6 +214,36 @@ def test_audio_prompt_voice_goes_through_the_flow_lm(sides):
     )
 
 
+@pytest.mark.slow
+def test_real_v1_voice_fantine_on_the_full_architecture(full_bundle_fp32):
+    """The real 1.0.x voice file fantine.safetensors ([1,132,1024], a projected prompt made for
+    b6369a24 = english_2026-01, whose flow LM has the full english size). Upstream 4.0.1 cannot load
+    an audio_prompt file (get_state_for_audio_prompt raises on the key); it consumes such a prompt the
+    way 1.0.x did and 4.x still does after encoding: one flow-LM pass from an empty state."""
+    import torch
+    from conftest import FIXTURES
+    from pocket_tts.modules.stateful_module import init_states
+
+    ours, upstream = Ours(full_bundle_fp32), load_upstream(full_bundle_fp32)
+    fantine = FIXTURES / "fantine.safetensors"
+    with pytest.raises(ValueError):
+        upstream.get_state_for_audio_prompt(fantine)
+    voice = load_voice(fantine.read_bytes())
+    assert (voice.layout, voice.num_frames, voice.prompt_dim) == ("audio_prompt", 132, 1024)
+    state = asyncio.run(ours.engine.voice_state(voice))
+    # Float32 rounding (KV state within 1.5e-5 of upstream's) grows through the AR feedback of random
+    # weights on this out-of-distribution prompt: ~1e-5 at frame 10, ~1e-3 by frame 63 (SHORT), so a
+    # shorter text keeps the 1e-3 bound meaningful.
+    text = "Good morning."
+    audio, _, _ = ours.generate(text, state, temperature=0.0, eos_threshold=1e9)
+    prompt = torch.from_numpy(np.frombuffer(voice.prompt, dtype=np.float32).copy().reshape(1, 132, 1024))
+    upstream_state = init_states(upstream.flow_lm, batch_size=1, sequence_length=132)
+    with torch.no_grad():
+        upstream._run_flow_lm_and_increment_step(model_state=upstream_state, audio_conditioning=prompt)
+    reference = upstream_generate(upstream, upstream_state, text, eos_threshold=1e9)
+    _check("full-fp32: real v1 voice fantine [1,132,1024]", reference, audio)
+
+
 def test_int8_bundle_against_fp32(tiny_bundle, tiny_bundle_fp32, record_property):
     """The shipped int8 graphs against fp32 on the same loop (reported; random weights amplify errors)."""
     fp32, int8 = Ours(tiny_bundle_fp32), Ours(tiny_bundle)
