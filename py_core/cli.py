@@ -120,7 +120,11 @@ class _Bundle:
             )
         data = path.read_bytes()
         if path.suffix.lower() == ".safetensors":
-            return await self.engine.voice_state(load_voice(data), key=str(path))
+            try:
+                voice = load_voice(data)
+            except VoiceFileError as error:
+                raise CliError(f"{path}: {error}") from None
+            return await self.engine.voice_state(voice, key=str(path))
         return await self.clone(data, path.name, quiet)
 
     async def clone(self, data: bytes, name: str, quiet: bool):
