@@ -86,9 +86,11 @@ export class Bridge {
 
     ort.env.wasm.wasmPaths = ortBaseUrl;
     ort.env.wasm.proxy = false;
+    // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page. The automatic choice is
+    // onnxruntime-web's own: half the cores, at most 4 (the other half runs Python, audio, the UI).
     const isolated = self.crossOriginIsolated === true;
     const cores = self.navigator?.hardwareConcurrency || 1;
-    this.threads = isolated ? threads > 0 ? threads : Math.min(4, Math.max(1, cores)) : 1;
+    this.threads = isolated ? (threads > 0 ? threads : Math.min(4, Math.ceil(cores / 2))) : 1;
     ort.env.wasm.numThreads = this.threads;
     ort.env.logLevel = 'error';
     this.requestedBackend = backend;

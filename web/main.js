@@ -52,6 +52,7 @@ const state = {
   player: null,
   lastResult: null,
   events: [], // test hook: a log of what happened
+  capture: params.get('capture') === 'pcm' ? [] : null, // test hook: float PCM copies (?capture=pcm)
 };
 
 // ---------- small helpers ----------
@@ -153,12 +154,15 @@ function startWorker() {
     showError(`The engine stopped: ${event.message || 'worker error'}`);
   };
   state.worker = worker;
+  // Stop is also signalled through shared memory where possible (see `cancel` in worker.js).
+  state.stopFlag = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
   worker.postMessage({
     type: 'init',
     baseUrl,
     modelPath: ui.model.value,
     backend: ui.backend.value,
     threads: Number(ui.threads.value),
+    stopFlag: state.stopFlag,
   });
 }
 
@@ -260,6 +264,7 @@ async function speak() {
   state.player.reset();
   state.job++;
   state.wavParts = [];
+  if (state.capture) state.capture = [];
   state.samples = 0;
   state.startedAt = performance.now();
   state.firstChunkAt = 0;
@@ -294,8 +299,9 @@ function onChunk(msg) {
     setStatus(`Speaking… first audio after ${((state.firstChunkAt - state.startedAt) / 1000).toFixed(2)} s`);
   }
   state.samples += msg.pcm.length;
+  state.capture?.push(msg.pcm.slice());
   state.wavParts.push(new Blob([msg.wav]));
-  state.player.push(msg.pcm);
+  if (!state.stopRequestedAt) state.player.push(msg.pcm); // after Stop: into the WAV, not the speakers
   onSynthesisProgress(msg.chunkIndex, msg.chunkCount);
 }
 
@@ -338,6 +344,7 @@ function onDone(msg) {
 function stop() {
   if (state.phase !== 'speaking') return;
   state.stopRequestedAt = performance.now();
+  if (state.stopFlag) Atomics.store(state.stopFlag, 0, state.job);
   state.worker.postMessage({ type: 'stop', id: state.job });
   state.player.flush();
   setStatus('Stopping…');
@@ -421,6 +428,19 @@ window.__pocketTTS = {
   get playback() { return state.player?.stats ?? null; },
   get lastResult() { return state.lastResult; },
   get events() { return state.events; },
+  /** The last utterance's float32 PCM as base64 (only with ?capture=pcm). */
+  capturedPcmBase64() {
+    if (!state.capture) return null;
+    const bytes = new Uint8Array(state.capture.reduce((n, c) => n + c.byteLength, 0));
+    let at = 0;
+    for (const c of state.capture) {
+      bytes.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
+      at += c.byteLength;
+    }
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  },
 };
 
 syncSliders();

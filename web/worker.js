@@ -1,7 +1,8 @@
 // The synthesis worker: one Web Worker hosting Pyodide (py_core) and the onnxruntime-web bridge.
 //
 // Messages from the page (web/main.js):
-//   {type: 'init', baseUrl, modelPath, backend, threads}   load Python, py_core and a model bundle
+//   {type: 'init', baseUrl, modelPath, backend, threads, stopFlag}   load Python, py_core, a bundle
+//                                                        (stopFlag: shared Int32Array, see `cancel`)
 //   {type: 'speak', id, text, voice, temperature, steps, seed}
 //   {type: 'stop', id}                                      cancel generation job `id`
 //   {type: 'clone', id, pcm (Float32Array, 24 kHz mono), name}
@@ -26,18 +27,29 @@ let fileUrl;
 const loadedVoices = new Set();
 let busy = Promise.resolve(); // serializes speak/clone jobs
 // Stop: the engine polls cancel.is_set() between flow-LM steps (no Python runs while a message is handled).
-// A stop names the job it stops, so a late stop never cancels the next job.
-const cancel = { job: 0, stopped: 0, is_set() { return this.stopped >= this.job; } };
+// A stop names the job it stops, so a late stop never cancels the next job. The page also writes the
+// stopped job id into shared memory when it can (cross-origin isolated): the worker's message queue is
+// busy with Python's own scheduling while it generates, so a 'stop' message can wait for hundreds of ms,
+// while the shared flag is seen at the engine's next step.
+const cancel = {
+  job: 0,
+  stopped: 0,
+  shared: null, // Int32Array over a SharedArrayBuffer: [stopped job id]
+  is_set() {
+    const shared = this.shared ? Atomics.load(this.shared, 0) : 0;
+    return Math.max(this.stopped, shared) >= this.job;
+  },
+};
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 const status = (text) => post({ type: 'status', text });
 
 function errorMessage(error) {
-  // Python exceptions arrive as PythonError with the whole traceback: keep its last line.
+  // Python exceptions arrive as PythonError with the whole traceback: keep the last line's message.
   const text = String(error?.message ?? error);
   if (error?.type && text.includes('Traceback')) {
     const lines = text.trim().split('\n');
-    return lines[lines.length - 1];
+    return lines[lines.length - 1].replace(/^[\w.]+: /, '');
   }
   return text;
 }
@@ -78,7 +90,8 @@ async function downloadFiles(groups) {
   return new Map(results);
 }
 
-async function init({ baseUrl, modelPath, backend, threads }) {
+async function init({ baseUrl, modelPath, backend, threads, stopFlag }) {
+  cancel.shared = stopFlag ?? null;
   const runtime = await loadPython(baseUrl);
   modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
   // Model files are addressed by content: the service worker caches them cache-first under this URL.

@@ -1,0 +1,59 @@
+// Test 2: parity across runtimes. The PCM the browser produces (Pyodide + onnxruntime-web, WASM)
+// equals the CPython CLI's (`python -m py_core synth`, onnxruntime) for the same text, voice and seed
+// at temperature 0, within 1e-3, on the fp32 tiny bundle.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import {
+  SAMPLE_RATE,
+  TINY_FP32,
+  capturedPcm,
+  maxAbsDiff,
+  note,
+  openApp,
+  parseWav,
+  setAdvanced,
+  startSpeaking,
+  waitForResult,
+} from './helpers.js';
+
+const TEXT = 'Hello world. The browser and the command line must agree, sample for sample.';
+const VOICE = 'basil';
+const SEED = 1234;
+const CLI_TAIL_SILENCE = 0.2 * SAMPLE_RATE; // the CLI ends its file with 200 ms of silence, as upstream
+
+function cliPcm() {
+  const out = join(mkdtempSync(join(tmpdir(), 'pocket-parity-')), 'cli.wav');
+  const python = process.env.PYTHON || 'python3';
+  execFileSync(
+    python,
+    ['-m', 'py_core', 'synth', '--bundle', `public/models/${TINY_FP32}`, '--text', TEXT, '--voice', VOICE,
+      '--temperature', '0', '--seed', String(SEED), '--float32', '--out', out, '-q'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const wav = parseWav(readFileSync(out));
+  expect(wav).toMatchObject({ audioFormat: 3, channels: 1, sampleRate: SAMPLE_RATE });
+  return wav.samples;
+}
+
+test('browser PCM equals the CPython CLI PCM (fp32 bundle, temperature 0, same seed and voice)', async ({ page }) => {
+  const reference = cliPcm();
+  await openApp(page, { model: TINY_FP32, capture: 'pcm', backend: 'wasm' });
+  await page.getByRole('combobox', { name: 'Voice' }).selectOption(VOICE);
+  await setAdvanced(page, { temperature: 0, seed: SEED });
+  await startSpeaking(page, TEXT);
+  const result = await waitForResult(page);
+  const browser = await capturedPcm(page);
+
+  expect(browser.length).toBe(result.samples);
+  expect(reference.length - CLI_TAIL_SILENCE).toBe(browser.length); // same frame count
+  const diff = maxAbsDiff(browser, reference);
+  let peak = 0;
+  for (const v of browser) peak = Math.max(peak, Math.abs(v));
+  note({ type: 'parity', description: `${browser.length} samples, max |browser - cli| = ${diff.toExponential(2)} (peak ${peak.toFixed(3)})` });
+  expect(peak).toBeGreaterThan(0.01); // real signal, not silence
+  expect(diff).toBeLessThan(1e-3);
+});
