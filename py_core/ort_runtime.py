@@ -100,6 +100,9 @@ class OrtRuntime:
             options.inter_op_num_threads = 1
             options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             options.log_severity_level = 3
+            # Spin-waiting workers steal the very cores they wait for on a shared machine: with 2
+            # threads on 2 busy cores, spinning measured 4x slower than sleeping (bench/README.md).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._sessions[file] = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
