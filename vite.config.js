@@ -92,7 +92,6 @@ export default defineConfig({
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: null, // web/main.js registers it (production builds only)
-      includeAssets: ['icons/*.png'],
       manifest: {
         name: 'Pocket TTS',
         short_name: 'Pocket TTS',

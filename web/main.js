@@ -27,6 +27,7 @@ const ui = {
   steps: $('steps'),
   stepsValue: $('steps-value'),
   seed: $('seed'),
+  decodeBatch: $('decode-batch'),
   backend: $('backend'),
   threads: $('threads'),
   cloneSection: $('clone-section'),
@@ -284,6 +285,7 @@ async function speak() {
     voice: ui.voice.value,
     temperature: Number(ui.temperature.value),
     steps: Number(ui.steps.value),
+    decodeBatch: Number(ui.decodeBatch.value),
     seed,
   });
 }
@@ -446,9 +448,10 @@ window.__pocketTTS = {
 syncSliders();
 updateCharCount();
 setPhase('loading');
-// URL parameters preset the advanced settings (handy for links and tests): ?backend=wasm&threads=1
+// URL parameters preset the advanced settings (handy for links and tests): ?backend=wasm&threads=1&decode_batch=4
 if (params.get('backend')) ui.backend.value = params.get('backend');
 if (params.get('threads')) ui.threads.value = params.get('threads');
+if (params.get('decode_batch')) ui.decodeBatch.value = params.get('decode_batch');
 
 loadModelIndex()
   .then(startWorker)

@@ -3,7 +3,7 @@
 // Messages from the page (web/main.js):
 //   {type: 'init', baseUrl, modelPath, backend, threads, stopFlag}   load Python, py_core, a bundle
 //                                                        (stopFlag: shared Int32Array, see `cancel`)
-//   {type: 'speak', id, text, voice, temperature, steps, seed}
+//   {type: 'speak', id, text, voice, temperature, steps, decodeBatch, seed}
 //   {type: 'stop', id}                                      cancel generation job `id`
 //   {type: 'clone', id, pcm (Float32Array, 24 kHz mono), name}
 // Messages to the page:
@@ -164,11 +164,14 @@ const hooks = {
   },
 };
 
-async function speak({ id, text, voice, temperature, steps, seed }) {
+async function speak({ id, text, voice, temperature, steps, decodeBatch, seed }) {
   cancel.job = id;
   await ensureVoice(voice);
   bridge.timings = {};
-  const summary = await driver.speak(hooks, id, text, voice, temperature, steps, seed ?? undefined, cancel);
+  // WebGPU pays a fixed cost per dispatch: decoding a few frames per call is much cheaper per frame.
+  const batch = decodeBatch || (bridge.graphs.mimi_decoder.backend === 'webgpu' ? 4 : 1);
+  const options = { seed: seed ?? undefined, decode_batch: batch };
+  const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, options);
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
 }
 

@@ -11,7 +11,7 @@ import js
 from pyodide.ffi import to_js
 
 from py_core import tokenizer as tokenizers
-from py_core.engine import AudioChunk, ChunkStarted, Engine, Finished, Settings
+from py_core.engine import AudioChunk, ChunkStarted, DecodePolicy, Engine, Finished, Settings
 from py_core.js_runtime import JsRuntime
 from py_core.manifest import parse_manifest
 from py_core.rng import NoiseSource
@@ -69,19 +69,24 @@ async def _voice_state(name: str):
     return await _engine.voice_state(voice, key=name)
 
 
-async def speak(hooks, job: int, text: str, voice: str, temperature, steps, seed, cancel):
+async def speak(hooks, job: int, text: str, voice: str, temperature, steps, cancel, options):
     """Generate `text`, streaming each decoded chunk to `hooks.chunk`; returns a summary object.
 
     `cancel.is_set()` (a JS object) is polled by the engine between steps: Stop takes effect within
-    one flow-LM step. The summary's `header` is the final WAV header for the chunks' PCM16 data.
+    one flow-LM step. `options`: `seed` (None: random), `decode_batch` (frames per decoder call).
+    The summary's `header` is the final WAV header for the chunks' PCM16 data.
     """
+    options = options.to_py()
     settings = Settings.from_manifest(_engine.manifest, temperature=temperature, sampler_steps=steps)
     plans = _engine.plan(text, settings)  # ValueError with a readable message for empty text
     state = await _voice_state(voice)
     writer = WavStreamWriter(_engine.sample_rate)
+    seed = options.get("seed")
     noise = NoiseSource(None if seed is None else int(seed))
+    policy = DecodePolicy(batch=int(options.get("decode_batch") or 1))
     finished = None
-    async for event in _engine.generate(plans, state, settings, noise=noise, cancel=cancel):
+    events = _engine.generate(plans, state, settings, noise=noise, policy=policy, cancel=cancel)
+    async for event in events:
         if isinstance(event, AudioChunk):
             pcm = event.samples
             hooks.chunk(job, to_js(memoryview(pcm)), to_js(writer.encode(pcm)), event.index, event.count)
