@@ -156,7 +156,7 @@ function startWorker() {
   };
   state.worker = worker;
   // Stop is also signalled through shared memory where possible (see `cancel` in worker.js).
-  state.stopFlag = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  state.stopFlag = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
   worker.postMessage({
     type: 'init',
     baseUrl,
@@ -182,6 +182,9 @@ function onWorkerMessage(msg) {
       break;
     case 'ready':
       onReady(msg.info);
+      break;
+    case 'warm':
+      state.events.push({ type: 'warm', seconds: msg.seconds });
       break;
     case 'progress':
       if (msg.id === state.job) onSynthesisProgress(msg.chunkIndex, msg.chunkCount);
@@ -276,6 +279,7 @@ async function speak() {
   setPhase('speaking');
   setProgress(null, 'Generating…', '');
   setStatus('Generating…');
+  if (state.stopFlag) Atomics.store(state.stopFlag, 1, 1); // ends the background warm-up now
   const seed = ui.seed.value === '' ? null : Number(ui.seed.value);
   state.events.push({ type: 'speak', id: state.job, chars: text.length });
   state.worker.postMessage({
@@ -360,6 +364,7 @@ async function cloneVoice() {
   if (!file || state.phase !== 'ready') return;
   clearError();
   const name = ui.cloneName.value.trim() || 'my voice';
+  if (state.stopFlag) Atomics.store(state.stopFlag, 1, 1); // ends the background warm-up now
   setPhase('speaking');
   ui.stop.disabled = true;
   setStatus(`Decoding ${file.name}…`);

@@ -69,6 +69,16 @@ async def _voice_state(name: str):
     return await _engine.voice_state(voice, key=name)
 
 
+async def warm_up(cancel) -> None:
+    """One throw-away utterance in the default voice (its output is discarded)."""
+    manifest = _engine.manifest
+    name = manifest.get("default_voice") or next(iter(_voices))
+    state = await _voice_state(name)
+    events = _engine.generate("Warming up the engine, one moment.", state, cancel=cancel)
+    async for _ in events:
+        pass
+
+
 async def speak(hooks, job: int, text: str, voice: str, temperature, steps, cancel, options):
     """Generate `text`, streaming each decoded chunk to `hooks.chunk`; returns a summary object.
 
