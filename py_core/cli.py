@@ -42,7 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a voice name from the bundle, a .safetensors voice file, or an audio file to clone "
         "(default: the bundle's default voice)",
     )
-    synth.add_argument("--out", "--output-path", default="./tts_output.wav", help="WAV file, or - for stdout")
+    synth.add_argument(
+        "--out",
+        "--output-path",
+        default="./tts_output.wav",
+        help="WAV file, or - for stdout (default ./tts_output.wav)",
+    )
     synth.add_argument("--temperature", type=float, help="sampling temperature (default: the bundle's)")
     synth.add_argument("--seed", type=int, help="noise seed (default: random)")
     synth.add_argument("--sampler-steps", "--sampler-decode-steps", type=int, help="flow sampler steps")
@@ -84,7 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    except (CliError, EngineError, ManifestError, VoiceFileError, AudioPromptError, GraphRunError) as error:
+    except (
+        CliError,
+        EngineError,
+        ManifestError,
+        VoiceFileError,
+        AudioPromptError,
+        GraphRunError,
+        OSError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
