@@ -1,11 +1,26 @@
-// Decoding an uploaded audio file for voice cloning: any format the browser can decode, to mono
-// float32 at the model's sample rate (24 kHz).
+// Uploaded audio for voice cloning.
 //
-// decodeAudioData resamples to its context's rate, so decoding in a 24 kHz OfflineAudioContext gives
-// 24 kHz directly. That resampler is the browser's (Chromium: a windowed-sinc resampler), not
-// upstream's `scipy.signal.resample_poly` (a polyphase Kaiser-window FIR); the two differ slightly near
-// the Nyquist frequency, which is inaudible and below what the voice encoder is sensitive to.
-// Channels are averaged to mono, as upstream does.
+// 16-bit PCM WAV files go to py_core as they are: py_core.audio_prompt reads them and resamples with
+// its resample_poly (the same polyphase Kaiser FIR as upstream's scipy call), so the prompt is exactly
+// upstream's. Any other format is decoded here by the browser: decodeAudioData resamples to its
+// context's rate, so decoding in a 24 kHz OfflineAudioContext gives 24 kHz directly. That resampler is
+// the browser's (Chromium: windowed sinc), not resample_poly; the two differ slightly near the Nyquist
+// frequency. Channels are averaged to mono, as upstream does; py_core then trims to 30 s, ends the
+// prompt on a pause and pads it to whole frames, as upstream does.
+
+/** A RIFF/WAVE file whose format chunk says 16-bit integer PCM (what py_core reads itself). */
+export function isPcm16Wav(bytes) {
+  if (bytes.length < 36) return false;
+  const text = (at) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (text(0) !== 'RIFF' || text(8) !== 'WAVE') return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 12; at + 8 <= bytes.length; ) {
+    const size = view.getUint32(at + 4, true);
+    if (text(at) === 'fmt ') return view.getUint16(at + 8, true) === 1 && view.getUint16(at + 22, true) === 16;
+    at += 8 + size + (size % 2);
+  }
+  return false;
+}
 
 export const MAX_PROMPT_SECONDS = 30;
 

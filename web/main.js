@@ -2,7 +2,7 @@
 // The UI thread never runs Python or ONNX: it sends messages to the worker and plays what comes back.
 
 import { Player } from './player.js';
-import { decodeToMono24k } from './audio-file.js';
+import { decodeToMono24k, isPcm16Wav } from './audio-file.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -42,7 +42,7 @@ const params = new URLSearchParams(location.search);
 const state = {
   worker: null,
   info: null, // the worker's 'ready' info
-  phase: 'loading', // loading | ready | speaking | error
+  phase: 'loading', // loading | ready | speaking | cloning | error
   job: 0, // id of the current speak/clone request
   wavParts: [], // Blobs of PCM16 data, one per chunk (kept out of the JS heap)
   samples: 0,
@@ -91,12 +91,13 @@ function clearError() {
 function updateButtons() {
   const ready = state.phase === 'ready';
   const speaking = state.phase === 'speaking';
+  const busy = speaking || state.phase === 'cloning';
   ui.speak.disabled = !ready;
   ui.stop.disabled = !speaking;
   ui.voice.disabled = !ready;
-  ui.model.disabled = speaking;
-  ui.backend.disabled = speaking;
-  ui.threads.disabled = speaking;
+  ui.model.disabled = busy;
+  ui.backend.disabled = busy;
+  ui.threads.disabled = busy;
   ui.clone.disabled = !ready || !ui.cloneFile.files?.length;
   const canDownload = Boolean(state.downloadUrl) && !speaking;
   ui.download.setAttribute('aria-disabled', String(!canDownload));
@@ -196,7 +197,7 @@ function onWorkerMessage(msg) {
       if (msg.id === state.job) onDone(msg);
       break;
     case 'voice':
-      onVoiceCloned(msg.name);
+      onVoiceCloned(msg.voice, msg.name);
       break;
     case 'error':
       onWorkerError(msg);
@@ -243,6 +244,8 @@ function onWorkerError(msg) {
   if (state.phase === 'speaking') {
     state.player?.flush();
     setProgress(0, 'Synthesis failed', '');
+  } else if (state.phase === 'cloning') {
+    setProgress(0, 'Voice cloning failed', '');
   }
   setPhase('ready');
   showError(msg.message);
@@ -365,22 +368,28 @@ async function cloneVoice() {
   clearError();
   const name = ui.cloneName.value.trim() || 'my voice';
   if (state.stopFlag) Atomics.store(state.stopFlag, 1, 1); // ends the background warm-up now
-  setPhase('speaking');
-  ui.stop.disabled = true;
-  setStatus(`Decoding ${file.name}…`);
+  setPhase('cloning');
+  setStatus(`Reading ${file.name}…`);
   try {
-    const pcm = await decodeToMono24k(await file.arrayBuffer(), state.info.sampleRate);
+    const bytes = new Uint8Array(await file.arrayBuffer());
     state.job++;
-    state.worker.postMessage({ type: 'clone', id: state.job, pcm, name }, [pcm.buffer]);
+    if (isPcm16Wav(bytes)) {
+      // 16-bit WAV: py_core reads and resamples it exactly as upstream does (resample_poly).
+      state.worker.postMessage({ type: 'clone', id: state.job, name, wav: bytes }, [bytes.buffer]);
+    } else {
+      const pcm = await decodeToMono24k(bytes.buffer, state.info.sampleRate);
+      state.worker.postMessage({ type: 'clone', id: state.job, name, pcm }, [pcm.buffer]);
+    }
   } catch (error) {
     setPhase('ready');
     showError(`${file.name}: could not decode this audio file (${error.message || error})`);
   }
 }
 
-function onVoiceCloned(name) {
-  if (![...ui.voice.options].some((o) => o.value === name)) ui.voice.add(new Option(`${name} (cloned)`, name));
-  ui.voice.value = name;
+function onVoiceCloned(id, name) {
+  if (![...ui.voice.options].some((o) => o.value === id)) ui.voice.add(new Option(`${name} (cloned)`, id));
+  ui.voice.value = id;
+  state.events.push({ type: 'voice', id, name });
   setStatus(`Voice “${name}” is ready`);
   setProgress(1, 'Ready', '');
   setPhase('ready');

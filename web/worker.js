@@ -5,7 +5,7 @@
 //                                                        (stopFlag: shared Int32Array, see `cancel`)
 //   {type: 'speak', id, text, voice, temperature, steps, decodeBatch, seed}
 //   {type: 'stop', id}                                      cancel generation job `id`
-//   {type: 'clone', id, pcm (Float32Array, 24 kHz mono), name}
+//   {type: 'clone', id, name, wav (16-bit WAV bytes) | pcm (Float32Array, 24 kHz mono)}
 // Messages to the page:
 //   {type: 'status', text}                                  what the worker is doing
 //   {type: 'download', file, loaded, total, allLoaded, allTotal}
@@ -13,7 +13,7 @@
 //   {type: 'warm', seconds}                                 the background warm-up has ended
 //   {type: 'chunk', id, pcm, wav, chunkIndex, chunkCount}   decoded audio (pcm for playback, wav bytes)
 //   {type: 'done', id, header, samples, seconds, elapsed, stopped}
-//   {type: 'voice', id, name}                               a cloned voice is ready
+//   {type: 'voice', id, voice, name}                        a cloned voice is ready (voice: its id)
 //   {type: 'error', id, message, fatal}
 
 import { Bridge, fetchVerified } from './bridge.js';
@@ -195,16 +195,17 @@ async function speak({ id, text, voice, temperature, steps, decodeBatch, seed })
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
 }
 
-async function clone({ id, pcm, name }) {
+async function clone({ id, name, wav, pcm }) {
   if (!bridge.graphs.mimi_encoder) {
     status('Downloading the voice-cloning encoder…');
     const files = await downloadFiles(['cloning']);
     await bridge.createSessions(manifest, ['mimi_encoder'], (path) => files.get(path));
   }
   status('Encoding the voice…');
-  await driver.clone_voice(name, pcm);
-  loadedVoices.add(name);
-  post({ type: 'voice', id, name });
+  const voice = `clone:${name}`;
+  await driver.clone_voice(voice, wav, pcm); // the one not sent is undefined: None in Python
+  loadedVoices.add(voice);
+  post({ type: 'voice', id, voice, name });
 }
 
 self.onmessage = ({ data }) => {

@@ -11,6 +11,7 @@ import js
 from pyodide.ffi import to_js
 
 from py_core import tokenizer as tokenizers
+from py_core.audio_prompt import prepare_prompt, read_audio
 from py_core.engine import AudioChunk, ChunkStarted, DecodePolicy, Engine, Finished, Settings
 from py_core.js_runtime import JsRuntime
 from py_core.manifest import parse_manifest
@@ -27,37 +28,36 @@ def check_manifest(text: str) -> None:
     parse_manifest(text)
 
 
-def _bytes(proxy) -> bytes:
-    return proxy.to_bytes()
-
-
 def load(bridge, manifest_text: str, tokenizer_bytes, voice_name: str, voice_bytes) -> None:
     """Create the engine over the bridge's sessions, with the tokenizer and the default voice."""
     global _engine
     manifest = parse_manifest(manifest_text)
-    tokenizer = tokenizers.load(_bytes(tokenizer_bytes))
+    tokenizer = tokenizers.load(tokenizer_bytes.to_bytes())
     _engine = Engine(JsRuntime(bridge, manifest), manifest, tokenizer)
     add_voice(voice_name, voice_bytes)
 
 
 def add_voice(name: str, voice_bytes) -> None:
-    _voices[name] = load_voice(_bytes(voice_bytes))
+    _voices[name] = load_voice(voice_bytes.to_bytes())
 
 
 def supports_cloning() -> bool:
-    return hasattr(_engine, "clone_voice")
+    return "mimi_encoder" in _engine.manifest["graphs"]
 
 
-async def clone_voice(name: str, pcm) -> None:
-    """A voice from prompt audio (Float32Array, 24 kHz mono): encoded now, kept to re-encode if evicted."""
-    audio = array("f", bytes(pcm.byteLength))
-    pcm.assign_to(audio)
-    frame = _engine.samples_per_frame
-    if len(audio) < frame:
-        raise ValueError("the audio is too short to clone a voice (it needs at least 0.08 s)")
-    audio = audio[: len(audio) - len(audio) % frame]  # whole frames, as the encoder needs
+async def clone_voice(name: str, wav, pcm) -> None:
+    """A voice from prompt audio: 16-bit WAV bytes (read and resampled as upstream does) or a
+    Float32Array already at the model's rate. Prepared by py_core.audio_prompt (30 s at most, ended
+    on a pause, whole frames), encoded now and kept, so that it can be re-encoded if evicted."""
+    rate = _engine.sample_rate
+    if wav is not None:
+        samples, source_rate = read_audio(wav.to_bytes(), name)
+    else:
+        samples, source_rate = array("f", bytes(pcm.byteLength)), rate
+        pcm.assign_to(samples)
+    audio = prepare_prompt(samples, source_rate, target_rate=rate)
     _voices[name] = audio
-    await _engine.clone_voice(audio, key=f"clone:{name}")
+    await _engine.clone_voice(audio, key=name)
 
 
 async def _voice_state(name: str):
@@ -65,7 +65,7 @@ async def _voice_state(name: str):
     if voice is None:
         raise ValueError(f"voice {name!r} is not loaded")
     if isinstance(voice, array):
-        return await _engine.clone_voice(voice, key=f"clone:{name}")
+        return await _engine.clone_voice(voice, key=name)
     return await _engine.voice_state(voice, key=name)
 
 
