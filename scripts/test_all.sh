@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install.sh
-echo "==> pytest"
-python -m pytest -q -p no:cacheprovider
+echo "==> pytest (the full-size parity tests are marked slow: python -m pytest -m slow)"
+python -m pytest -q -p no:cacheprovider -m "not slow"
