@@ -213,8 +213,7 @@ function onReady(info) {
   ui.voice.value = info.voices.includes(savedVoice) ? savedVoice : info.defaultVoice;
   if (info.synthetic) {
     ui.syntheticBanner.textContent =
-      `This model has random weights (synthetic ${info.synthetic.size ?? ''} bundle): ` +
-      `${info.synthetic.warning ?? 'random weights: noise, not speech'}. ` +
+      `Synthetic test model — ${info.synthetic.warning ?? 'random weights: noise, not speech'}. ` +
       'Build a bundle from the real checkpoint to hear speech.';
     ui.syntheticBanner.hidden = false;
   }
@@ -297,9 +296,12 @@ async function speak() {
   });
 }
 
-function onSynthesisProgress(index, count) {
-  setProgress(count ? index / count : null, `Generating: chunk ${Math.min(index + 1, count)} of ${count}`,
-    `${(state.samples / state.info.sampleRate).toFixed(1)} s of audio`);
+function onSynthesisProgress(index, count, chunkDone = 0) {
+  const seconds = state.samples / state.info.sampleRate;
+  const elapsed = (performance.now() - state.startedAt) / 1000;
+  const speed = seconds > 0 && elapsed > 0 ? ` · ${(seconds / elapsed).toFixed(1)}× real time` : '';
+  setProgress(count ? (index + chunkDone) / count : null, `Generating: chunk ${Math.min(index + 1, count)} of ${count}`,
+    `${seconds.toFixed(1)} s of audio${speed}`);
 }
 
 function onChunk(msg) {
@@ -311,7 +313,7 @@ function onChunk(msg) {
   state.capture?.push(msg.pcm.slice());
   state.wavParts.push(new Blob([msg.wav]));
   if (!state.stopRequestedAt) state.player.push(msg.pcm); // after Stop: into the WAV, not the speakers
-  onSynthesisProgress(msg.chunkIndex, msg.chunkCount);
+  onSynthesisProgress(msg.chunkIndex, msg.chunkCount, msg.chunkDone);
 }
 
 function onDone(msg) {

@@ -11,7 +11,9 @@
 //   {type: 'download', file, loaded, total, allLoaded, allTotal}
 //   {type: 'ready', info}                                   voices, backend, threads, synthetic, ...
 //   {type: 'warm', seconds}                                 the background warm-up has ended
-//   {type: 'chunk', id, pcm, wav, chunkIndex, chunkCount}   decoded audio (pcm for playback, wav bytes)
+//   {type: 'chunk', id, pcm, wav, chunkIndex, chunkCount, chunkDone}  decoded audio: pcm for playback,
+//                                                        PCM16 bytes for the WAV, progress in the text chunk
+//   {type: 'progress', id, chunkIndex, chunkCount}          a text chunk starts
 //   {type: 'done', id, header, samples, seconds, elapsed, stopped}
 //   {type: 'voice', id, voice, name}                        a cloned voice is ready (voice: its id)
 //   {type: 'error', id, message, fatal}
@@ -176,8 +178,8 @@ async function ensureVoice(name) {
 
 /** Hooks the Python driver calls while generating (plain JS: Python passes only to_js copies). */
 const hooks = {
-  chunk(id, pcm, wav, chunkIndex, chunkCount) {
-    post({ type: 'chunk', id, pcm, wav, chunkIndex, chunkCount }, [pcm.buffer, wav.buffer]);
+  chunk(id, pcm, wav, chunkIndex, chunkCount, chunkDone) {
+    post({ type: 'chunk', id, pcm, wav, chunkIndex, chunkCount, chunkDone }, [pcm.buffer, wav.buffer]);
   },
   progress(id, chunkIndex, chunkCount) {
     post({ type: 'progress', id, chunkIndex, chunkCount });

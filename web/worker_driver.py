@@ -96,11 +96,14 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     policy = DecodePolicy(batch=int(options.get("decode_batch") or 1))
     finished = None
     events = _engine.generate(plans, state, settings, noise=noise, policy=policy, cancel=cancel)
+    budget = 1  # frames the current text chunk may take at most (it usually ends earlier, at EOS)
     async for event in events:
         if isinstance(event, AudioChunk):
             pcm = event.samples
-            hooks.chunk(job, to_js(memoryview(pcm)), to_js(writer.encode(pcm)), event.index, event.count)
+            done = min(1.0, event.chunk_frames / budget)
+            hooks.chunk(job, to_js(memoryview(pcm)), to_js(writer.encode(pcm)), event.index, event.count, done)
         elif isinstance(event, ChunkStarted):
+            budget = max(1, event.max_frames)
             hooks.progress(job, event.index, event.count)
         elif isinstance(event, Finished):
             finished = event
