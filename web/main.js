@@ -116,7 +116,7 @@ function describeEngine(info) {
   const backends = new Set(Object.values(info.graphBackends));
   const backend = backends.size > 1 ? `WebGPU + WASM (per graph)` : backends.has('webgpu') ? 'WebGPU' : 'WASM';
   const threads = backends.has('wasm') ? ` · ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
-  const isolation = info.crossOriginIsolated ? '' : ' · not cross-origin isolated (1 thread)';
+  const isolation = info.crossOriginIsolated ? '' : ' (page not cross-origin isolated: no threads)';
   return `${backend}${threads}${isolation}`;
 }
 
@@ -156,15 +156,12 @@ function startWorker() {
     showError(`The engine stopped: ${event.message || 'worker error'}`);
   };
   state.worker = worker;
-  // Stop is also signalled through shared memory where possible (see `cancel` in worker.js).
-  state.stopFlag = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
   worker.postMessage({
     type: 'init',
     baseUrl,
     modelPath: ui.model.value,
     backend: ui.backend.value,
     threads: Number(ui.threads.value),
-    stopFlag: state.stopFlag,
   });
 }
 
@@ -281,7 +278,6 @@ async function speak() {
   setPhase('speaking');
   setProgress(null, 'Generating…', '');
   setStatus('Generating…');
-  if (state.stopFlag) Atomics.store(state.stopFlag, 1, 1); // ends the background warm-up now
   const seed = ui.seed.value === '' ? null : Number(ui.seed.value);
   state.events.push({ type: 'speak', id: state.job, chars: text.length });
   state.worker.postMessage({
@@ -355,7 +351,6 @@ function onDone(msg) {
 function stop() {
   if (state.phase !== 'speaking') return;
   state.stopRequestedAt = performance.now();
-  if (state.stopFlag) Atomics.store(state.stopFlag, 0, state.job);
   state.worker.postMessage({ type: 'stop', id: state.job });
   state.player.flush();
   setStatus('Stopping…');
@@ -369,7 +364,6 @@ async function cloneVoice() {
   if (!file || state.phase !== 'ready') return;
   clearError();
   const name = ui.cloneName.value.trim() || 'my voice';
-  if (state.stopFlag) Atomics.store(state.stopFlag, 1, 1); // ends the background warm-up now
   setPhase('cloning');
   setStatus(`Reading ${file.name}…`);
   try {

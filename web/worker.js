@@ -1,8 +1,7 @@
 // The synthesis worker: one Web Worker hosting Pyodide (py_core) and the onnxruntime-web bridge.
 //
 // Messages from the page (web/main.js):
-//   {type: 'init', baseUrl, modelPath, backend, threads, stopFlag}   load Python, py_core, a bundle
-//                                                        (stopFlag: shared Int32Array, see `cancel`)
+//   {type: 'init', baseUrl, modelPath, backend, threads}   load Python, py_core and a model bundle
 //   {type: 'speak', id, text, voice, temperature, steps, decodeBatch, seed}
 //   {type: 'stop', id}                                      cancel generation job `id`
 //   {type: 'clone', id, name, wav (16-bit WAV bytes) | pcm (Float32Array, 24 kHz mono)}
@@ -30,21 +29,20 @@ let fileUrl;
 const loadedVoices = new Set();
 let busy = Promise.resolve(); // serializes speak/clone jobs
 // Stop: the engine polls cancel.is_set() between flow-LM steps (no Python runs while a message is handled).
-// A stop names the job it stops, so a late stop never cancels the next job. The page also writes the
-// stopped job id into shared memory when it can (cross-origin isolated): the worker's message queue is
-// busy with Python's own scheduling while it generates, so a 'stop' message can wait for hundreds of ms,
-// while the shared flag is seen at the engine's next step.
+// Stop: the engine polls cancel.is_set() between flow-LM steps. A stop names the job it stops, so a
+// late stop never cancels the next job. For the 'stop' message to arrive at all while Python
+// generates, the driver yields one timer task per decoded chunk (hooks.pause): Chromium runs the
+// MessageChannel tasks that Pyodide's event loop keeps scheduling ahead of a message from the page,
+// and without that yield a Stop waited 0.6 to 1.2 s (measured); with it, about 60 ms.
 const cancel = {
   job: 0,
   stopped: 0,
-  shared: null, // Int32Array over a SharedArrayBuffer: [stopped job id, page wants the engine]
   is_set() {
-    const shared = this.shared ? Atomics.load(this.shared, 0) : 0;
-    return Math.max(this.stopped, shared) >= this.job;
+    return this.stopped >= this.job;
   },
 };
-// The warm-up after loading stops as soon as the page asks for the engine (shared[1] set).
-const warmUpCancel = { is_set: () => Atomics.load(cancel.shared, 1) !== 0 };
+// The warm-up after loading ends as soon as the page sends any request.
+const warmUpCancel = { wanted: true, is_set: () => !warmUpCancel.wanted };
 const WARM_UP_SECONDS = 8;
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
@@ -96,8 +94,7 @@ async function downloadFiles(groups) {
   return new Map(results);
 }
 
-async function init({ baseUrl, modelPath, backend, threads, stopFlag }) {
-  cancel.shared = stopFlag ?? null;
+async function init({ baseUrl, modelPath, backend, threads }) {
   const runtime = await loadPython(baseUrl);
   modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
   // Model files are addressed by content: the service worker caches them cache-first under this URL.
@@ -151,14 +148,12 @@ async function init({ baseUrl, modelPath, backend, threads, stopFlag }) {
  * Generate a few throw-away utterances right after loading, until the page asks for the engine or
  * WARM_UP_SECONDS pass. Browsers first run WebAssembly through a baseline compiler and optimize hot
  * functions later: measured here, a first utterance ran at 1.0x real time and the fourth at 3.4x.
- * Warming up moves that cost to while the user is still typing. Only with shared memory (the page
- * must be able to interrupt it at once).
+ * Warming up moves that cost to while the user is still typing.
  */
 async function warmUp() {
-  if (!cancel.shared || warmUpCancel.is_set()) return;
   const started = performance.now();
   while (performance.now() - started < WARM_UP_SECONDS * 1000 && !warmUpCancel.is_set()) {
-    await driver.warm_up(warmUpCancel);
+    await driver.warm_up(hooks, warmUpCancel);
   }
   post({ type: 'warm', seconds: (performance.now() - started) / 1000 });
 }
@@ -180,6 +175,10 @@ async function ensureVoice(name) {
 const hooks = {
   chunk(id, pcm, wav, chunkIndex, chunkCount, chunkDone) {
     post({ type: 'chunk', id, pcm, wav, chunkIndex, chunkCount, chunkDone }, [pcm.buffer, wav.buffer]);
+  },
+  /** One timer task, so that messages from the page (Stop) are handled (see `cancel`). */
+  pause() {
+    return new Promise((resolve) => setTimeout(resolve, 0));
   },
   progress(id, chunkIndex, chunkCount) {
     post({ type: 'progress', id, chunkIndex, chunkCount });
@@ -211,6 +210,7 @@ async function clone({ id, name, wav, pcm }) {
 }
 
 self.onmessage = ({ data }) => {
+  warmUpCancel.wanted = false;
   if (data.type === 'stop') {
     cancel.stopped = Math.max(cancel.stopped, data.id);
     return;
@@ -226,6 +226,7 @@ self.onmessage = ({ data }) => {
     }
   });
   if (data.type === 'init') {
+    warmUpCancel.wanted = true;
     busy = busy.then(() => (driver ? warmUp() : undefined)).catch((error) => console.warn('warm-up failed', error));
   }
 };

@@ -69,21 +69,23 @@ async def _voice_state(name: str):
     return await _engine.voice_state(voice, key=name)
 
 
-async def warm_up(cancel) -> None:
+async def warm_up(hooks, cancel) -> None:
     """One throw-away utterance in the default voice (its output is discarded)."""
     manifest = _engine.manifest
     name = manifest.get("default_voice") or next(iter(_voices))
     state = await _voice_state(name)
     events = _engine.generate("Warming up the engine, one moment.", state, cancel=cancel)
-    async for _ in events:
-        pass
+    async for event in events:
+        if isinstance(event, AudioChunk):
+            await hooks.pause()
 
 
 async def speak(hooks, job: int, text: str, voice: str, temperature, steps, cancel, options):
     """Generate `text`, streaming each decoded chunk to `hooks.chunk`; returns a summary object.
 
-    `cancel.is_set()` (a JS object) is polled by the engine between steps: Stop takes effect within
-    one flow-LM step. `options`: `seed` (None: random), `decode_batch` (frames per decoder call).
+    `cancel.is_set()` (a JS object) is polled by the engine between steps; `hooks.pause()` after
+    each chunk lets the worker receive the page's Stop message (see web/worker.js).
+    `options`: `seed` (None: random), `decode_batch` (frames per decoder call).
     The summary's `header` is the final WAV header for the chunks' PCM16 data.
     """
     options = options.to_py()
@@ -101,7 +103,10 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
         if isinstance(event, AudioChunk):
             pcm = event.samples
             done = min(1.0, event.chunk_frames / budget)
-            hooks.chunk(job, to_js(memoryview(pcm)), to_js(writer.encode(pcm)), event.index, event.count, done)
+            hooks.chunk(
+                job, to_js(memoryview(pcm)), to_js(writer.encode(pcm)), event.index, event.count, done
+            )
+            await hooks.pause()
         elif isinstance(event, ChunkStarted):
             budget = max(1, event.max_frames)
             hooks.progress(job, event.index, event.count)
