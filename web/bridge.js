@@ -139,7 +139,13 @@ export class Bridge {
   }
 
   async createSession(graph, file, bytes) {
-    const base = { graphOptimizationLevel: 'all', enableCpuMemArena: true };
+    const base = {
+      graphOptimizationLevel: 'all',
+      enableCpuMemArena: true,
+      // Idle intra-op threads sleep instead of spinning: spinning threads compete with Python and
+      // the audio thread for the same cores.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    };
     if (this.backend === 'webgpu') {
       try {
         const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['webgpu'] });
