@@ -3,11 +3,10 @@
 //   - a 20,000-character text streams (chunk i of n) while the tab's JS heap stays bounded;
 //   - a corrupted bundle file (sha256 mismatch) is reported by its file name.
 
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.js';
 import { TINY, openApp, startSpeaking, waitForPhase, waitForResult, note } from './helpers.js';
 
-test('empty text gives a message, not an exception', async ({ page }) => {
-  const { pageErrors } = await openApp(page);
+test('empty text gives a message, not an exception', async ({ app: { page, pageErrors } }) => {
   for (const text of ['', '   \n\t ']) {
     await page.locator('#text').fill(text);
     await page.getByRole('button', { name: 'Speak' }).click();
@@ -24,8 +23,7 @@ test('empty text gives a message, not an exception', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Speak' })).toBeEnabled();
 });
 
-test('a 20,000-character text streams and the JS heap stays bounded', async ({ page }) => {
-  await openApp(page);
+test('a 20,000-character text streams and the JS heap stays bounded', async ({ app: { page } }) => {
   const sentence = 'The quick brown fox jumps over the lazy dog, and then it runs far away into the woods. ';
   const text = sentence.repeat(Math.ceil(20_000 / sentence.length)).slice(0, 20_000);
   const cdp = await page.context().newCDPSession(page);

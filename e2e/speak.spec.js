@@ -2,11 +2,10 @@
 // reaches the audio output (counted inside the AudioWorklet), and the downloaded WAV has that length.
 
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.js';
 import {
   SAMPLE_RATE,
   SAMPLES_PER_FRAME,
-  openApp,
   parseWav,
   startSpeaking,
   waitForPlaybackDrained,
@@ -14,12 +13,12 @@ import {
   note,
 } from './helpers.js';
 
-test('speaks: playback renders every generated sample and the WAV download has that length', async ({ page }) => {
-  const { external, pageErrors } = await openApp(page);
+test('speaks: playback renders every generated sample and the WAV download has that length', async ({ app }) => {
+  const { page, external, pageErrors } = app;
 
   await expect(page.locator('#synthetic-banner')).toBeVisible();
   await expect(page.locator('#synthetic-banner')).toContainText('random weights: noise, not speech');
-  await expect(page.locator('#status')).toContainText('Ready');
+  await expect(page.locator('#engine-info')).toContainText('WASM');
   await expect(page.locator('#voice option')).toHaveCount(3);
 
   await startSpeaking(page, 'Hello world. This is the browser speaking.');
@@ -47,8 +46,7 @@ test('speaks: playback renders every generated sample and the WAV download has t
   expect(pageErrors).toEqual([]);
 });
 
-test('Ctrl+Enter speaks; controls are labelled and the status is a live region', async ({ page }) => {
-  await openApp(page);
+test('Ctrl+Enter speaks; controls are labelled and the status is a live region', async ({ app: { page } }) => {
   await expect(page.getByRole('textbox', { name: 'Text' })).toBeVisible();
   await page.getByText('Advanced settings').click();
   for (const label of ['Model', 'Voice', 'Backend', 'WASM threads']) {

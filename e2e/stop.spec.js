@@ -1,15 +1,14 @@
 // Test 3: Stop during a long text halts generation and playback within 500 ms, and the next Speak works.
 
-import { expect, test } from '@playwright/test';
-import { openApp, startSpeaking, waitForResult, note } from './helpers.js';
+import { expect, test } from './fixtures.js';
+import { note, startSpeaking, waitForResult } from './helpers.js';
 
 const LONG_TEXT = Array.from(
   { length: 12 },
   (_, i) => `This is sentence number ${i + 1} of a long text that keeps the engine busy for a while.`,
 ).join(' ');
 
-test('Stop halts generation and playback within 500 ms; the next Speak works', async ({ page }) => {
-  await openApp(page);
+test('Stop halts generation and playback within 500 ms; the next Speak works', async ({ app: { page } }) => {
   await startSpeaking(page, LONG_TEXT);
   // Wait until audio is actually playing.
   await page.waitForFunction(() => (window.__pocketTTS.playback?.rendered ?? 0) > 4800, null, { timeout: 60_000 });

@@ -258,6 +258,7 @@ async function speak() {
     ui.text.focus();
     return;
   }
+  state.lastResult = null;
   try {
     await state.player.start(); // inside the click/keypress: allowed to make sound
   } catch (error) {
@@ -274,7 +275,6 @@ async function speak() {
   state.stopRequestedAt = 0;
   if (state.downloadUrl) URL.revokeObjectURL(state.downloadUrl);
   state.downloadUrl = null;
-  state.lastResult = null;
   setPhase('speaking');
   setProgress(null, 'Generating…', '');
   setStatus('Generating…');
