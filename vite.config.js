@@ -90,7 +90,9 @@ export default defineConfig({
   plugins: [
     copyPublic(),
     VitePWA({
-      registerType: 'autoUpdate',
+      // A new version waits until the user reloads (web/main.js shows a notice): an automatic reload
+      // could cut a synthesis short.
+      registerType: 'prompt',
       injectRegister: null, // web/main.js registers it (production builds only)
       manifest: {
         name: 'Pocket TTS',
@@ -108,6 +110,7 @@ export default defineConfig({
         ],
       },
       workbox: {
+        clientsClaim: true, // the first visit is controlled at once, so its model downloads are cached
         globPatterns: ['**/*.{html,js,mjs,css,png,wasm,zip,whl,json,webmanifest}'],
         globIgnores: ['models/**'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,

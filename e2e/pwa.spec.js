@@ -30,7 +30,7 @@ test('installable and works offline after the first visit', async ({ page, conte
   expect(manifest).toMatchObject({ name: 'Pocket TTS', display: 'standalone' });
   expect(manifest.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
 
-  // The service worker takes control (skipWaiting + clientsClaim); the next visit goes through it.
+  // The service worker takes control of the first visit (clientsClaim); the next visit goes through it.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
   await page.reload();
   await waitForPhase(page, 'ready', 150_000);

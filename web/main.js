@@ -22,6 +22,8 @@ const ui = {
   errorBanner: $('error-banner'),
   errorText: $('error-text'),
   errorDismiss: $('error-dismiss'),
+  updateBanner: $('update-banner'),
+  updateReload: $('update-reload'),
   temperature: $('temperature'),
   temperatureValue: $('temperature-value'),
   steps: $('steps'),
@@ -127,10 +129,14 @@ async function loadModelIndex() {
   if (!response.ok) throw new Error(`models/index.json: HTTP ${response.status}. Build a bundle first (scripts/build_bundle.py).`);
   const index = await response.json();
   if (!index.models?.length) throw new Error('models/index.json lists no models. Build a bundle first (scripts/build_bundle.py).');
+  // Two bundles may share a display name (e.g. int8 and fp32 builds): tell them apart by folder.
+  const names = index.models.map((m) => m.display_name);
+  const shared = (name) => names.indexOf(name) !== names.lastIndexOf(name);
   ui.model.replaceChildren(
     ...index.models.map((m) => {
+      const folder = shared(m.display_name) ? ` [${m.path}]` : '';
       const size = m.default_download_bytes ? ` — ${formatBytes(m.default_download_bytes)}` : '';
-      return new Option(`${m.display_name}${size}`, m.path);
+      return new Option(`${m.display_name}${folder}${size}`, m.path);
     }),
   );
   const wanted = params.get('model') ?? localStorage.getItem('pocket-tts:model');
@@ -472,5 +478,15 @@ loadModelIndex()
   });
 
 if ('serviceWorker' in navigator && import.meta.env.PROD && params.get('sw') !== '0') {
-  import('virtual:pwa-register').then(({ registerSW }) => registerSW({ immediate: true })).catch(() => {});
+  import('virtual:pwa-register')
+    .then(({ registerSW }) => {
+      const updateSW = registerSW({
+        immediate: true,
+        onNeedRefresh() {
+          ui.updateBanner.hidden = false;
+        },
+      });
+      ui.updateReload.addEventListener('click', () => updateSW(true));
+    })
+    .catch((error) => console.warn('service worker registration failed', error));
 }

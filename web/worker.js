@@ -94,6 +94,19 @@ async function downloadFiles(groups) {
   return new Map(results);
 }
 
+/**
+ * Drop the service worker's cached copies of this bundle's files that its manifest no longer names
+ * (the bundle was rebuilt: new sha256, new URL). The cache name is set in vite.config.js.
+ */
+async function pruneModelCache() {
+  if (typeof caches === 'undefined' || !(await caches.has('pocket-tts-models'))) return;
+  const cache = await caches.open('pocket-tts-models');
+  const current = new Set(manifest.files.map(fileUrl));
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(modelUrl) && !current.has(request.url)) await cache.delete(request);
+  }
+}
+
 async function init({ baseUrl, modelPath, backend, threads }) {
   const runtime = await loadPython(baseUrl);
   modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
@@ -121,6 +134,7 @@ async function init({ baseUrl, modelPath, backend, threads }) {
   await driver.load(bridge, manifestText, files.get(manifest.tokenizer.file), voice.name, files.get(voice.file));
   loadedVoices.add(voice.name);
   files.clear();
+  pruneModelCache().catch((error) => console.warn('could not prune the model cache', error));
 
   post({
     type: 'ready',
