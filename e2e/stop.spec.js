@@ -34,5 +34,7 @@ test('Stop halts generation and playback within 500 ms; the next Speak works', a
   const next = await waitForResult(page);
   expect(next.stopped).toBe(false);
   expect(next.samples).toBeGreaterThan(0);
+  // Nothing leaks on the JS side: a cancelled run leaves as many live tensors as a finished one.
+  expect(result.liveTensors).toBe(next.liveTensors);
   note({ type: 'stop latency', description: `${result.stopLatencyMs.toFixed(0)} ms` });
 });
