@@ -15,7 +15,7 @@
 
 import * as ort from 'onnxruntime-web';
 
-const TYPED = { float32: Float32Array, int64: BigInt64Array, int32: Int32Array, bool: Uint8Array };
+const TYPED = { float32: Float32Array, int64: BigInt64Array }; // the Runtime protocol's dtypes
 
 /** Fetch `url`, reporting bytes as they arrive, and check the body's sha256. Returns a Uint8Array. */
 export async function fetchVerified(url, { path, sha256, bytes }, onProgress = () => {}) {
@@ -28,22 +28,23 @@ export async function fetchVerified(url, { path, sha256, bytes }, onProgress = (
   if (!response.ok) throw new Error(`${path}: download failed (HTTP ${response.status})`);
   const total = bytes ?? Number(response.headers.get('content-length') || 0);
   const reader = response.body.getReader();
-  const parts = [];
+  // One buffer of the announced size, filled in place (no second copy of a large model file).
+  let data = new Uint8Array(total);
   let loaded = 0;
   onProgress(0, total);
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    parts.push(value);
+    if (loaded + value.byteLength > data.length) {
+      const grown = new Uint8Array(Math.max(2 * data.length, loaded + value.byteLength));
+      grown.set(data.subarray(0, loaded));
+      data = grown;
+    }
+    data.set(value, loaded);
     loaded += value.byteLength;
     onProgress(loaded, total);
   }
-  const data = new Uint8Array(loaded);
-  let at = 0;
-  for (const part of parts) {
-    data.set(part, at);
-    at += part.byteLength;
-  }
+  data = data.subarray(0, loaded);
   if (sha256) {
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
     const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -79,7 +80,7 @@ export class Bridge {
     this.tensors = new Map(); // handle → ort.Tensor
     this.nextHandle = 1;
     this.sessions = new Map(); // file → { session, backend }
-    this.graphs = {}; // graph name → { session, inputs, outputs, backend }
+    this.graphs = {}; // graph name → { session, outputs, backend }
     this.splitNames = new Map(); // "\n"-joined input names → array (run's input lists repeat)
     this.timings = {}; // graph → { calls, ms } spent in session.run (diagnostics)
     this.fallbacks = []; // "graph: reason" for graphs that asked for WebGPU and run on WASM
@@ -121,7 +122,7 @@ export class Bridge {
    * @param {(path: string) => Uint8Array} bytesOf  the verified bytes of a bundle file
    */
   async createSessions(manifest, graphNames, bytesOf) {
-    this.backend = await this.chooseBackend();
+    this.backend ??= await this.chooseBackend();
     for (const name of graphNames) {
       const entry = manifest.graphs[name];
       let record = this.sessions.get(entry.file);
@@ -132,7 +133,6 @@ export class Bridge {
       this.graphs[name] = {
         session: record.session,
         backend: record.backend,
-        inputs: entry.inputs.map((i) => i.name),
         outputs: entry.outputs.map((o) => o.name),
       };
     }

@@ -28,7 +28,6 @@ let modelUrl;
 let fileUrl;
 const loadedVoices = new Set();
 let busy = Promise.resolve(); // serializes speak/clone jobs
-// Stop: the engine polls cancel.is_set() between flow-LM steps (no Python runs while a message is handled).
 // Stop: the engine polls cancel.is_set() between flow-LM steps. A stop names the job it stops, so a
 // late stop never cancels the next job. For the 'stop' message to arrive at all while Python
 // generates, the driver yields one timer task per decoded chunk (hooks.pause): Chromium runs the
@@ -68,7 +67,7 @@ async function loadPython(baseUrl) {
   status('Installing py_core…');
   await pyodide.loadPackage(`${indexURL}${runtime.micropip}`, { messageCallback: () => {} });
   const micropip = pyodide.pyimport('micropip');
-  await micropip.install(new URL(`wheels/${runtime.py_core}`, baseUrl).href, { deps: false });
+  await micropip.install.callKwargs(new URL(`wheels/${runtime.py_core}`, baseUrl).href, { deps: false });
   micropip.destroy();
   pyodide.FS.writeFile('/home/pyodide/pocket_driver.py', driverSource);
   driver = pyodide.pyimport('pocket_driver');
