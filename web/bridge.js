@@ -98,17 +98,22 @@ export class Bridge {
   }
 
   /**
-   * 'webgpu' when asked for and an adapter exists; 'auto' takes WebGPU only on a hardware adapter
-   * (a fallback adapter, e.g. SwiftShader, is a CPU emulation: slower than WASM). Else 'wasm'.
+   * 'webgpu' when asked for and an adapter exists. 'auto' takes WebGPU only on a hardware adapter (a
+   * fallback adapter such as SwiftShader emulates the GPU on the CPU: slower than WASM) and only for
+   * bundles without int8 graphs: onnxruntime-web's WebGPU EP has no DynamicQuantizeLinear or
+   * MatMulInteger, so it would run every quantized MatMul on the CPU with copies in between.
+   * Else 'wasm'.
    */
-  async chooseBackend() {
+  async chooseBackend(manifest, graphNames) {
     if (this.requestedBackend === 'wasm' || !self.navigator?.gpu) return 'wasm';
     try {
       const adapter = await self.navigator.gpu.requestAdapter();
       if (!adapter) return 'wasm';
       const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
       this.adapter = `${adapter.info?.vendor || '?'} ${adapter.info?.architecture || ''}`.trim() + (fallback ? ' (software)' : '');
-      if (this.requestedBackend === 'webgpu' || !fallback) return 'webgpu';
+      if (this.requestedBackend === 'webgpu') return 'webgpu';
+      const int8 = graphNames.some((name) => manifest.graphs[name].quantization === 'int8');
+      if (!fallback && !int8) return 'webgpu';
     } catch {
       // no usable adapter
     }
@@ -122,7 +127,7 @@ export class Bridge {
    * @param {(path: string) => Uint8Array} bytesOf  the verified bytes of a bundle file
    */
   async createSessions(manifest, graphNames, bytesOf) {
-    this.backend ??= await this.chooseBackend();
+    this.backend ??= await this.chooseBackend(manifest, graphNames);
     for (const name of graphNames) {
       const entry = manifest.graphs[name];
       let record = this.sessions.get(entry.file);
