@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bundle.export import GraphSpec
+from bundle.verify import initial_states
 
 
 @dataclass
@@ -22,10 +23,6 @@ class Utterance:
     hiddens: np.ndarray  # [frames, D]
     eos_logits: np.ndarray  # [frames]
     audio: np.ndarray  # [samples]
-
-
-def _zeros(spec: GraphSpec) -> dict[str, np.ndarray]:
-    return {s.name: np.zeros(s.shape, np.int64 if s.dtype == "int64" else np.float32) for s in spec.states}
 
 
 def _next_state(spec: GraphSpec, outputs: list[np.ndarray]) -> dict[str, np.ndarray]:
@@ -40,7 +37,7 @@ def greedy_utterance(
     d_model = voice_conditioning.shape[-1]
     ldim = specs["latent_to_mimi"].example_inputs[0].shape[-1]
     empty_latent = np.zeros((1, 0, ldim), np.float32)
-    state = _zeros(kv)
+    state = initial_states(kv)
     text = sessions["text_conditioner"].run(None, {"token_ids": token_ids})[0]
     for conditioning in (voice_conditioning, text):
         outputs = sessions["flow_lm_kv"].run(
@@ -77,7 +74,7 @@ def greedy_utterance(
 
 def decode_latents(sessions, dec: GraphSpec, latents: np.ndarray, frames_per_call: int = 4) -> np.ndarray:
     """Stream `latents` [frames, ldim] through latent_to_mimi + mimi_decoder from a fresh state."""
-    state = _zeros(dec)
+    state = initial_states(dec)
     pieces = []
     for start in range(0, len(latents), frames_per_call):
         chunk = latents[None, start : start + frames_per_call].astype(np.float32)

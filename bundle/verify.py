@@ -50,7 +50,8 @@ def session(path: Path, threads: int = 1) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _state_arrays(spec: GraphSpec) -> dict[str, np.ndarray]:
+def initial_states(spec: GraphSpec) -> dict[str, np.ndarray]:
+    """Zero-filled initial state tensors of a stateful graph (empty on growing axes)."""
     return {s.name: np.zeros(s.shape, np.int64 if s.dtype == "int64" else np.float32) for s in spec.states}
 
 
@@ -129,7 +130,7 @@ def run_streams(spec: GraphSpec, run, rng_seed: int = 0) -> list[list[list[np.nd
     rng = np.random.default_rng(rng_seed)
     results = []
     for stream in _cases(spec, rng):
-        state = _state_arrays(spec)
+        state = initial_states(spec)
         outputs_per_call = []
         for call in stream:
             outputs = run({**call, **state})
