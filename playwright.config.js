@@ -1,15 +1,11 @@
 // End-to-end tests: the built app (vite build + vite preview) in headless Debian Chromium.
 //
-// Needs, before `npx playwright test` (see e2e/README.md):
-//   node scripts/prepare_web_assets.mjs                               Pyodide, ORT wasm, py_core wheel
-//   python scripts/build_bundle.py --synthetic tiny -q                 public/models/english-synthetic-tiny
-//   python scripts/build_bundle.py --synthetic tiny --quantize none \
-//       --out public/models/english-synthetic-tiny-fp32 -q             the fp32 twin (parity test)
-// The webServer below builds the app and serves dist/ on a fixed port.
+// `npx playwright test` works on its own after the README's install: e2e/global-setup.js builds the
+// tiny test bundles when missing or stale, builds the app and serves dist/ on E2E_PORT (default 4173).
 
 import { defineConfig } from '@playwright/test';
+import { BASE_URL } from './e2e/global-setup.js';
 
-const PORT = Number(process.env.E2E_PORT || 4173);
 const baseArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const chromium = (extraArgs = []) => ({
   browserName: 'chromium',
@@ -25,7 +21,7 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   use: {
-    baseURL: `http://127.0.0.1:${PORT}/`,
+    baseURL: BASE_URL,
     // Most tests drive the page without a service worker (page.route must see every request);
     // e2e/pwa.spec.js enables it.
     serviceWorkers: 'block',
@@ -39,12 +35,5 @@ export default defineConfig({
       use: chromium(['--enable-unsafe-webgpu']), // SwiftShader's software WebGPU adapter
     },
   ],
-  webServer: {
-    command: `npm run build && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
-    url: `http://127.0.0.1:${PORT}/`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 300_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  globalSetup: './e2e/global-setup.js',
 });

@@ -219,9 +219,39 @@ def _summary(results: list[GraphResult], checks: dict, default_bytes: int, secon
     return "\n".join(lines)
 
 
+class _DropMessages(logging.Filter):
+    """Drops log records whose message starts with one of the given texts."""
+
+    def __init__(self, *starts: str):
+        super().__init__()
+        self.starts = starts
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.starts)
+
+
+# Third-party warnings that nobody building a bundle can act on, by logger name.
+_HARMLESS_WARNINGS = {
+    # onnxruntime.quantization suggests shape-inference pre-processing (our graphs are simplified and
+    # fully shaped before quantization); it logs on the root logger.
+    "": _DropMessages("Please consider to run pre-processing before quantization"),
+    # pocket_tts, when the synthetic model is constructed before its seeded weights are set.
+    "pocket_tts.models.tts_model": _DropMessages("No weights_path specified"),
+}
+
+
+def _silence_harmless_warnings() -> None:
+    """Keep the build's output to steps, progress, the summary and real problems."""
+    # torch's ONNX exporter lists the torchvision ops it cannot register (we export none of them).
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)
+    for name, drop in _HARMLESS_WARNINGS.items():
+        logging.getLogger(name).addFilter(drop)  # adding the same filter twice is a no-op
+
+
 def build(args: argparse.Namespace) -> Path:
     """Run the whole build; returns the bundle folder."""
     started = time.monotonic()
+    _silence_harmless_warnings()
     with tempfile.TemporaryDirectory(prefix="pocket-bundle-") as tmp:
         staging = Path(tmp)
         loaded = _load_model(args, staging / "source")

@@ -3,50 +3,41 @@
 //   english-synthetic-tiny/       int8 (what the app ships by default)
 //   english-synthetic-tiny-fp32/  the same seeded weights unquantized (browser/CLI parity)
 //
-// pytest builds the very same bundles (same builder options) into build/bundles/tiny-int8 and
-// tiny-fp32, stamped with a .build-key of the code that made them (tests/conftest.py). When those
-// exist, they are copied (a copy is refreshed when its key differs); otherwise a bundle that is
-// missing is built with scripts/build_bundle.py (a minute or two each). `--force` rebuilds both.
+// `python -m bundle.synthetic_cache` builds them into build/bundles/tiny-int8 and tiny-fp32 (the very
+// bundles pytest uses), or keeps them when their .build-key matches the current builder code; they are
+// then copied here when the copy's key differs. So a bundle that is missing or stale is rebuilt, and a
+// current one costs nothing. `--force` copies again even when the keys match.
 
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const python = process.env.PYTHON || 'python3';
 const force = process.argv.includes('--force');
 const bundles = [
-  { name: 'english-synthetic-tiny', pytestName: 'tiny-int8', options: [] },
-  { name: 'english-synthetic-tiny-fp32', pytestName: 'tiny-fp32', options: ['--quantize', 'none'] },
+  { name: 'english-synthetic-tiny', cacheName: 'tiny-int8' },
+  { name: 'english-synthetic-tiny-fp32', cacheName: 'tiny-fp32' },
 ];
 
 const log = (message) => console.log(`[ensure_test_bundles] ${message}`);
 const read = (path) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
 const run = (args) => execFileSync(python, args, { cwd: root, stdio: 'inherit' });
-let copied = false;
 
-for (const { name, pytestName, options } of bundles) {
+run(['-m', 'bundle.synthetic_cache', ...bundles.map((b) => b.cacheName)]);
+let copied = false;
+for (const { name, cacheName } of bundles) {
   const out = join(root, 'public', 'models', name);
-  const built = join(root, 'build', 'bundles', pytestName);
-  const builtKey = read(join(built, '.build-key'));
-  if (!force && builtKey && existsSync(join(built, 'manifest.json'))) {
-    if (read(join(out, '.build-key')) === builtKey) {
-      log(`public/models/${name} is current (build/bundles/${pytestName})`);
-    } else {
-      log(`copying build/bundles/${pytestName} to public/models/${name}`);
-      rmSync(out, { recursive: true, force: true });
-      cpSync(built, out, { recursive: true });
-      copied = true;
-    }
+  const built = join(root, 'build', 'bundles', cacheName);
+  if (!force && read(join(out, '.build-key')) === read(join(built, '.build-key'))) {
+    log(`public/models/${name} is current`);
     continue;
   }
-  if (!force && existsSync(join(out, 'manifest.json'))) {
-    log(`public/models/${name} exists`);
-    continue;
-  }
-  log(`building public/models/${name}`);
-  run(['scripts/build_bundle.py', '--synthetic', 'tiny', '--seed', '0', ...options, '--out', `public/models/${name}`, '-q']);
+  log(`copying build/bundles/${cacheName} to public/models/${name}`);
+  rmSync(out, { recursive: true, force: true });
+  cpSync(built, out, { recursive: true });
+  copied = true;
 }
 
 if (copied) {

@@ -2,23 +2,40 @@
 # Install everything the project needs on a fresh Debian machine (root) or a prepared one:
 # Debian's chromium for the browser tests, the Python side (torch CPU build, pocket-tts, onnx
 # tooling, py_core in editable mode) and the front-end packages. Safe to run again.
+# Prints one line per step; details go to build/install.log (shown only when a step fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mkdir -p build
+log=build/install.log
+: >"$log"
+
+# step DESCRIPTION COMMAND...: run quietly, show the log tail and stop on failure.
+step() {
+  local what="$1"
+  shift
+  echo "==> $what"
+  if ! "$@" >>"$log" 2>&1; then
+    echo "!!! failed: $what — last lines of $log:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+  fi
+}
+
+if [ "$(id -u)" = 0 ]; then as_root=(); else as_root=(sudo); fi
 if ! command -v chromium >/dev/null 2>&1; then
-  echo "==> installing Debian chromium"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  step "updating Debian package lists (apt-get update)" "${as_root[@]}" apt-get update -qq
+  step "installing Debian chromium (apt-get)" \
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 fi
 
-echo "==> installing Python packages"
-python -m pip install -q --upgrade pip setuptools wheel
-# torch first, pinned: 2.13.0 is the CPU build available on these machines.
-python -m pip install -q torch==2.13.0
-python -m pip install -q -e ".[bundle,test]"
+# pip: no root-user warning (this is a throwaway machine or the user's own venv), no version nag.
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+step "installing Python packages: torch (CPU build)" python -m pip install -q torch==2.13.0
+step "installing Python packages: pocket-tts, onnx tooling, test tools, py_core" \
+  python -m pip install -q -e ".[bundle,test]"
 
-echo "==> installing npm packages"
 # `npm install`, not `npm ci`: npm 11 leaves rollup's optional per-platform packages out of the
 # lock file and `npm ci` then refuses it as out of sync. The lock still pins every version used.
-npm install --no-audit --no-fund --loglevel=error
+step "installing npm packages" npm install --no-audit --no-fund --loglevel=error
+echo "==> installed (details: $log)"

@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 echo "==> pytest (the full-size parity tests are marked slow: python -m pytest -m slow)"
 python -m pytest -q -p no:cacheprovider -m "not slow"
-echo "==> Playwright end-to-end (headless Debian chromium; builds the app and the two tiny bundles it needs)"
+echo "==> Playwright end-to-end (headless Debian chromium; its global setup builds the tiny bundles and the app)"
 npm run test:e2e
