@@ -1,0 +1,740 @@
+"""Written forms to the words a careful reader says: `normalize_text(text, language)`.
+
+One left-to-right pass of one regular expression per language (built once, cached): each match is a
+number in some role (money, percentage, measure, date, time, ordinal, fraction, range, phone number),
+a URL or e-mail address, a roman numeral after a title or a name, an abbreviation or an acronym, and is
+replaced by words from py_core.number_words and py_core.normalize_tables. Everything else is left as it
+was. Every pattern is bounded or anchored at the start of a run of characters, so the time is linear in
+the length of the text. Stdlib only; no number-to-words library (the rules are written out per language
+in py_core.number_words).
+"""
+
+import re
+
+from py_core.normalize_tables import INITIALISMS, LANGS, SENTENCE_FINAL, VULGAR_FRACTIONS, Lang
+from py_core.number_words import cardinal, digits, es_apocope, ordinal, pt_feminine, year
+
+LANGUAGES = tuple(LANGS)
+D = "[0-9]"  # ASCII digits only: other scripts' digits stay as they are
+
+
+def normalize_text(text: str, language: str = "english") -> str:
+    """`text` with numbers, dates, money, symbols and abbreviations written out as words.
+
+    `language`: an upstream config language (english, french, german, spanish, italian, portuguese,
+    dutch). Raises ValueError for any other language; never fails on the text itself.
+    """
+    if language not in LANGS:
+        raise ValueError(f"unknown language {language!r}: expected one of {', '.join(LANGUAGES)}")
+    return _normalizer(language).run(text)
+
+
+_CACHE: dict[str, "_Normalizer"] = {}
+
+
+def _normalizer(language: str) -> "_Normalizer":
+    if language not in _CACHE:
+        _CACHE[language] = _Normalizer(LANGS[language])
+    return _CACHE[language]
+
+
+def _alternatives(words) -> str:
+    """A regex alternation of literal words, longest first."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def roman_value(text: str) -> int | None:
+    """The value of a well-formed roman numeral (1..3999), else None."""
+    if not text or not _ROMAN.fullmatch(text):
+        return None
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for i, c in enumerate(text):
+        value = values[c]
+        total += -value if i + 1 < len(text) and values[text[i + 1]] > value else value
+    return total
+
+
+_ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+# Capitalized words that are not names before a roman numeral ("Type X", "Malcolm X").
+_NOT_NAMES = frozenset("The A An In On At Type Class Model Malcolm Grade Mark Series Version Level".split())
+_AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
+
+
+class _Normalizer:
+    """The compiled pattern and the readings of one language."""
+
+    def __init__(self, lang: Lang):
+        self.lang = lang
+        self.name = lang.name
+        if lang.decimal == ".":
+            number = rf"{D}{{1,3}}(?:,{D}{{3}})+(?:\.{D}+)?|{D}+(?:\.{D}+)?"
+        else:
+            number = rf"{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
+        self.number_re = number
+        prefix_currencies = [c for c in lang.currencies if not c.isalpha()]
+        codes = [c for c in lang.currencies if c.isalpha()]
+        currency_prefix = rf"(?:{_alternatives(prefix_currencies)}|(?:{_alternatives(codes)})\s?)"
+        units = list(lang.units) + ["%"] + list(lang.currencies)
+        months = _alternatives(lang.months + tuple(m[0].upper() + m[1:] for m in lang.months))
+        if self.name == "english":
+            months = _alternatives(lang.months)
+        parts = [
+            # URLs, e-mail addresses, bare domains.
+            r"(?P<url>(?<![\w@])(?:https?://|www\.)[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])",
+            r"(?P<email>(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,6}"
+            r"\.[A-Za-z]{2,24}(?![\w-]))",
+            r"(?P<domain>(?<![\w@.-])[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}"
+            r"\.(?:com|org|net|edu|gov|io|fr|de|es|it|pt|nl|be|ch|uk|eu|br|info|dev|app)(?![\w-]|\.\w))",
+            # Phone numbers: international, (555) 123-4567, 555-123-4567, 01 23 45 67 89.
+            rf"(?P<phone>\+{D}{{1,3}}(?:[ .-]\(?{D}{{1,4}}\)?){{2,6}}(?![0-9])"
+            rf"|(?<![\w(])\({D}{{2,4}}\)\s?{D}{{3,4}}[ .-]{D}{{3,4}}(?![0-9])"
+            rf"|(?<![\w.,-]){D}{{3}}(?P<phsep>[.-]){D}{{3}}(?P=phsep){D}{{4}}(?![0-9-])"
+            rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9]))",
+            # Dates.
+            rf"(?P<iso>(?<![\w.,-])(?P<isoy>{D}{{4}})-(?P<isom>{D}{{2}})-(?P<isod>{D}{{2}})(?![0-9]))",
+            rf"(?P<numdate>(?<![\w.,/-])(?P<nd1>{D}{{1,2}})(?P<ndsep>[/.-])(?P<nd2>{D}{{1,2}})(?P=ndsep)"
+            rf"(?P<nd3>{D}{{4}})(?![0-9]))",
+        ]
+        if self.name == "english":
+            parts += [
+                rf"(?P<mdy>(?P<mdym>{months})\.?\s+(?P<mdyd>{D}{{1,2}})(?:st|nd|rd|th)?(?![\w])"
+                rf"(?:,?\s+(?P<mdyy>{D}{{4}})(?![0-9]))?)",
+                rf"(?P<dmy>(?<![\w.,])(?P<dmyd>{D}{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmym>{months})"
+                rf"(?![\w])(?:,?\s+(?P<dmyy>{D}{{4}})(?![0-9]))?)",
+            ]
+        else:
+            parts += [
+                rf"(?P<dmy>(?<![\w.,])(?P<dmyd>{D}{{1,2}})(?:er|º|°|\.)?\s+(?:de\s+)?(?P<dmym>{months})"
+                rf"(?![\w])(?:\s+(?:de\s+|del\s+)?(?P<dmyy>{D}{{4}})(?![0-9]))?)",
+            ]
+        parts.append(rf"(?P<my>(?P<mym>{months})\s+(?P<myy>{D}{{4}})(?![0-9]))")
+        # Times.
+        parts.append(
+            rf"(?P<time>(?<![\w:.,])(?P<th>{D}{{1,2}}):(?P<tm>{D}{{2}})(?::(?P<ts>{D}{{2}}))?(?![0-9:])"
+            rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur)(?!\w))?)"
+        )
+        parts.append(rf"(?P<hampm>(?<![\w:.,])(?P<hh>{D}{{1,2}})\s?{_AMPM.replace('ampm', 'ampm2')})")
+        if self.name in ("german", "dutch"):
+            parts.append(
+                rf"(?P<dottime>(?<![\w:.,])(?P<dth>{D}{{1,2}})\.(?P<dtm>{D}{{2}})\s?(?P<dtuhr>Uhr|uur)(?!\w))"
+            )
+        if self.name == "german":
+            parts.append(rf"(?P<uhr>(?<![\w:.,])(?P<uh>{D}{{1,2}})\s?Uhr(?!\w))")
+        if self.name in ("french", "portuguese"):
+            parts.append(rf"(?P<htime>(?<![\w:.,])(?P<hth>{D}{{1,2}})\s?h\s?(?P<htm>{D}{{2}})?(?![\w]))")
+        # Decades.
+        if self.name == "english":
+            parts.append(
+                rf"(?P<decade>(?<![\w'’])(?:(?P<dec4>1[1-9]{D}0|20{D}0)s|['’]?(?P<dec2>[2-9]0)s)(?!\w))"
+            )
+        if self.name == "german":
+            parts.append(rf"(?P<decade>(?<![\w])(?:(?P<dec4>1[1-9]{D}0|20{D}0)|(?P<dec2>[2-9]0))er(?!\w))")
+        # Ordinals.
+        ordinal_suffix = {
+            "english": r"st|nd|rd|th",
+            "french": r"ère|ème|eme|re|er|nde|nd|e|è",
+            "dutch": r"ste|de|e",
+            "spanish": r"\.?[ºª]|\.er",
+            "italian": r"[ºª]",
+            "portuguese": r"\.?[ºª]",
+            "german": r"\.(?=\s+\w)",
+        }[self.name]
+        parts.append(rf"(?P<ord>(?<![\w.,])(?P<on>{D}{{1,15}})(?P<os>{ordinal_suffix})(?!\w))")
+        if self.name == "french":
+            parts.append(r"(?P<rord>(?<![\w])(?P<ro>[IVXLC]{1,7})(?P<ros>ère|ème|er|re|e)(?!\w))")
+        # Fractions.
+        vulgar = "".join(VULGAR_FRACTIONS)
+        parts.append(
+            rf"(?P<frac>(?<![\w/.,])(?:(?P<fw>{D}{{1,3}})\s)?(?P<fn>{D}{{1,3}})/(?P<fd>{D}{{1,3}})"
+            rf"(?![\w/]|[.,]{D}))"
+        )
+        parts.append(rf"(?P<vfrac>(?<![\w.,])(?P<vw>{D}{{1,3}})?(?P<vf>[{vulgar}]))")
+        # Dotted digit groups: versions and IP addresses (not a thousands-separated number).
+        thousands_form = rf"(?!{D}{{1,3}}(?:\.{D}{{3}})+(?![.0-9]))" if lang.decimal == "," else ""
+        parts.append(
+            rf"(?P<dotted_digits>(?<![\w.,]){thousands_form}{D}{{1,4}}(?:\.{D}{{1,4}}){{2,5}}(?![\w]|\.[0-9]))"
+        )
+        # Numbers: signs, currencies, ranges, scales, units, percentages.
+        scales = _alternatives(lang.scales)
+        units_re = _alternatives(units)
+        per_units = _alternatives(lang.units)
+        parts.append(
+            rf"(?P<q>(?<![\w.,])(?P<qsign>[-−+](?=[0-9€$£¥₩₹]|[A-Z]{{3}}\s?[0-9]))?"
+            rf"(?:(?P<qcur>{currency_prefix})\s?)?(?P<qnum>{number})"
+            rf"(?:(?P<qdash>\s?[–—]\s?|-)(?:{currency_prefix})?(?P<qnum2>{number}))?"
+            rf"(?:\s?(?P<qscale>{scales})(?![\w]))?"
+            rf"(?:\s?(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?)?(?![\w]))"
+        )
+        # Roman numerals after a title word or a name.
+        parts.append(rf"(?P<rtitle>(?P<rt>{_alternatives(lang.titles)})\s+(?P<rn>[IVXLCDM]{{1,8}})(?![\w]))")
+        regnal = r"Ier|Ire|[IVX]{2,7}|V|X" if self.name == "french" else r"[IVX]{2,7}|V|X"
+        parts.append(
+            rf"(?P<regnal>(?<![\w])(?P<rk>[A-ZÀ-Ý][a-zà-ÿ]+)\s+(?P<rr>{regnal})(?P<rdot>\.)?(?![\w]))"
+        )
+        # Abbreviations, acronyms, symbols.
+        abbreviations = list(lang.abbreviations) + list(lang.conditional)
+        if self.name == "english":
+            abbreviations.append("St.")
+        parts.append(rf"(?P<abbr>(?<![\w.])(?:{_alternatives(abbreviations)})(?!\w))")
+        parts.append(r"(?P<dotted>(?<![\w.])(?:[A-Z]\.){2,6}(?!\w))")
+        parts.append(r"(?P<acro>(?<![\w.])[A-Z]{2,5}(?![\w]|\.[A-Za-z]))")
+        parts.append(rf"(?P<hash>#(?={D}))")
+        parts.append(r"(?P<sym>(?<=\s)[&+=](?=\s))")
+        self.pattern = re.compile("|".join(parts))
+        self.units = lang.units
+        self.abbreviation_words = {**lang.abbreviations}
+
+    # ----- the pass -----
+
+    def run(self, text: str) -> str:
+        self.text = text
+        self._start = 0
+        try:
+            return self.pattern.sub(self._replace, text)
+        finally:
+            self.text = ""
+
+    def _replace(self, m: re.Match) -> str:
+        kind = m.lastgroup
+        if kind not in _TOP_LEVEL:  # an inner group closed last: find the alternative that matched
+            kind = next(name for name in _TOP_LEVEL if m.group(name) is not None)
+        handler = getattr(self, "_" + kind)
+        try:
+            return handler(m)
+        except (ValueError, KeyError, IndexError):
+            return m.group(0)
+
+    # ----- helpers -----
+
+    def previous_word(self, start: int) -> str:
+        """The word just before position `start` (within 40 characters), else ""."""
+        found = re.search(r"(\S+)\s+$", self.text[max(0, start - 40) : start])
+        return found.group(1) if found else ""
+
+    def followed_by_sentence_start(self, end: int) -> bool:
+        """True when the text ends at `end`, or a new line or an upper-case word follows."""
+        rest = self.text[end : end + 3]
+        return rest.strip() == "" or rest.startswith("\n") or bool(re.match(r"\s+[A-ZÀ-Ý]", rest))
+
+    def parse(self, number: str) -> tuple[str, str | None]:
+        """(integer digits, decimal digits or None) of a written number."""
+        lang = self.lang
+        if lang.decimal == ".":
+            whole, _, frac = number.partition(".")
+            whole = whole.replace(",", "")
+        else:
+            whole, _, frac = number.partition(",")
+            whole = re.sub(r"[^0-9]", "", whole)
+        return whole, (frac or None)
+
+    def integer(self, digits_text: str) -> str:
+        """An integer written with digits, as words (digit by digit when too long or zero-padded)."""
+        if len(digits_text) > 15 or (len(digits_text) > 1 and digits_text.startswith("0")):
+            return digits(digits_text, self.name)
+        return cardinal(int(digits_text), self.name)
+
+    def number(self, whole: str, frac: str | None) -> str:
+        words = self.integer(whole)
+        if frac is None:
+            return words
+        rest = frac.lstrip("0")
+        if not self.lang.decimal_as_number or len(rest) > 3 or not rest:
+            tail = digits(frac, self.name)
+        else:  # "3,05" -> "trois virgule zéro cinq": leading zeros one by one, then the number
+            zeros = digits(frac[: len(frac) - len(rest)], self.name)
+            tail = (zeros + " " if zeros else "") + cardinal(int(rest), self.name)
+        return f"{words} {self.lang.point} {tail}"
+
+    def before_noun(self, words: str, feminine: bool) -> str:
+        """A cardinal agreeing with the noun after it (un/une, ein/eine, uno/un/una, um/uma, dois/duas)."""
+        name = self.name
+        if name == "french" and feminine and (words == "un" or words.endswith(" un")):
+            return words + "e"
+        if name == "german" and words.endswith("eins"):
+            return words[:-1] + ("e" if feminine else "")
+        if name == "spanish":
+            return es_apocope(words, feminine)
+        if name == "italian" and (words == "uno" or words.endswith(" uno")):
+            return words[:-1] + ("a" if feminine else "")
+        if name == "portuguese" and feminine:
+            return pt_feminine(words)
+        return words
+
+    def singular(self, whole: str, frac: str | None) -> bool:
+        value = int(whole) if whole.isdigit() and len(whole) <= 15 else 2
+        if self.name == "french":
+            return value < 2
+        return value == 1 and frac is None
+
+    def of(self, words: str, noun: str) -> str:
+        """ "un million" + "euros" -> "un million d'euros" where the language says so."""
+        lang = self.lang
+        if lang.of and words.split(" ")[-1] in lang.big_nouns:
+            if self.name == "french" and noun[:1] in "aeiouéh":
+                return f"{words} d'{noun}"
+            return f"{words} {lang.of} {noun}"
+        return f"{words} {noun}"
+
+    # ----- handlers -----
+
+    def _url(self, m: re.Match) -> str:
+        text = re.sub(r"^https?://", "", m.group(0))
+        return self.spell_address(text)
+
+    def _email(self, m: re.Match) -> str:
+        return self.spell_address(m.group(0))
+
+    def _domain(self, m: re.Match) -> str:
+        return self.spell_address(m.group(0))
+
+    def spell_address(self, text: str) -> str:
+        words = []
+        for piece in re.findall(r"[A-Za-zÀ-ÿ]+|[0-9]+|\S", text.rstrip("/")):
+            if piece.isdigit():
+                words.append(digits(piece, self.name))
+            elif piece.lower() == "www":
+                words.append("W W W")
+            elif piece.isalpha():
+                words.append(piece)
+            elif piece in self.lang.url_words:
+                words.append(self.lang.url_words[piece])
+        return " ".join(words)
+
+    def _phone(self, m: re.Match) -> str:
+        text = m.group(0)
+        groups = re.findall(r"[0-9]+", text)
+        words = [self.lang.plus] if text.startswith("+") else []
+        for group in groups:
+            if self.name == "french" and len(group) == 2:
+                words.append(
+                    f"{digits('0', 'french')} {digits(group[1], 'french')}"
+                    if group[0] == "0"
+                    else cardinal(int(group), "french")
+                )
+            else:
+                words.append(digits(group, self.name))
+        if words and words[0] == self.lang.plus:
+            return self.lang.plus + " " + ", ".join(words[1:])
+        return ", ".join(words)
+
+    def date(self, day: int, month: int, year_digits: str | None, written_month: str | None = None) -> str:
+        """A date in words; raises ValueError when it is no date."""
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            raise ValueError("not a date")
+        name, lang = self.name, self.lang
+        month_name = written_month or lang.months[month - 1]
+        year_words = year(int(year_digits), name) if year_digits else None
+        if name == "english":
+            said = f"{month_name} {ordinal(day, name)}"
+            return f"{said}, {year_words}" if year_words else said
+        if name == "french":
+            day_words = "premier" if day == 1 else cardinal(day, name)
+        elif name == "german":
+            day_words = ordinal(day, name, ending=self.german_ending())
+        elif name == "italian":
+            day_words = "primo" if day == 1 else cardinal(day, name)
+        elif name == "portuguese":
+            day_words = "primeiro" if day == 1 else cardinal(day, name)
+        else:
+            day_words = cardinal(day, name)
+        if name in ("spanish", "portuguese"):
+            said = f"{day_words} de {month_name}"
+            return f"{said} de {year_words}" if year_words else said
+        return f"{day_words} {month_name} {year_words}" if year_words else f"{day_words} {month_name}"
+
+    def german_ending(self) -> str:
+        """The ordinal ending after the word before the current match: am dritten, der dritte, dritter."""
+        previous = self.previous_word(self._start)
+        if previous in ("am", "Am", "vom", "Vom", "zum", "Zum", "im", "Im", "beim", "den", "dem", "des"):
+            return "en"
+        if previous in ("der", "Der", "die", "Die", "das", "Das"):
+            return "e"
+        return "er"
+
+    def _iso(self, m: re.Match) -> str:
+        self._start = m.start()
+        return self.date(int(m.group("isod")), int(m.group("isom")), m.group("isoy"))
+
+    def _numdate(self, m: re.Match) -> str:
+        self._start = m.start()
+        first, second = int(m.group("nd1")), int(m.group("nd2"))
+        day, month = (second, first) if self.name == "english" and first <= 12 else (first, second)
+        return self.date(day, month, m.group("nd3"))
+
+    def month_number(self, written: str) -> int:
+        months = [m.lower() for m in self.lang.months]
+        return months.index(written.lower()) + 1
+
+    def _mdy(self, m: re.Match) -> str:
+        written = m.group("mdym")
+        return self.date(int(m.group("mdyd")), self.month_number(written), m.group("mdyy"), written)
+
+    def _dmy(self, m: re.Match) -> str:
+        self._start = m.start()
+        written = m.group("dmym")
+        day = int(m.group("dmyd"))
+        if self.name == "english":
+            said = f"{ordinal(day, 'english')} of {written}"
+            if self.previous_word(m.start()).lower() != "the":
+                said = "the " + said
+            if m.group("dmyy"):
+                said += ", " + year(int(m.group("dmyy")), "english")
+            return said
+        return self.date(day, self.month_number(written), m.group("dmyy"), written)
+
+    def _my(self, m: re.Match) -> str:
+        return f"{m.group('mym')} {year(int(m.group('myy')), self.name)}"
+
+    def clock(self, hour: int, minute: int, second: int | None, ampm: str | None) -> str:
+        """A time of day in words."""
+        if hour > 24 or minute > 59 or (second is not None and second > 59):
+            raise ValueError("not a time")
+        name = self.name
+        if name == "english":
+            if minute == 0:
+                said = cardinal(hour, name) + ("" if ampm else " o'clock")
+            elif minute < 10:
+                said = f"{cardinal(hour, name)} oh {cardinal(minute, name)}"
+            else:
+                said = f"{cardinal(hour, name)} {cardinal(minute, name)}"
+        elif name == "french":
+            hours = self.before_noun(cardinal(hour, name), True)
+            said = f"{hours} {'heure' if hour < 2 else 'heures'}"
+            said += f" {cardinal(minute, name)}" if minute else ""
+        elif name == "german":
+            said = f"{self.before_noun(cardinal(hour, name), False)} Uhr"
+            said += f" {cardinal(minute, name)}" if minute else ""
+        elif name == "dutch":
+            said = f"{cardinal(hour, name)} uur" + (f" {cardinal(minute, name)}" if minute else "")
+        elif name == "spanish":
+            hours = self.before_noun(cardinal(hour, name), True)
+            said = f"{hours} y {cardinal(minute, name)}" if minute else f"{hours} en punto"
+        elif name == "italian":
+            hours = "una" if hour == 1 else cardinal(hour, name)
+            said = f"{hours} e {cardinal(minute, name)}" if minute else hours
+        else:  # portuguese
+            hours = self.before_noun(cardinal(hour, name), True)
+            if minute:
+                said = f"{hours} e {cardinal(minute, name)}"
+            else:
+                said = f"{hours} {'hora' if hour == 1 else 'horas'}"
+        if second:
+            said += f" {self.lang.and_} {cardinal(second, name)} {self.lang.seconds}"
+        if ampm:
+            said += " " + " ".join(c.upper() for c in ampm if c.isalpha())
+        return said
+
+    def ampm_tail(self, m: re.Match, group: str) -> str:
+        """Keep a sentence's final period that "p.m." swallowed."""
+        ampm = m.group(group)
+        return "." if ampm and ampm.endswith(".") and self.followed_by_sentence_start(m.end()) else ""
+
+    def _time(self, m: re.Match) -> str:
+        second = m.group("ts")
+        said = self.clock(
+            int(m.group("th")), int(m.group("tm")), int(second) if second else None, m.group("ampm")
+        )
+        return said + self.ampm_tail(m, "ampm")
+
+    def _hampm(self, m: re.Match) -> str:
+        hour = int(m.group("hh"))
+        if not 1 <= hour <= 12:
+            raise ValueError("not a time")
+        return self.clock(hour, 0, None, m.group("ampm2")) + self.ampm_tail(m, "ampm2")
+
+    def _dottime(self, m: re.Match) -> str:
+        return self.clock(int(m.group("dth")), int(m.group("dtm")), None, None)
+
+    def _uhr(self, m: re.Match) -> str:
+        return self.clock(int(m.group("uh")), 0, None, None)
+
+    def _htime(self, m: re.Match) -> str:
+        minute = m.group("htm")
+        return self.clock(int(m.group("hth")), int(minute) if minute else 0, None, None)
+
+    def _decade(self, m: re.Match) -> str:
+        if m.group("dec4"):
+            words = year(int(m.group("dec4")), self.name)
+        else:
+            words = cardinal(int(m.group("dec2")), self.name)
+        if self.name == "german":
+            return words + "er"
+        head, _, last = words.rpartition(" ")
+        last = last[:-1] + "ies" if last.endswith("y") else last + "s"
+        return f"{head} {last}" if head else last
+
+    def _ord(self, m: re.Match) -> str:
+        self._start = m.start()
+        whole, suffix = m.group("on"), m.group("os")
+        if len(whole) > 15 or int(whole) == 0:
+            raise ValueError("no ordinal")
+        n = int(whole)
+        name = self.name
+        if name == "german":
+            previous = self.previous_word(m.start())
+            articles = ("der", "die", "das", "den", "dem", "des", "am", "im", "zum", "zur", "vom", "beim")
+            if previous.lower() not in articles + ("ab", "bis"):
+                return self.integer(whole) + "."
+            return ordinal(n, name, ending=self.german_ending())
+        if name == "french":
+            if suffix in ("nd", "nde"):
+                return "second" if suffix == "nd" else "seconde"
+            return ordinal(n, name, feminine=suffix in ("re", "ère"))
+        if name == "spanish" and suffix == ".er":  # 1.er, 3.er: primer, tercer (before a noun)
+            words = ordinal(n, name)
+            return words[:-1] if words.endswith(("primero", "tercero")) else words
+        feminine = suffix.endswith("ª")
+        return ordinal(n, name, feminine=feminine)
+
+    def _rord(self, m: re.Match) -> str:
+        numeral, suffix = m.group("ro"), m.group("ros")
+        if numeral in ("I",) and suffix in ("er", "re", "ère"):
+            return "première" if suffix != "er" else "premier"
+        if len(numeral) == 1 and numeral in "LC":
+            raise ValueError("a word, not a numeral")
+        value = roman_value(numeral)
+        if value is None or suffix in ("er", "re"):
+            raise ValueError("not a roman ordinal")
+        return ordinal(value, "french")
+
+    def fraction(self, numerator: int, denominator: int) -> str:
+        """n/d in words: "three quarters", "trois quarts", "drei Viertel"."""
+        name = self.name
+        one = numerator == 1
+        count = cardinal(numerator, name)
+        if not 2 <= denominator <= 100:
+            raise ValueError("not a fraction")
+        if name == "english":
+            if denominator == 2:
+                noun = "half" if one else "halves"
+            elif denominator == 4:
+                noun = "quarter" if one else "quarters"
+            else:
+                noun = ordinal(denominator, name) + ("" if one else "s")
+            return f"{count} {noun}"
+        if name == "french":
+            special = {2: ("demi", "demis"), 3: ("tiers", "tiers"), 4: ("quart", "quarts")}
+            singular, plural = special.get(denominator, (None, None))
+            if singular is None:
+                singular = ordinal(denominator, name)
+                plural = singular + "s"
+            return f"{count} {singular if one else plural}"
+        if name == "german":
+            noun = "halb" if denominator == 2 else ordinal(denominator, name, ending="").capitalize() + "el"
+            return f"{self.before_noun(count, False)} {noun}"
+        if name == "dutch":
+            noun = {2: "half" if one else "halve", 4: "kwart"}.get(denominator) or ordinal(denominator, name)
+            return f"{count} {noun}"
+        if name == "italian":
+            singular = {2: "mezzo", 3: "terzo"}.get(denominator) or ordinal(denominator, name)
+            noun = singular if one else singular[:-1] + "i"
+            return f"{self.before_noun(count, False)} {noun}"
+        # Spanish and Portuguese: medio/meio, tercio/terço, ordinals to ten, then cardinal + "avo(s)".
+        special = {
+            "spanish": {2: "medio", 3: "tercio", 100: "centésimo", 1000: "milésimo"},
+            "portuguese": {2: "meio", 3: "terço", 100: "centésimo", 1000: "milésimo"},
+        }[name]
+        if denominator in special:
+            singular = special[denominator]
+        elif denominator <= 10:
+            singular = ordinal(denominator, name)
+        elif name == "spanish":  # RAE: onceavo, doceavo, veinteavo, treintavo, veintiunavo
+            words = cardinal(denominator, name).replace("é", "e").replace("ó", "o")
+            if " " in words:
+                raise ValueError("no single-word fraction name")
+            words = words[:-1] if words.endswith(("a", "uno")) else words
+            singular = words + "avo"
+        else:
+            singular = cardinal(denominator, name) + " avo"
+        noun = singular if one else singular + "s"
+        return f"{self.before_noun(count, False)} {noun}"
+
+    def mixed(self, whole: int, numerator: int, denominator: int) -> str:
+        """2½: "two and a half", "deux et demi", "zweieinhalb", "tweeënhalf"."""
+        name, words = self.name, cardinal(whole, self.name)
+        if (numerator, denominator) == (1, 2):
+            half = {
+                "english": f"{words} and a half",
+                "french": f"{words} et demi",
+                "german": (words[:-1] if words.endswith("eins") else words) + "einhalb",
+                "spanish": f"{words} y medio",
+                "italian": f"{words} e mezzo",
+                "portuguese": f"{words} e meio",
+                "dutch": words + ("ënhalf" if words.endswith("e") else "enhalf"),
+            }
+            return "anderhalf" if name == "dutch" and whole == 1 else half[name]
+        return f"{words} {self.lang.and_} {self.fraction(numerator, denominator)}"
+
+    def _frac(self, m: re.Match) -> str:
+        numerator, denominator = int(m.group("fn")), int(m.group("fd"))
+        try:
+            if numerator == 0:
+                raise ValueError("no fraction")
+            if m.group("fw"):
+                return self.mixed(int(m.group("fw")), numerator, denominator)
+            return self.fraction(numerator, denominator)
+        except ValueError:  # 1/0, 3/365: "one slash three hundred sixty-five"
+            slash = self.lang.url_words["/"]
+            said = f"{self.integer(m.group('fn'))} {slash} {self.integer(m.group('fd'))}"
+            return (self.integer(m.group("fw")) + " " if m.group("fw") else "") + said
+
+    def _vfrac(self, m: re.Match) -> str:
+        numerator, denominator = VULGAR_FRACTIONS[m.group("vf")]
+        if m.group("vw"):
+            return self.mixed(int(m.group("vw")), numerator, denominator)
+        return self.fraction(numerator, denominator)
+
+    def _q(self, m: re.Match) -> str:
+        lang, name = self.lang, self.name
+        sign = m.group("qsign")
+        currency_text = (m.group("qcur") or "").strip()
+        unit = m.group("qunit")
+        currency = lang.currencies.get(currency_text) or (lang.currencies.get(unit) if unit else None)
+        if currency is not None and unit in lang.currencies:
+            unit = None
+        whole, frac = self.parse(m.group("qnum"))
+        second = m.group("qnum2")
+        scale = m.group("qscale")
+        words = self.number(whole, frac)
+        prefix = ""
+        if sign:
+            prefix = (lang.plus if sign == "+" else lang.minus) + " "
+        if second is not None:  # a range
+            whole2, frac2 = self.parse(second)
+            if currency is None and unit is None and scale is None and self.years(whole, whole2, m.start()):
+                return f"{prefix}{year(int(whole), name)} {lang.to} {year(int(whole2), name)}"
+            words = f"{words} {lang.to} {self.number(whole2, frac2)}"
+            whole, frac = whole2, frac2
+        if scale:
+            words = f"{words} {scale}"
+        if currency is not None:
+            return prefix + self.money(words, whole, frac, currency, simple=second is None and not scale)
+        if unit == "%":
+            if name == "german" and frac is None and second is None:
+                words = self.before_noun(words, False)
+            return f"{prefix}{words} {lang.percent}"
+        if unit:
+            singular, plural, feminine = self.units[unit]
+            if frac is None and second is None and not scale:
+                words = self.before_noun(words, feminine)
+            said = f"{words} {singular if self.singular(whole, frac) and second is None else plural}"
+            per = m.group("qper")
+            if per:
+                said += f" {lang.per} {self.units[per][0]}"
+            return prefix + said
+        if second is None and frac is None and not sign and not scale and self.years(whole, None, m.start()):
+            return year(int(whole), name)
+        return prefix + words
+
+    def years(self, first: str, second: str | None, start: int) -> bool:
+        """Whether a bare 4-digit number (or range) is a year: after a word like "in", or a range."""
+        if self.name not in ("english", "german", "dutch"):
+            return False
+        candidates = [first] + ([second] if second else [])
+        if not all(len(c) == 4 and 1100 <= int(c) <= 2099 for c in candidates):
+            return False
+        if second is not None and int(second) > int(first):
+            return True
+        return self.previous_word(start) in self.lang.year_context
+
+    def money(self, words: str, whole: str, frac: str | None, currency, simple: bool) -> str:
+        """An amount of money: "three dollars and fifty cents", "two point five billion dollars"."""
+        if simple and frac is not None and currency.cent and len(frac) <= 2 and len(whole) <= 15:
+            main, cents = int(whole), int(frac.ljust(2, "0"))
+            parts = []
+            if main or not cents:
+                noun = currency.singular if self.singular(whole, None) else currency.plural
+                parts.append(self.of(self.before_noun(cardinal(main, self.name), currency.feminine), noun))
+            if cents:
+                noun = currency.cent if self.singular(str(cents), None) else currency.cents
+                parts.append(f"{self.before_noun(cardinal(cents, self.name), False)} {noun}")
+            return f" {self.lang.and_} ".join(parts)
+        if simple and frac is None:
+            words = self.before_noun(words, currency.feminine)
+        noun = currency.singular if simple and self.singular(whole, frac) else currency.plural
+        return self.of(words, noun)
+
+    def _rtitle(self, m: re.Match) -> str:
+        value = roman_value(m.group("rn"))
+        if value is None:
+            raise ValueError("not a numeral")
+        return f"{m.group('rt')} {cardinal(value, self.name)}"
+
+    def _regnal(self, m: re.Match) -> str:
+        king, numeral, dot = m.group("rk"), m.group("rr"), m.group("rdot")
+        name = self.name
+        if king in _NOT_NAMES or king in self.lang.titles:
+            raise ValueError("not a name")
+        tail = ""
+        if dot:
+            if name != "german":
+                tail = "."
+            elif self.followed_by_sentence_start(m.end()):
+                tail = "."
+        if numeral in ("Ier", "Ire"):
+            return f"{king} {'premier' if numeral == 'Ier' else 'première'}" + tail
+        value = roman_value(numeral)
+        if value is None:
+            raise ValueError("not a numeral")
+        if name == "english":
+            said = "the " + ordinal(value, name).capitalize()
+        elif name == "french":
+            said = cardinal(value, name)
+        elif name == "german":
+            said = "der " + ordinal(value, name).capitalize()
+        elif name == "dutch":
+            said = "de " + ordinal(value, name).capitalize()
+        elif name == "italian" or value <= 10:
+            said = ordinal(value, name)
+        else:
+            said = cardinal(value, name)
+        return f"{king} {said}{tail}"
+
+    def _abbr(self, m: re.Match) -> str:
+        written = m.group(0)
+        lang = self.lang
+        after = self.text[m.end() : m.end() + 3]
+        if written in lang.conditional:
+            condition, said = lang.conditional[written]
+            if condition == "digit" and re.match(r"\s?[0-9]", after):
+                return said
+            if condition == "name" and re.match(r"\s[A-ZÀ-Ý]", after):
+                return said
+            return written
+        if self.name == "english" and written == "St.":
+            return "Saint" if re.match(r"\s[A-Z]", after) else "Street"
+        said = lang.abbreviations[written]
+        if written in SENTENCE_FINAL and self.followed_by_sentence_start(m.end()):
+            said += "."
+        return said
+
+    def _dotted(self, m: re.Match) -> str:
+        letters = " ".join(c for c in m.group(0) if c.isalpha())
+        rest = self.text[m.end() : m.end() + 2]
+        return letters + ("." if rest.strip() == "" or rest.startswith("\n") else "")
+
+    def _acro(self, m: re.Match) -> str:
+        word = m.group(0)
+        if word in INITIALISMS or not any(c in "AEIOUY" for c in word):
+            return " ".join(word)
+        return word
+
+    def _dotted_digits(self, m: re.Match) -> str:
+        dot = f" {self.lang.url_words['.']} "
+        return dot.join(self.integer(group) for group in m.group(0).split("."))
+
+    def _hash(self, m: re.Match) -> str:
+        return self.lang.number_sign + " "
+
+    def _sym(self, m: re.Match) -> str:
+        symbol = m.group(0)
+        return {"&": self.lang.and_, "+": self.lang.plus}.get(symbol) or self.lang.url_words["="]
+
+
+_TOP_LEVEL = frozenset(
+    (
+        "url email domain phone iso numdate mdy dmy my time hampm dottime uhr htime decade ord rord frac "
+        "vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
+    ).split()
+)
