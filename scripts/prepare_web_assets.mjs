@@ -60,7 +60,7 @@ function preparePyodide() {
   if (!existsSync(cached)) {
     if (process.env.PIP_OFFLINE === '1') throw new Error(`${cached} is missing and PIP_OFFLINE=1`);
     log(`downloading ${micropip.file_name} with pip`);
-    run(python, ['-m', 'pip', 'download', `micropip==${micropip.version}`, '--no-deps', '--only-binary=:all:',
+    run(python, ['-m', 'pip', 'download', '-q', `micropip==${micropip.version}`, '--no-deps', '--only-binary=:all:',
       '--python-version', lock.info.python.split('.').slice(0, 2).join('.'), '-d', wheelsCache]);
   }
   copyFileSync(cached, join(to, micropip.file_name));
