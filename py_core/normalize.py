@@ -58,6 +58,13 @@ def roman_value(text: str) -> int | None:
 _ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 # Capitalized words that are not names before a roman numeral ("Type X", "Malcolm X").
 _NOT_NAMES = frozenset("The A An In On At Type Class Model Malcolm Grade Mark Series Version Level".split())
+_EN_MONTH_ABBREVIATIONS = {
+    name: number
+    for number, names in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "", "Jun", "Jul", "Aug", "Sep Sept", "Oct", "Nov", "Dec"), 1
+    )
+    for name in names.split()
+}
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
 
 
@@ -77,17 +84,18 @@ class _Normalizer:
         currency_prefix = rf"(?:{_alternatives(prefix_currencies)}|(?:{_alternatives(codes)})\s?)"
         units = list(lang.units) + ["%"] + list(lang.currencies)
         months = _alternatives(lang.months + tuple(m[0].upper() + m[1:] for m in lang.months))
-        if self.name == "english":
-            months = _alternatives(lang.months)
+        if self.name == "english":  # capitalized only ("may" is a verb), and the abbreviations "Dec."
+            months = _alternatives(lang.months + tuple(_EN_MONTH_ABBREVIATIONS))
         parts = [
             # URLs, e-mail addresses, bare domains.
             r"(?P<url>(?<![\w@])(?:https?://|www\.)[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])",
             r"(?P<email>(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,6}"
             r"\.[A-Za-z]{2,24}(?![\w-]))",
             r"(?P<domain>(?<![\w@.-])[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}"
-            r"\.(?:com|org|net|edu|gov|io|fr|de|es|it|pt|nl|be|ch|uk|eu|br|info|dev|app)(?![\w-]|\.\w))",
+            r"\.(?:com|org|net|edu|gov|io|fr|de|es|it|pt|nl|be|ch|uk|eu|br|info|dev|app)(?![\w-]|\.\w)"
+            r"(?:/[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])?)",
             # Phone numbers: international, (555) 123-4567, 555-123-4567, 01 23 45 67 89.
-            rf"(?P<phone>\+{D}{{1,3}}(?:[ .-]\(?{D}{{1,4}}\)?){{2,6}}(?![0-9])"
+            rf"(?P<phone>\+{D}{{1,3}}(?:[ .-]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9])"
             rf"|(?<![\w(])\({D}{{2,4}}\)\s?{D}{{3,4}}[ .-]{D}{{3,4}}(?![0-9])"
             rf"|(?<![\w.,-]){D}{{3}}(?P<phsep>[.-]){D}{{3}}(?P=phsep){D}{{4}}(?![0-9-])"
             rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9]))",
@@ -98,7 +106,7 @@ class _Normalizer:
         ]
         if self.name == "english":
             parts += [
-                rf"(?P<mdy>(?P<mdym>{months})\.?\s+(?P<mdyd>{D}{{1,2}})(?:st|nd|rd|th)?(?![\w])"
+                rf"(?P<mdy>(?P<mdym>{months})(?:(?<=[a-z])\.)?\s+(?P<mdyd>{D}{{1,2}})(?:st|nd|rd|th)?(?![\w])"
                 rf"(?:,?\s+(?P<mdyy>{D}{{4}})(?![0-9]))?)",
                 rf"(?P<dmy>(?<![\w.,])(?P<dmyd>{D}{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmym>{months})"
                 rf"(?![\w])(?:,?\s+(?P<dmyy>{D}{{4}})(?![0-9]))?)",
@@ -363,12 +371,15 @@ class _Normalizer:
         return self.date(day, month, m.group("nd3"))
 
     def month_number(self, written: str) -> int:
+        if self.name == "english" and written in _EN_MONTH_ABBREVIATIONS:
+            return _EN_MONTH_ABBREVIATIONS[written]
         months = [m.lower() for m in self.lang.months]
         return months.index(written.lower()) + 1
 
     def _mdy(self, m: re.Match) -> str:
         written = m.group("mdym")
-        return self.date(int(m.group("mdyd")), self.month_number(written), m.group("mdyy"), written)
+        month = self.month_number(written)
+        return self.date(int(m.group("mdyd")), month, m.group("mdyy"), self.lang.months[month - 1])
 
     def _dmy(self, m: re.Match) -> str:
         self._start = m.start()
@@ -511,7 +522,7 @@ class _Normalizer:
             elif denominator == 4:
                 noun = "quarter" if one else "quarters"
             else:
-                noun = ordinal(denominator, name) + ("" if one else "s")
+                noun = ordinal(denominator, name).removeprefix("one ") + ("" if one else "s")
             return f"{count} {noun}"
         if name == "french":
             special = {2: ("demi", "demis"), 3: ("tiers", "tiers"), 4: ("quart", "quarts")}
@@ -545,8 +556,8 @@ class _Normalizer:
                 raise ValueError("no single-word fraction name")
             words = words[:-1] if words.endswith(("a", "uno")) else words
             singular = words + "avo"
-        else:
-            singular = cardinal(denominator, name) + " avo"
+        else:  # Portuguese: "um doze avos", "três doze avos"
+            return f"{self.before_noun(count, False)} {cardinal(denominator, name)} avos"
         noun = singular if one else singular + "s"
         return f"{self.before_noun(count, False)} {noun}"
 
@@ -649,7 +660,7 @@ class _Normalizer:
             if cents:
                 noun = currency.cent if self.singular(str(cents), None) else currency.cents
                 parts.append(f"{self.before_noun(cardinal(cents, self.name), False)} {noun}")
-            return f" {self.lang.and_} ".join(parts)
+            return f" {self.lang.cents_and or self.lang.and_} ".join(parts)
         if simple and frac is None:
             words = self.before_noun(words, currency.feminine)
         noun = currency.singular if simple and self.singular(whole, frac) else currency.plural

@@ -44,6 +44,7 @@ class Lang:
     year_context: tuple[str, ...] = ()  # words after which 1100-2099 is read as a year
     number_sign: str = ""  # "#1"
     seconds: str = ""  # "10:30:15": "and fifteen seconds"
+    cents_and: str = ""  # between the amount and its cents when not `and_` ("tres euros con cincuenta")
 
 
 _URL_EN = {
@@ -218,6 +219,8 @@ ENGLISH = Lang(
         "till",
         "from",
         "From",
+        "to",
+        "through",
         "of",
         "year",
         "circa",
@@ -626,6 +629,7 @@ SPANISH = Lang(
     ),
     number_sign="número",
     seconds="segundos",
+    cents_and="con",
 )
 
 ITALIAN = Lang(
