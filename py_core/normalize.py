@@ -95,7 +95,7 @@ class _Normalizer:
             r"\.(?:com|org|net|edu|gov|io|fr|de|es|it|pt|nl|be|ch|uk|eu|br|info|dev|app)(?![\w-]|\.\w)"
             r"(?:/[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])?)",
             # Phone numbers: international, (555) 123-4567, 555-123-4567, 01 23 45 67 89.
-            rf"(?P<phone>\+{D}{{1,3}}(?:[ .-]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9])"
+            rf"(?P<phone>\+{D}{{1,3}}(?:[ -]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9]|[.,][0-9])"
             rf"|(?<![\w(])\({D}{{2,4}}\)\s?{D}{{3,4}}[ .-]{D}{{3,4}}(?![0-9])"
             rf"|(?<![\w.,-]){D}{{3}}(?P<phsep>[.-]){D}{{3}}(?P=phsep){D}{{4}}(?![0-9-])"
             rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9]))",
@@ -210,8 +210,8 @@ class _Normalizer:
         handler = getattr(self, "_" + kind)
         try:
             return handler(m)
-        except (ValueError, KeyError, IndexError):
-            return m.group(0)
+        except (ValueError, KeyError, IndexError):  # not what it looked like: read its numbers plainly
+            return re.sub(r"[0-9]+", lambda d: self.integer(d.group(0)), m.group(0))
 
     # ----- helpers -----
 

@@ -12,7 +12,7 @@ import sys
 from array import array
 from pathlib import Path
 
-from py_core import text, tokenizer, voices, wav
+from py_core import normalize, text, tokenizer, voices, wav
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pocket-tts"
 
@@ -109,6 +109,7 @@ def run(fixtures: str | Path = FIXTURES) -> dict:
         "text": _text(tok),
         "voices": _voices((fixtures / "fantine.safetensors").read_bytes()),
         "wav": _wav(),
+        "normalize": _normalize(),
     }
 
 
@@ -208,6 +209,38 @@ def _wav() -> dict:
             "stream_final_header": _sha256(stream.final_header()),
             "not_float32": _outcome(wav.encode_wav, b"\x00\x00\x00\x00", float32=float32),
         }
+    return results
+
+
+NORMALIZE_TEXTS = [
+    "It costs $3.50 on 3/4/2026 at 10:30pm; \u20ac2.5 billion, 3,50 \u20ac, R$ 1, \u00a3200, 10 CHF.",
+    "1st 2nd 23rd 1er 1re XIXe 3. Mai 1.\u00ba 1.\u00aa 3.er 21\u00ba 8ste; der 3. Platz, am 25.07.2012.",
+    "-42 \u221215 +7 3.14 3,14 1,234,567 1.234.567 1 000 000 007 0.001 99.9% 10\u201320 % 1990-2000",
+    "2026-03-04, July 25 2012, 25 July 2012, Dec. 7, 1941, 25 de julio de 2012, il 1\u00b0 maggio 2026",
+    "in 1984, the 1980s, the '60s, die 1980er, 14h30, 14:30 Uhr, 14.30 uur, 9:15:30, 01:00 a.m., 7pm.",
+    "12kg/kg 5 km/h -3 \u00b0C 20\u00b0C 2.5 km 1 h 1 kg 1,5 kg 21 km 100 km/h 16 GB 10 Go 6 ft 90\u00b0",
+    "+1 (555) 123-4567, 555.123.4567, 01 23 45 67 89, +49 30 1234567, +44 20 7946 0958",
+    "Chapter IV, Henry VIII, Louis XIV, Fran\u00e7ois Ier, Heinrich VIII. war, Willem III, siglo XXI",
+    "https://example.com/page?id=42 www.exemple.fr github.com/kyutai-labs john.doe@mail.co.uk",
+    "Mr. Dr. St. Louis, Main St., e.g. etc. No. 5 M. Dupont z. B. usw. Sr. Garc\u00eda Sig. ecc. bijv.",
+    "the FBI, NASA, U.S., HTML, la SNCF, l'ONU, #1, Tom & Jerry, 2 + 2 = 4, 1/2 3/4 \u00bd 2\u00bd 1 1/2",
+    "\u65e5\u672c\u8a9e 3,50 \u20ac \u0420\u0443\u0441\u0441\u043a\u0438\u0439 \u0661\u0662\u0663 "
+    "\u0663/\u0664 MP3 3D \U0001f600",
+    "7" * 400,
+    "1." * 500 + "a@" * 500 + "1/" * 500,
+]
+
+
+def _normalize() -> dict:
+    """normalize_text on fixed texts in every language, and a digest of a long mixed text."""
+    results = {}
+    long_text = " ".join(NORMALIZE_TEXTS + TEXTS) * 20
+    for language in normalize.LANGUAGES:
+        results[language] = {
+            "texts": [_outcome(normalize.normalize_text, s, language) for s in NORMALIZE_TEXTS + TEXTS],
+            "long_sha256": _sha256(normalize.normalize_text(long_text, language).encode()),
+        }
+    results["unknown_language"] = _outcome(normalize.normalize_text, "1", "klingon")
     return results
 
 
