@@ -25,8 +25,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, fields
 
+from py_core.markup import PARAGRAPH_PAUSE
 from py_core.rng import NoiseSource
 from py_core.runtime import Runtime, Tensor
+from py_core.script import PausePlan, Script, plan_script
 from py_core.text import ChunkPlan, plan_chunks, text_config_from_dict
 from py_core.voices import AUDIO_PROMPT, KV_STATE, Voice
 
@@ -324,6 +326,31 @@ class Engine:
             frame_rate=self.frame_rate,
         )
 
+    def plan_script(
+        self,
+        text: str,
+        settings: Settings | None = None,
+        *,
+        normalize: bool = True,
+        markup: bool = True,
+        paragraph_pause: float = PARAGRAPH_PAUSE,
+    ) -> Script:
+        """Pauses from markup and normalized chunks, in the bundle's language (py_core.script), with
+        warnings; `generate` takes its `plans`. Both off: exactly `plan` (ValueError when empty)."""
+        settings = settings or self.default_settings
+        return plan_script(
+            self.tokenizer,
+            text,
+            self.text_config,
+            language=self.manifest.get("language", "english"),
+            normalize=normalize,
+            markup=markup,
+            paragraph_pause=paragraph_pause,
+            max_tokens=settings.max_tokens,
+            frames_after_eos=settings.frames_after_eos,
+            frame_rate=self.frame_rate,
+        )
+
     async def generate(
         self,
         text: str | Sequence[ChunkPlan],
@@ -351,10 +378,15 @@ class Engine:
             for index, plan in enumerate(plans):
                 if cancel is not None and cancel.is_set():
                     break
-                yield ChunkStarted(
-                    index, len(plans), plan.text, len(plan.token_ids), plan.max_frames, clock()
-                )
-                chunk = self._chunk(plan, index, len(plans), voice, settings, noise, policy, cancel, clock)
+                if isinstance(plan, PausePlan):
+                    chunk = self._pause(plan, index, len(plans), clock)
+                else:
+                    yield ChunkStarted(
+                        index, len(plans), plan.text, len(plan.token_ids), plan.max_frames, clock()
+                    )
+                    chunk = self._chunk(
+                        plan, index, len(plans), voice, settings, noise, policy, cancel, clock
+                    )
                 async with aclosing(chunk) as events:
                     async for event in events:
                         if isinstance(event, AudioChunk):
@@ -378,6 +410,13 @@ class Engine:
             if isinstance(event, AudioChunk):
                 audio.extend(event.samples)
         return audio
+
+    async def _pause(self, plan: PausePlan, index: int, count: int, clock):
+        """A pause: exactly round(seconds x sample rate) zero samples, as one text chunk's events."""
+        samples = round(plan.seconds * self.sample_rate)
+        yield ChunkStarted(index, count, "", 0, 0, clock())
+        yield AudioChunk(index, count, array("f", bytes(4 * samples)), 0, 0, clock())
+        yield ChunkFinished(index, count, 0, None, clock())
 
     async def _chunk(self, plan, index, count, voice, settings, noise, policy, cancel, clock):
         """One independent generation from the voice state: events for this text chunk."""
