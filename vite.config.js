@@ -1,7 +1,11 @@
 // Vite: sources in web/, static files in public/, output in dist/.
 //
-// - Dev and preview servers send COOP/COEP so the page is cross-origin isolated and onnxruntime-web
-//   can use WASM threads (SharedArrayBuffer).
+// - Dev and preview servers send the headers of security-headers.js: COOP/COEP (the page is
+//   cross-origin isolated, so onnxruntime-web can use WASM threads), a strict Content-Security-Policy
+//   and the rest. The build writes them into dist/_headers (Netlify / Cloudflare Pages) and the policy
+//   into dist/index.html as a <meta http-equiv> fallback (`securityHeaders` below).
+// - No asset is inlined as a data: URL (assetsInlineLimit: 0): the policy runs no data: scripts, and
+//   the AudioWorklet module must be a same-origin file.
 // - public/ is copied into dist/ selectively (`copyPublic` below): model bundles contribute only the
 //   files the app downloads (their manifest lists them); `source/` (the checkpoint kept for parity
 //   tools, up to 470 MB) and graphs marked "never" stay out of dist/.
@@ -14,15 +18,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { contentSecurityPolicy, headerObject, headersFile } from './security-headers.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const publicDir = resolve(root, 'public');
 const outDir = resolve(root, 'dist');
-
-export const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
 
 function copyTree(from, to, skip = () => false) {
   mkdirSync(to, { recursive: true });
@@ -40,6 +40,27 @@ function bundleFiles(bundleDir) {
   if (!existsSync(manifestPath)) return [];
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   return ['manifest.json', ...manifest.files.filter((f) => f.download !== 'never').map((f) => f.path)];
+}
+
+/**
+ * The build's copy of the headers: dist/_headers, and the Content-Security-Policy as a <meta> right
+ * after <meta charset> for hosts that cannot send headers (a <meta> policy cannot carry
+ * frame-ancestors, and it does not reach the workers: they take a policy only from response headers).
+ */
+function securityHeaders() {
+  return {
+    name: 'pocket-tts:security-headers',
+    apply: 'build',
+    transformIndexHtml(html) {
+      const meta = `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy({ meta: true })}" />`;
+      const charset = /<meta charset="utf-8" \/>\n/i;
+      if (!charset.test(html)) throw new Error('index.html: no <meta charset="utf-8" /> line to put the CSP after');
+      return html.replace(charset, (line) => `${line}    ${meta}\n`);
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: headersFile() });
+    },
+  };
 }
 
 function copyPublic() {
@@ -77,6 +98,7 @@ export default defineConfig({
     copyPublicDir: false, // copyPublic() does it, without model sources
     target: 'es2022',
     chunkSizeWarningLimit: 1500,
+    assetsInlineLimit: 0,
   },
   resolve: {
     // onnxruntime-web's build without the embedded WASM glue: it loads ort-wasm-simd-threaded.jsep.mjs
@@ -85,10 +107,11 @@ export default defineConfig({
   },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  server: { headers: isolationHeaders, port: 5173 },
-  preview: { headers: isolationHeaders, port: 4173 },
+  server: { headers: headerObject, port: 5173 },
+  preview: { headers: headerObject, port: 4173 },
   plugins: [
     copyPublic(),
+    securityHeaders(),
     VitePWA({
       // A new version waits until the user reloads (web/main.js shows a notice): an automatic reload
       // could cut a synthesis short.

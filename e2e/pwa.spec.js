@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.js';
 import { TINY, openApp, startSpeaking, waitForPhase, waitForResult } from './helpers.js';
 
 test.use({ serviceWorkers: 'allow' });

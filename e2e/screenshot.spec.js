@@ -1,7 +1,7 @@
 // Screenshot of the app mid-synthesis for the docs: runs only with SCREENSHOT=1
 //   SCREENSHOT=1 npx playwright test e2e/screenshot.spec.js   → docs/screenshot-synthesis.png
 
-import { test } from '@playwright/test';
+import { test } from './fixtures.js';
 import { openApp, startSpeaking } from './helpers.js';
 
 test.skip(!process.env.SCREENSHOT, 'set SCREENSHOT=1 to refresh docs/screenshot-synthesis.png');

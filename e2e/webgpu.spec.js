@@ -3,7 +3,7 @@
 // Runs in the chromium-webgpu project only. The fp32 bundle is used: with the int8 bundle the
 // WebGPU EP runs the quantized MatMuls (DynamicQuantizeLinear, MatMulInteger) on the CPU anyway.
 
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.js';
 import {
   TINY_FP32,
   capturedPcm,
@@ -28,14 +28,14 @@ async function synthesize(page, backend) {
   return { info, result, pcm: await capturedPcm(page) };
 }
 
-test('WebGPU gives the frame count and audio of WASM', async ({ browser }) => {
+test('WebGPU gives the frame count and audio of WASM', async ({ context }) => {
   test.setTimeout(300_000);
-  const wasmPage = await browser.newPage();
+  const wasmPage = await context.newPage();
   const wasm = await synthesize(wasmPage, 'wasm');
   await wasmPage.close();
   expect(Object.values(wasm.info.graphBackends).every((b) => b === 'wasm')).toBe(true);
 
-  const gpuPage = await browser.newPage();
+  const gpuPage = await context.newPage();
   const gpu = await synthesize(gpuPage, 'webgpu');
   await gpuPage.close();
   note({ type: 'webgpu adapter', description: String(gpu.info.adapter) });

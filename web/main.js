@@ -78,7 +78,20 @@ function setProgress(fraction, text, detail = '') {
   ui.progressDetail.textContent = detail;
 }
 
-function showError(message) {
+const SHOWN_ERROR_LENGTH = 240;
+
+/**
+ * Tell the user what went wrong in a short, plain sentence. `detail` (an Error, an event: URLs,
+ * stacks) goes to the console only; so does the rest of an over-long message (a library's error text
+ * may carry a URL or a base64 blob), which the banner cuts at a word.
+ */
+function showError(message, detail) {
+  if (detail !== undefined) console.error(message, detail);
+  if (message.length > SHOWN_ERROR_LENGTH) {
+    console.error(message);
+    const cut = message.slice(0, SHOWN_ERROR_LENGTH);
+    message = `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 1))}… (details in the browser console)`;
+  }
   ui.errorText.textContent = message;
   ui.errorBanner.hidden = false;
   setStatus(`Error: ${message}`);
@@ -159,7 +172,7 @@ function startWorker() {
   worker.onerror = (event) => {
     event.preventDefault();
     setPhase('error');
-    showError(`The engine stopped: ${event.message || 'worker error'}`);
+    showError('The engine stopped unexpectedly. Reload the page to start it again.', event.message || event);
   };
   state.worker = worker;
   worker.postMessage({
@@ -268,7 +281,7 @@ async function speak() {
   try {
     await state.player.start(); // inside the click/keypress: allowed to make sound
   } catch (error) {
-    showError(`Audio output is not available: ${error.message}`);
+    showError('Audio output is not available: the browser could not start audio playback.', error);
     return;
   }
   state.player.reset();

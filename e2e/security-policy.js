@@ -1,0 +1,120 @@
+// Watching a browser context for Content-Security-Policy (and Permissions-Policy) problems while the
+// app runs under the shipped headers (security-headers.js, sent by `vite preview`).
+//
+// No single source sees everything, so three are combined:
+//   - `securitypolicyviolation` events: in every page (an init script, before any page script runs)
+//     and in every dedicated worker (a listener installed as soon as Playwright reports the worker;
+//     the worker logs each event in a tagged console line that is read back here);
+//   - the browser's own log of each page (DevTools protocol, Log domain), which has a line for every
+//     refusal in the page, its workers and its AudioWorklet ("Loading the script 'data:…' violates
+//     the following Content Security Policy directive"): a worklet's refusal fires no event that a
+//     page or test can listen to, and only this log shows it. It also reports a malformed header
+//     ("Error with Permissions-Policy header: Unrecognized feature"). Log.enable replays what was
+//     logged before it, so nothing from the first moments of a page is missed;
+//   - every HTML document the context loads must carry the shipped policy, so that a page served
+//     without it (for example by the service worker, offline) cannot pass the suite unpoliced.
+// Service workers: their console is watched too.
+
+import { contentSecurityPolicy } from '../security-headers.js';
+
+const POLICY_MESSAGE = /Content[- ]Security[- ]Policy|Permissions[- ]Policy/i;
+const WORKER_EVENT_TAG = '[securitypolicyviolation]';
+
+/** Every watcher made in this Playwright worker process (e2e/fixtures.js checks them all after each test). */
+export const watchers = new Set();
+
+/**
+ * Start watching `context`. Returns the watcher: its lists grow as things happen.
+ *   events     securitypolicyviolation events { where, directive, blocked, sample, source, policy }
+ *   messages   browser log and console lines about a policy { where, level, text }
+ *   unpoliced  HTML documents loaded without the shipped Content-Security-Policy header
+ *   documents, workers, serviceWorkers  how much was watched
+ */
+export async function watchSecurityPolicy(context) {
+  const watch = { context, events: [], messages: [], unpoliced: [], documents: 0, workers: 0, serviceWorkers: 0 };
+
+  await context.exposeBinding('__reportSecurityPolicyViolation', ({ page }, event) => {
+    watch.events.push({ where: `page ${page?.url() ?? '?'}`, ...event });
+  });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__reportSecurityPolicyViolation({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        sample: event.sample,
+        source: `${event.sourceFile}:${event.lineNumber}`,
+        policy: event.originalPolicy, // a document can have two: the header's and the <meta> one
+      });
+    });
+  });
+
+  const watchPage = async (page) => {
+    page.on('response', (response) => {
+      if (response.request().resourceType() !== 'document') return;
+      if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) return;
+      watch.documents++;
+      const csp = response.headers()['content-security-policy'] ?? null;
+      if (csp !== contentSecurityPolicy()) watch.unpoliced.push({ url: response.url(), csp });
+    });
+    page.on('worker', (worker) => {
+      watch.workers++;
+      worker.on('console', (message) => {
+        const text = message.text();
+        if (text.startsWith(WORKER_EVENT_TAG)) {
+          watch.events.push({ where: `worker ${worker.url()}`, ...JSON.parse(text.slice(WORKER_EVENT_TAG.length)) });
+        }
+      });
+      worker
+        .evaluate((tag) => {
+          self.addEventListener('securitypolicyviolation', (event) => {
+            const { effectiveDirective: directive, blockedURI: blocked, sample, sourceFile, lineNumber, originalPolicy: policy } = event;
+            console.error(`${tag}${JSON.stringify({ directive, blocked, sample, source: `${sourceFile}:${lineNumber}`, policy })}`);
+          });
+        }, WORKER_EVENT_TAG)
+        .catch(() => {}); // the worker may already be gone
+    });
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Log.entryAdded', ({ entry }) => {
+      if (POLICY_MESSAGE.test(entry.text)) watch.messages.push({ where: `${entry.source} of ${page.url()}`, level: entry.level, text: entry.text });
+    });
+    await cdp.send('Log.enable');
+  };
+  await Promise.all(context.pages().map(watchPage));
+  context.on('page', (page) => {
+    watchPage(page).catch(() => {}); // a page closed at once
+  });
+  context.on('serviceworker', (worker) => {
+    watch.serviceWorkers++;
+    worker.on('console', (message) => {
+      if (POLICY_MESSAGE.test(message.text())) watch.messages.push({ where: `service worker ${worker.url()}`, level: message.type(), text: message.text() });
+    });
+  });
+  watchers.add(watch); // kept after the context closes: its records are checked after the test
+  return watch;
+}
+
+/** Where a watcher stands now: the lengths of its lists and its counters. */
+export function mark(watch) {
+  return {
+    events: watch.events.length,
+    messages: watch.messages.length,
+    unpoliced: watch.unpoliced.length,
+    documents: watch.documents,
+    workers: watch.workers,
+    serviceWorkers: watch.serviceWorkers,
+  };
+}
+
+/** The problems a watcher recorded after `from` (a mark), one readable line each. */
+export function problemsSince(watch, from = mark({ events: [], messages: [], unpoliced: [] })) {
+  return [
+    ...watch.events.slice(from.events).map((e) => `securitypolicyviolation (${e.where}): ${e.directive} blocked ${e.blocked} at ${e.source}`),
+    ...watch.messages.slice(from.messages).map((m) => `log ${m.level} (${m.where}): ${m.text}`),
+    ...watch.unpoliced.slice(from.unpoliced).map((d) => `document without the shipped policy: ${d.url} (CSP: ${d.csp})`),
+  ];
+}
+
+/** The watcher of `context` (undefined if it is not watched). */
+export function watcherOf(context) {
+  return [...watchers].find((watch) => watch.context === context);
+}
