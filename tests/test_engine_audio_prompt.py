@@ -88,16 +88,53 @@ def test_resample_is_upstream_convert_audio(rate):
 
 
 @pytest.mark.parametrize(
-    ("rate", "n"), [(44100, 4410), (16000, 1601), (48000, 7), (22050, 3001), (11025, 999)]
+    ("rate", "n"), [(44100, 4410), (16000, 1601), (48000, 7), (22050, 3001), (11025, 999), (96000, 5000)]
 )
-def test_pure_python_resampling_matches_scipy(rate, n):
-    """The fallback for Pyodide without scipy: same filter and alignment (float64 accumulation)."""
+def test_stdlib_resampling_of_floats_matches_scipy(rate, n):
+    """Without scipy (Pyodide): the same filter and alignment, exact integer arithmetic on the samples
+    rounded to 30 bits below their peak: scipy's float64 result to float32 rounding."""
     x = _signal(1.0, rate, seed=n)[:n]
-    g = np.gcd(rate, 24000)
-    ours = _f32(audio_prompt._resample_poly(array("f", x.tobytes()), 24000 // g, rate // g))
-    reference = resample_poly(x.astype(np.float64), 24000 // g, rate // g)
+    up, down = audio_prompt.resampling_ratio(rate, 24000)
+    ours = _f32(resample(array("f", x.tobytes()), rate, 24000, stdlib_only=True))
+    reference = resample_poly(x.astype(np.float64), up, down)
     assert ours.shape == reference.shape
-    np.testing.assert_allclose(ours, reference, atol=2e-7)
+    np.testing.assert_allclose(ours, reference, atol=3e-8, rtol=0)
+
+
+@pytest.mark.parametrize(
+    ("rate", "channels", "seconds"),
+    [(44100, 2, 0.7), (48000, 2, 0.5), (16000, 1, 0.6), (8000, 3, 0.4), (22050, 1, 0.5), (11025, 2, 0.3)]
+    + [(24000, 2, 0.5), (96000, 1, 0.4), (384000, 2, 0.1)],
+)
+def test_16_bit_wav_prompt_without_scipy_is_upstreams(tmp_path, rate, channels, seconds):
+    """load_prompt(stdlib_only=True), Pyodide's path (16-bit samples straight into the integer
+    resampler), against upstream's audio_read → convert_audio → end_on_pause → pad_for_conv1d.
+    Upstream's scipy call runs in float32 (errors near 1e-7); ours is exact to float32 rounding."""
+    data = np.stack([_signal(seconds, rate, seed=c, silence_from=seconds - 0.1) for c in range(channels)])
+    path = tmp_path / "prompt.wav"
+    path.write_bytes(_pcm16_wav(data, rate))
+    ours = _f32(audio_prompt.load_prompt(path.read_bytes(), stdlib_only=True))
+    wav, reference_rate = audio_read(path)
+    reference = end_on_pause(convert_audio(wav, reference_rate, 24000, 1), 24000)
+    reference = pad_for_conv1d(reference[None], 1920, 1920)[0, 0].numpy()
+    assert ours.shape == reference.shape
+    np.testing.assert_allclose(ours, reference, atol=2.5e-7, rtol=0)
+    exact = resample_poly(reference_pcm(path).astype(np.float64), *audio_prompt.resampling_ratio(rate, 24000))
+    exact = _f32(audio_prompt.prepare_prompt(array("f", exact.astype(np.float32).tobytes()), 24000))
+    np.testing.assert_allclose(ours, exact, rtol=2**-23, atol=1e-12)  # one float32 step at most
+
+
+def reference_pcm(path) -> np.ndarray:
+    """The WAV's samples, channel mean of int16 / 32768 computed in float64 (exact for 1 or 2 channels)."""
+    with wave.open(str(path)) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, w.getnchannels())
+    return pcm.astype(np.float64).mean(axis=1) / 32768
+
+
+def test_load_prompt_with_scipy_is_read_audio_then_prepare_prompt(tmp_path):
+    data = _pcm16_wav(np.stack([_signal(0.6, 44100, seed=5), _signal(0.6, 44100, seed=6)]), 44100)
+    samples, rate = read_audio(data)
+    np.testing.assert_array_equal(_f32(audio_prompt.load_prompt(data)), _f32(prepare_prompt(samples, rate)))
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
 // The synthesis worker: one Web Worker hosting Pyodide (py_core) and the onnxruntime-web bridge.
 //
 // Messages from the page (web/main.js):
-//   {type: 'init', baseUrl, modelPath, backend, threads}   load Python, py_core and a model bundle
+//   {type: 'init', baseUrl, modelPath, backend, threads, parallelDecoder}  load Python, py_core and a bundle
 //   {type: 'speak', id, text, voice, temperature, steps, decodeBatch, seed}
 //   {type: 'stop', id}                                      cancel generation job `id`
-//   {type: 'clone', id, name, wav (16-bit WAV bytes) | pcm (Float32Array, 24 kHz mono)}
+//   {type: 'clone', id, name, file, wav (16-bit WAV bytes) | pcm (Float32Array, 24 kHz mono)}
 // Messages to the page:
 //   {type: 'status', text}                                  what the worker is doing
 //   {type: 'download', file, loaded, total, allLoaded, allTotal}
@@ -106,8 +106,7 @@ async function pruneModelCache() {
   }
 }
 
-async function init({ baseUrl, modelPath, backend, threads }) {
-  const runtime = await loadPython(baseUrl);
+async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
   // Model files are addressed by content: the service worker caches them cache-first under this URL.
   fileUrl = (entry) => `${new URL(entry.path, modelUrl).href}?sha256=${entry.sha256}`;
@@ -116,16 +115,22 @@ async function init({ baseUrl, modelPath, backend, threads }) {
   if (!response.ok) throw new Error(`models/${modelPath}manifest.json: HTTP ${response.status}`);
   const manifestText = await response.text();
   manifest = JSON.parse(manifestText);
-  driver.check_manifest(manifestText); // py_core.manifest: schema version, required graphs
 
-  status('Downloading the model…');
-  const files = await downloadFiles(['default']);
-  status('Creating onnxruntime-web sessions…');
-  bridge = new Bridge({ ortBaseUrl: new URL('ort/', baseUrl).href, backend, threads });
-  const graphs = Object.entries(manifest.graphs)
-    .filter(([, g]) => manifest.files.find((f) => f.path === g.file)?.download === 'default')
-    .map(([name]) => name);
-  await bridge.createSessions(manifest, graphs, (path) => files.get(path));
+  // Python starts while the model downloads and its sessions are created: on two or more cores the
+  // two overlap (measured in bench/bench_all.py as page open → ready).
+  const python = loadPython(baseUrl);
+  const sessions = (async () => {
+    const files = await downloadFiles(['default']);
+    status('Creating onnxruntime-web sessions…');
+    bridge = new Bridge({ ortBaseUrl: new URL('ort/', baseUrl).href, backend, threads, parallelDecoder });
+    const graphs = Object.entries(manifest.graphs)
+      .filter(([, g]) => manifest.files.find((f) => f.path === g.file)?.download === 'default')
+      .map(([name]) => name);
+    await bridge.createSessions(manifest, graphs, (path) => files.get(path));
+    return files;
+  })();
+  const [runtime, files] = await Promise.all([python, sessions]);
+  driver.check_manifest(manifestText); // py_core.manifest: schema version, required graphs
   Object.assign(self, { pocketBridge: bridge, pocketPyodide: pyodide }); // for diagnostics and tests
 
   status('Preparing the voice…');
@@ -151,6 +156,7 @@ async function init({ baseUrl, modelPath, backend, threads }) {
       fallbacks: bridge.fallbacks,
       adapter: bridge.adapter ?? null,
       threads: bridge.threads,
+      parallelDecoder: Boolean(bridge.graphs.mimi_decoder.remote),
       crossOriginIsolated: self.crossOriginIsolated === true,
       versions: runtime,
     },
@@ -204,12 +210,13 @@ async function speak({ id, text, voice, temperature, steps, decodeBatch, seed })
   bridge.timings = {};
   // WebGPU pays a fixed cost per dispatch: decoding a few frames per call is much cheaper per frame.
   const batch = decodeBatch || (bridge.graphs.mimi_decoder.backend === 'webgpu' ? 4 : 1);
-  const options = { seed: seed ?? undefined, decode_batch: batch };
+  // With the decoder in its own worker, each decoder call runs while the next flow-LM step does.
+  const options = { seed: seed ?? undefined, decode_batch: batch, decode_overlap: Boolean(bridge.graphs.mimi_decoder.remote) };
   const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, options);
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
 }
 
-async function clone({ id, name, wav, pcm }) {
+async function clone({ id, name, file, wav, pcm }) {
   if (!bridge.graphs.mimi_encoder) {
     status('Downloading the voice-cloning encoder…');
     const files = await downloadFiles(['cloning']);
@@ -217,7 +224,7 @@ async function clone({ id, name, wav, pcm }) {
   }
   status('Encoding the voice…');
   const voice = `clone:${name}`;
-  await driver.clone_voice(voice, wav, pcm); // the one not sent is undefined: None in Python
+  await driver.clone_voice(voice, wav, pcm, file ?? name); // the one not sent is undefined: None in Python
   loadedVoices.add(voice);
   post({ type: 'voice', id, voice, name });
 }

@@ -11,7 +11,7 @@ import js
 from pyodide.ffi import to_js
 
 from py_core import tokenizer as tokenizers
-from py_core.audio_prompt import prepare_prompt, read_audio
+from py_core.audio_prompt import load_prompt, prepare_prompt
 from py_core.engine import AudioChunk, ChunkStarted, DecodePolicy, Engine, Finished, Settings
 from py_core.js_runtime import JsRuntime
 from py_core.manifest import parse_manifest
@@ -45,17 +45,18 @@ def supports_cloning() -> bool:
     return "mimi_encoder" in _engine.manifest["graphs"]
 
 
-async def clone_voice(name: str, wav, pcm) -> None:
-    """A voice from prompt audio: 16-bit WAV bytes (read and resampled as upstream does) or a
-    Float32Array already at the model's rate. Prepared by py_core.audio_prompt (30 s at most, ended
-    on a pause, whole frames), encoded now and kept, so that it can be re-encoded if evicted."""
+async def clone_voice(name: str, wav, pcm, file_name: str) -> None:
+    """A voice from prompt audio: 16-bit WAV bytes (checked, read and resampled as upstream does) or
+    a Float32Array already at the model's rate. Prepared by py_core.audio_prompt (30 s at most, not
+    silent, ended on a pause, whole frames), encoded now and kept, so that it can be re-encoded if
+    evicted. A file py_core refuses raises AudioPromptError naming `file_name`."""
     rate = _engine.sample_rate
     if wav is not None:
-        samples, source_rate = read_audio(wav.to_bytes(), name)
+        audio = load_prompt(wav.to_bytes(), file_name, target_rate=rate, stdlib_only=True)
     else:
-        samples, source_rate = array("f", bytes(pcm.byteLength)), rate
+        samples = array("f", bytes(pcm.byteLength))
         pcm.assign_to(samples)
-    audio = prepare_prompt(samples, source_rate, target_rate=rate)
+        audio = prepare_prompt(samples, rate, target_rate=rate, stdlib_only=True, name=file_name)
     _voices[name] = audio
     await _engine.clone_voice(audio, key=name)
 
@@ -85,7 +86,8 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
 
     `cancel.is_set()` (a JS object) is polled by the engine between steps; `hooks.pause()` after
     each chunk lets the worker receive the page's Stop message (see web/worker.js).
-    `options`: `seed` (None: random), `decode_batch` (frames per decoder call).
+    `options`: `seed` (None: random), `decode_batch` (frames per decoder call), `decode_overlap`
+    (decode while the next step runs: when the bridge's decoder has a worker of its own).
     The summary's `header` is the final WAV header for the chunks' PCM16 data.
     """
     options = options.to_py()
@@ -95,7 +97,9 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     writer = WavStreamWriter(_engine.sample_rate)
     seed = options.get("seed")
     noise = NoiseSource(None if seed is None else int(seed))
-    policy = DecodePolicy(batch=int(options.get("decode_batch") or 1))
+    policy = DecodePolicy(
+        batch=int(options.get("decode_batch") or 1), overlap=bool(options.get("decode_overlap"))
+    )
     finished = None
     events = _engine.generate(plans, state, settings, noise=noise, policy=policy, cancel=cancel)
     budget = 1  # frames the current text chunk may take at most (it usually ends earlier, at EOS)
