@@ -2,7 +2,7 @@
 // The UI thread never runs Python or ONNX: it sends messages to the worker and plays what comes back.
 
 import { Player } from './player.js';
-import { decodeToMono24k, isPcm16Wav } from './audio-file.js';
+import { AudioFileError, decodeToMono24k, readPromptFile } from './audio-file.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -386,18 +386,22 @@ async function cloneVoice() {
   setPhase('cloning');
   setStatus(`Reading ${file.name}…`);
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const { bytes, pcm16 } = await readPromptFile(file); // header checked, the first 30 s only
     state.job++;
-    if (isPcm16Wav(bytes)) {
-      // 16-bit WAV: py_core reads and resamples it exactly as upstream does (resample_poly).
-      state.worker.postMessage({ type: 'clone', id: state.job, name, wav: bytes }, [bytes.buffer]);
+    if (pcm16) {
+      // 16-bit WAV: py_core checks, reads and resamples it exactly as upstream does (resample_poly).
+      state.worker.postMessage({ type: 'clone', id: state.job, name, file: file.name, wav: bytes }, [bytes.buffer]);
     } else {
-      const pcm = await decodeToMono24k(bytes.buffer, state.info.sampleRate);
-      state.worker.postMessage({ type: 'clone', id: state.job, name, pcm }, [pcm.buffer]);
+      const pcm = await decodeToMono24k(bytes.buffer, state.info.sampleRate, file.name);
+      state.worker.postMessage({ type: 'clone', id: state.job, name, file: file.name, pcm }, [pcm.buffer]);
     }
   } catch (error) {
     setPhase('ready');
-    showError(`${file.name}: could not decode this audio file (${error.message || error})`);
+    showError(
+      error instanceof AudioFileError
+        ? error.message
+        : `${file.name}: could not decode this audio file (${error.message || error})`,
+    );
   }
 }
 
