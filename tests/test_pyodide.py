@@ -87,7 +87,16 @@ def test_pyodide_ran_offline_with_py_core_from_its_wheel(pyodide_run):
     assert pyodide_run["runtime"]["py_core_file"].endswith("/site-packages/py_core/__init__.py")
 
 
-@pytest.mark.parametrize("module", ["tokenizer", "text", "voices", "wav", "normalize"])
+@pytest.mark.parametrize("module", ["tokenizer", "text", "voices", "wav", "normalize", "audio_prompt"])
 def test_pyodide_gives_what_cpython_gives(pyodide_run, cpython_result, module):
     assert pyodide_run["result"].keys() == cpython_result.keys()
     assert pyodide_run["result"][module] == cpython_result[module]
+
+
+def test_pyodide_refuses_hostile_prompt_audio_quickly_and_only_with_audio_prompt_error(pyodide_run):
+    """The probe's mutated WAV files in Pyodide: audio or AudioPromptError, each within a second."""
+    result = pyodide_run["result"]["audio_prompt"]
+    outcomes = list(result["cases"].values())
+    assert len(outcomes) >= 150 and result["slow_cases"] == []
+    assert {o["error"][0] for o in outcomes if "error" in o} == {"AudioPromptError"}
+    assert sum("value" in o for o in outcomes) >= 10

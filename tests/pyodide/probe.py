@@ -9,10 +9,11 @@ import hashlib
 import json
 import struct
 import sys
+import time
 from array import array
 from pathlib import Path
 
-from py_core import normalize, text, tokenizer, voices, wav
+from py_core import audio_prompt, normalize, text, tokenizer, voices, wav
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pocket-tts"
 
@@ -110,6 +111,7 @@ def run(fixtures: str | Path = FIXTURES) -> dict:
         "voices": _voices((fixtures / "fantine.safetensors").read_bytes()),
         "wav": _wav(),
         "normalize": _normalize(),
+        "audio_prompt": _audio_prompt(),
     }
 
 
@@ -266,6 +268,83 @@ def _little_endian(values: array) -> bytes:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _audio_prompt() -> dict:
+    """Mutated 16-bit WAV files through load_prompt's stdlib path (Pyodide's), each timed: the prompt
+    audio's length and hash, or the error; and the cases that took over a second (none expected)."""
+    cases, slow = {}, []
+    for label, data in _mutated_wavs():
+        start = time.perf_counter()
+        cases[label] = _outcome(_describe_prompt, data)
+        if time.perf_counter() - start > 1.0:
+            slow.append(label)
+    return {"cases": cases, "slow_cases": slow}
+
+
+def _describe_prompt(data: bytes) -> dict:
+    prompt = audio_prompt.load_prompt(data, "probe.wav", stdlib_only=True)
+    return {"samples": len(prompt), "float32_sha256": _sha256(_little_endian(prompt))}
+
+
+WAV_FIELDS = {  # offset in the 44-byte header, struct format, values to try
+    "format_tag": (20, "<H", [0, 3, 0x55, 0xFFFE]),
+    "channels": (22, "<H", [0, 2, 3, 17, 65535]),
+    "rate": (24, "<I", [1, 7999, 11025, 44101, 384001, 2**31, 2**32 - 1]),
+    "block_align": (32, "<H", [0, 1, 3, 65535]),
+    "bits": (34, "<H", [0, 8, 12, 24, 64]),
+    "data_size": (40, "<I", [0, 1, 3, 2**31, 2**32 - 1]),
+    "fmt_size": (16, "<I", [0, 14, 2**32 - 1]),
+}
+
+
+def _mutated_wavs() -> list[tuple[str, bytes]]:
+    """Small valid WAV files, then each header field set to hostile values, truncations, header bytes
+    overwritten and random files; all from integer arithmetic (a linear congruential generator)."""
+    bases = [_probe_wav(24000, 1, 4800, 1), _probe_wav(44100, 2, 4410, 2), _probe_wav(16000, 1, 4000, 3)]
+    cases = [(f"base {b}", base) for b, base in enumerate(bases)]
+    for b, base in enumerate(bases):
+        for field, (offset, fmt, values) in WAV_FIELDS.items():
+            for value in values:
+                data = bytearray(base)
+                struct.pack_into(fmt, data, offset, value)
+                cases.append((f"base {b} {field}={value}", bytes(data)))
+        for n in (0, 11, 12, 20, 36, 43, 44, 45, 47, 100, len(base) - 1):
+            cases.append((f"base {b} cut at {n}", base[:n]))
+    state = 99
+    for i in range(40):
+        data = bytearray(bases[i % 3])
+        for _ in range(1 + i % 3):
+            state = _lcg(state)
+            data[(state >> 33) % 44] = (state >> 20) % 256
+        cases.append((f"header bytes {i}", bytes(data)))
+    for i in range(10):
+        data = bytearray()
+        for _ in range(3 * i + 4):
+            state = _lcg(state)
+            data += (state >> 32).to_bytes(4, "little")
+        cases.append((f"random {i}", (b"RIFF\0\0\0\0WAVE" if i % 2 else b"") + bytes(data)))
+    return cases
+
+
+def _probe_wav(rate: int, channels: int, frames: int, seed: int) -> bytes:
+    """A 16-bit WAV: a triangle wave plus noise, from integer arithmetic only."""
+    state, values = seed, []
+    for i in range(frames * channels):
+        state = _lcg(state)
+        values.append(abs((i * 37) % 2000 - 1000) * 12 - 6000 + (state >> 54) - 512)
+    samples = array("h", values)
+    raw = _little_endian(samples)
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        *(b"RIFF", 36 + len(raw), b"WAVE", b"fmt ", 16, 1, channels, rate, rate * channels * 2),
+        *(channels * 2, 16, b"data", len(raw)),
+    )
+    return header + raw
+
+
+def _lcg(state: int) -> int:
+    return (state * 6364136223846793005 + 1442695040888963407) % 2**64
 
 
 if __name__ == "__main__":
