@@ -53,6 +53,15 @@ test("the README's hosting section lists every header, its value (nginx) and its
   }
 });
 
+test('every spec runs under the policy watch: test from ./fixtures.js, no unwatched browser contexts', () => {
+  for (const name of readdirSync('e2e').filter((n) => n.endsWith('.spec.js'))) {
+    const source = readFileSync(`e2e/${name}`, 'utf8');
+    expect(source, name).toMatch(/^import \{[^}]*\btest\b[^}]*\} from '\.\/fixtures\.js';$/m);
+    expect(source, name).not.toMatch(/from '@playwright\/test'/);
+    expect(source, `${name}: open pages from the context fixture`).not.toMatch(/\bbrowser\.new(Page|Context)\(/);
+  }
+});
+
 test('a violation is caught: an inline script, a data: AudioWorklet module, a data: fetch in the worker', async ({ app: { page }, securityPolicy }) => {
   const watch = watcherOf(page.context());
   const before = mark(watch);
