@@ -1,4 +1,4 @@
-"""Command line: `python -m py_core synth|export-voice`, shaped like upstream's `pocket-tts` commands.
+"""Command line: `python -m py_core synth|export-voice|normalize`, shaped like upstream's `pocket-tts`.
 
 CPython only (onnxruntime through OrtRuntime, imported when a command runs). Audio streams to the
 output as it is decoded: the WAV header first (upstream's placeholder length), then each piece; a
@@ -15,6 +15,8 @@ from py_core import tokenizer as py_tokenizer
 from py_core.audio_prompt import AudioPromptError, prepare_prompt, read_audio
 from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, Engine, EngineError, Finished, Settings
 from py_core.manifest import ManifestError
+from py_core.markup import PARAGRAPH_PAUSE, Pause, parse_markup
+from py_core.normalize import LANGUAGES, normalize_text
 from py_core.rng import NoiseSource
 from py_core.runtime import GraphRunError
 from py_core.voices import VoiceFileError, dump_voice, load_voice
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--decode-batch", type=int, default=1, help="decode when this many frames wait")
     synth.add_argument("--overlap", action="store_true", help="decode in parallel with the next step")
     synth.add_argument("--float32", action="store_true", help="write 32-bit float WAV instead of 16-bit PCM")
+    _text_arguments(synth)
     _common_arguments(synth)
 
     export = commands.add_parser(
@@ -67,7 +70,40 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("audio", help="prompt audio (16-bit WAV, or any format soundfile reads)")
     export.add_argument("out", help="the voice file to write (.safetensors)")
     _common_arguments(export)
+
+    normalize = commands.add_parser(
+        "normalize", help="print what would be read: numbers and symbols as words, pauses as [pause Ns]"
+    )
+    normalize.add_argument("text", help="the text, or - to read it from stdin")
+    normalize.add_argument("--language", default="english", choices=LANGUAGES, help="default: english")
+    normalize.add_argument(
+        "--no-markup", dest="markup", action="store_false", help="read pause markup as text"
+    )
+    normalize.add_argument(
+        "--paragraph-pause", type=float, default=PARAGRAPH_PAUSE, help="seconds of silence for a blank line"
+    )
     return parser
+
+
+def _text_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--normalize",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="read numbers, dates, money and symbols as words, in the bundle's language (default: on)",
+    )
+    parser.add_argument(
+        "--no-markup",
+        dest="markup",
+        action="store_false",
+        help='no pause markup: [pause], [pause 1.5s], <break time="750ms"/> and blank lines are read as text',
+    )
+    parser.add_argument(
+        "--paragraph-pause",
+        type=float,
+        default=PARAGRAPH_PAUSE,
+        help=f"seconds of silence for a blank line between paragraphs (default {PARAGRAPH_PAUSE}; 0: none)",
+    )
 
 
 def _bundle_argument(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "normalize":
+            return _normalize(args)
         if args.command == "synth":
             return asyncio.run(_synth(args))
         return asyncio.run(_export_voice(args))
@@ -169,9 +207,14 @@ async def _synth(args: argparse.Namespace) -> int:
             frames_after_eos=args.frames_after_eos,
             max_tokens=args.max_tokens,
         )
-        plans = engine.plan(text, settings)
+        script = engine.plan_script(
+            text, settings, normalize=args.normalize, markup=args.markup, paragraph_pause=args.paragraph_pause
+        )
     except ValueError as error:  # EngineError, or the text preparation's "nothing to say"
         raise CliError(str(error)) from None
+    for warning in script.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    plans = script.plans
     voice = await bundle.voice(args.voice, args.quiet)
     noise = NoiseSource(args.seed)
     policy = DecodePolicy(batch=args.decode_batch, overlap=args.overlap)
@@ -196,6 +239,22 @@ async def _synth(args: argparse.Namespace) -> int:
             out.flush()
     if not args.quiet and args.out != "-":
         print(f"wrote {args.out} (seed {noise.seed})", file=sys.stderr)
+    return 0
+
+
+def _normalize(args: argparse.Namespace) -> int:
+    """Print the text as it would be read (no bundle needed): markup resolved, then normalized."""
+    text = sys.stdin.read() if args.text == "-" else args.text
+    items, warnings = parse_markup(text, args.paragraph_pause) if args.markup else ([text], [])
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    said = [
+        f"[pause {item.seconds:g}s]"
+        if isinstance(item, Pause)
+        else normalize_text(item, args.language).strip()
+        for item in items
+    ]
+    print(" ".join(s for s in said if s))
     return 0
 
 
