@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { contentSecurityPolicy, cspDirectives, headersFile, nginxLines, securityHeaders } from '../security-headers.js';
 import { expect, test } from './fixtures.js';
-import { openApp } from './helpers.js';
+import { openApp, startSpeaking, waitForResult } from './helpers.js';
 import { mark, problemsSince, watcherOf } from './security-policy.js';
 
 const distAssets = () => readdirSync('dist/assets');
@@ -112,6 +112,18 @@ test('a violation is caught: an inline script, a data: AudioWorklet module, a da
   const problems = problemsSince(watch, before);
   for (const problem of problems) expect(problem).toMatch(/inline script|script-src-elem blocked inline|data:text\/javascript|data:text\/plain|connect-src blocked data/);
   securityPolicy.expected(problems.length);
+});
+
+test("onnxruntime-web's WebAssembly threads (its own worker file) run under the policy", async ({ page }) => {
+  // The shared page runs one thread on a 2-core machine; ask for two, so onnxruntime-web starts its
+  // pthread workers. The policy watch (fixtures.js) fails the test on any violation.
+  const workers = [];
+  page.on('worker', (worker) => workers.push(new URL(worker.url()).pathname));
+  await openApp(page, { threads: '2', backend: 'wasm' });
+  await expect(page.locator('#status')).toContainText('2 threads');
+  await startSpeaking(page, 'Two threads.');
+  expect((await waitForResult(page)).samples).toBeGreaterThan(0);
+  expect(workers).toContain('/ort/ort-wasm-simd-threaded.jsep.mjs');
 });
 
 test('a failure shows a short message; the details go to the console', async ({ page }) => {
