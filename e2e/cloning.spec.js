@@ -1,6 +1,9 @@
 // Voice cloning from an uploaded audio file: a 16-bit WAV at 44.1 kHz is read and resampled by
-// py_core.audio_prompt in Pyodide (pure-Python resample_poly), encoded by mimi_encoder, and the
-// cloned voice speaks exactly as the CLI's `--voice file.wav` does (fp32 bundle, temperature 0).
+// py_core.audio_prompt in Pyodide (resample_poly computed exactly in integers), encoded by
+// mimi_encoder, and the cloned voice speaks exactly as the CLI's `--voice file.wav` does (fp32
+// bundle, temperature 0). Before it, two hostile files are refused with a short message and leave
+// the page usable: a 16-bit WAV whose header claims 2,147,483,648 Hz (refused by py_core in the
+// worker) and a float WAV claiming 0 channels (refused by web/audio-file.js before decoding).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,36 @@ function promptWav() {
   return makeWav(samples, rate);
 }
 
+/** 0.2 s of tone as a 16-bit WAV whose header claims `rate` (the samples are fine). */
+function hostileRateWav(rate) {
+  const wav = makeWav(Array.from({ length: 4800 }, (_, i) => 0.3 * Math.sin(i / 7)), 24000);
+  wav.writeUInt32LE(rate, 24);
+  return wav;
+}
+
+/** A 32-bit float WAV whose header claims no channels. */
+function noChannelFloatWav() {
+  const wav = makeWav(Array.from({ length: 2400 }, () => 0), 24000);
+  wav.writeUInt16LE(3, 20); // IEEE float
+  wav.writeUInt16LE(0, 22); // channels
+  wav.writeUInt16LE(0, 32); // block align: 0 channels x 4 bytes
+  wav.writeUInt16LE(32, 34);
+  return wav;
+}
+
+/** Upload `path` as voice `name` and wait for the refusal: the message shown, the page usable. */
+async function expectRefused(page, path, message) {
+  await page.getByLabel('Audio file').setInputFiles(path);
+  await page.getByLabel('Voice name').fill('hostile');
+  const start = Date.now();
+  await page.getByRole('button', { name: 'Create voice' }).click();
+  await expect(page.locator('#error-text')).toHaveText(message, { timeout: 60_000 });
+  note({ type: 'hostile prompt refused', description: `${message} (${Date.now() - start} ms after the click)` });
+  await expect(page.getByRole('button', { name: 'Create voice' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Speak' })).toBeEnabled();
+  await expect(page.getByRole('combobox', { name: 'Voice' }).locator('option[value="clone:hostile"]')).toHaveCount(0);
+}
+
 test('clone a voice from a WAV file; it speaks as the CLI clone does', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'pocket-clone-'));
   const wavPath = join(dir, 'prompt.wav');
@@ -50,11 +83,19 @@ test('clone a voice from a WAV file; it speaks as the CLI clone does', async ({ 
   await openApp(page, { model: TINY_FP32, capture: 'pcm', backend: 'wasm' });
   await expect(page.locator('#clone-section')).toBeVisible();
   await page.getByText('Clone a voice from an audio file').click();
+  const hostilePath = join(dir, 'hostile.wav');
+  writeFileSync(hostilePath, hostileRateWav(2 ** 31));
+  await expectRefused(page, hostilePath, 'hostile.wav: sample rate 2147483648 Hz is not supported (8–384 kHz)');
+  const floatPath = join(dir, 'float.wav');
+  writeFileSync(floatPath, noChannelFloatWav());
+  await expectRefused(page, floatPath, 'float.wav: 0 channels are not supported (1–16)');
+
   await page.getByLabel('Audio file').setInputFiles(wavPath);
   await page.getByLabel('Voice name').fill('tester');
   await page.getByRole('button', { name: 'Create voice' }).click();
   await expect(page.getByRole('combobox', { name: 'Voice' })).toHaveValue('clone:tester', { timeout: 120_000 });
   await expect(page.locator('#status')).toContainText('Voice “tester” is ready');
+  await expect(page.locator('#error-banner')).toBeHidden();
 
   await setAdvanced(page, { temperature: 0, seed: SEED });
   await startSpeaking(page, TEXT);
