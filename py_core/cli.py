@@ -12,7 +12,7 @@ from array import array
 from pathlib import Path
 
 from py_core import tokenizer as py_tokenizer
-from py_core.audio_prompt import AudioPromptError, prepare_prompt, read_audio
+from py_core.audio_prompt import AudioPromptError, load_prompt
 from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, Engine, EngineError, Finished, Settings
 from py_core.manifest import ManifestError
 from py_core.markup import PARAGRAPH_PAUSE, Pause, parse_markup
@@ -182,8 +182,7 @@ class _Bundle:
         """Clone a voice from audio file bytes."""
         if not self.manifest.get("has_voice_cloning") or "mimi_encoder" not in self.manifest["graphs"]:
             raise CliError("this bundle has no voice cloning (no mimi_encoder graph)")
-        samples, rate = read_audio(data, name)
-        audio = prepare_prompt(samples, rate, target_rate=self.engine.sample_rate)
+        audio = load_prompt(data, name, target_rate=self.engine.sample_rate)
         if not quiet:
             print(
                 f"cloning a voice from {name} ({len(audio) / self.engine.sample_rate:.2f} s)", file=sys.stderr
