@@ -19,6 +19,10 @@ const ui = {
   status: $('status'),
   engineInfo: $('engine-info'),
   syntheticBanner: $('synthetic-banner'),
+  normalize: $('normalize'),
+  previewButton: $('preview-button'),
+  preview: $('preview'),
+  notice: $('notice'),
   errorBanner: $('error-banner'),
   errorText: $('error-text'),
   errorDismiss: $('error-dismiss'),
@@ -98,6 +102,19 @@ function showError(message, detail) {
   state.events.push({ type: 'error', message });
 }
 
+/** Markup warnings (skipped or clamped pauses) as a notice under the text; none hides it. */
+function showNotice(warnings) {
+  ui.notice.textContent = warnings.length ? `Note: ${warnings.join(' · ')}` : '';
+  ui.notice.hidden = !warnings.length;
+}
+
+/** Ask the worker what will be read: the normalized chunks, pauses as [pause Ns]. */
+function requestPreview() {
+  if (state.phase !== 'ready') return;
+  state.previewJob = (state.previewJob ?? 0) + 1;
+  state.worker.postMessage({ type: 'preview', id: state.previewJob, text: ui.text.value, normalize: ui.normalize.checked });
+}
+
 function clearError() {
   ui.errorBanner.hidden = true;
   ui.errorText.textContent = '';
@@ -108,6 +125,7 @@ function updateButtons() {
   const speaking = state.phase === 'speaking';
   const busy = speaking || state.phase === 'cloning';
   ui.speak.disabled = !ready;
+  ui.previewButton.disabled = !ready;
   ui.stop.disabled = !speaking;
   ui.voice.disabled = !ready;
   ui.model.disabled = busy;
@@ -212,6 +230,16 @@ function onWorkerMessage(msg) {
     case 'done':
       if (msg.id === state.job) onDone(msg);
       break;
+    case 'notice':
+      if (msg.id === state.job) showNotice(msg.warnings);
+      break;
+    case 'preview':
+      if (msg.id === state.previewJob) {
+        ui.preview.textContent = msg.text;
+        ui.preview.hidden = false;
+        showNotice(msg.warnings);
+      }
+      break;
     case 'voice':
       onVoiceCloned(msg.voice, msg.name);
       break;
@@ -278,6 +306,7 @@ async function speak() {
     return;
   }
   state.lastResult = null;
+  showNotice([]);
   try {
     await state.player.start(); // inside the click/keypress: allowed to make sound
   } catch (error) {
@@ -308,6 +337,7 @@ async function speak() {
     steps: Number(ui.steps.value),
     decodeBatch: Number(ui.decodeBatch.value),
     seed,
+    normalize: ui.normalize.checked,
   });
 }
 
@@ -427,6 +457,12 @@ function updateCharCount() {
 }
 
 ui.speak.addEventListener('click', speak);
+ui.previewButton.addEventListener('click', requestPreview);
+ui.normalize.checked = localStorage.getItem('pocket-tts:normalize') !== 'off';
+ui.normalize.addEventListener('change', () => {
+  localStorage.setItem('pocket-tts:normalize', ui.normalize.checked ? 'on' : 'off');
+  if (!ui.preview.hidden) requestPreview();
+});
 ui.stop.addEventListener('click', stop);
 ui.text.addEventListener('input', updateCharCount);
 ui.text.addEventListener('keydown', (event) => {
@@ -463,6 +499,8 @@ window.__pocketTTS = {
   get playback() { return state.player?.stats ?? null; },
   get lastResult() { return state.lastResult; },
   get events() { return state.events; },
+  /** Sample counts of the last utterance's chunks as they arrived (only with ?capture=pcm). */
+  get capturedChunkLengths() { return state.capture?.map((c) => c.length) ?? null; },
   /** The last utterance's float32 PCM as base64 (only with ?capture=pcm). */
   capturedPcmBase64() {
     if (!state.capture) return null;

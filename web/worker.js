@@ -2,7 +2,8 @@
 //
 // Messages from the page (web/main.js):
 //   {type: 'init', baseUrl, modelPath, backend, threads, parallelDecoder}  load Python, py_core and a bundle
-//   {type: 'speak', id, text, voice, temperature, steps, decodeBatch, seed}
+//   {type: 'speak', id, text, voice, temperature, steps, decodeBatch, seed, normalize}
+//   {type: 'preview', id, text, normalize}                  what will be read (no audio)
 //   {type: 'stop', id}                                      cancel generation job `id`
 //   {type: 'clone', id, name, file, wav (16-bit WAV bytes) | pcm (Float32Array, 24 kHz mono)}
 // Messages to the page:
@@ -16,6 +17,8 @@
 //   {type: 'done', id, header, samples, seconds, elapsed, stopped}
 //   {type: 'voice', id, voice, name}                        a cloned voice is ready (voice: its id)
 //   {type: 'error', id, message, fatal}
+//   {type: 'notice', id, warnings}                          skipped or clamped pause markup
+//   {type: 'preview', id, text, warnings}                   the normalized text, pauses as [pause Ns]
 
 import { Bridge, fetchVerified } from './bridge.js';
 import driverSource from './worker_driver.py?raw';
@@ -199,12 +202,15 @@ const hooks = {
   pause() {
     return new Promise((resolve) => setTimeout(resolve, 0));
   },
+  notice(id, warnings) {
+    post({ type: 'notice', id, warnings });
+  },
   progress(id, chunkIndex, chunkCount) {
     post({ type: 'progress', id, chunkIndex, chunkCount });
   },
 };
 
-async function speak({ id, text, voice, temperature, steps, decodeBatch, seed }) {
+async function speak({ id, text, voice, temperature, steps, decodeBatch, seed, normalize }) {
   cancel.job = id;
   await ensureVoice(voice);
   bridge.timings = {};
@@ -212,8 +218,13 @@ async function speak({ id, text, voice, temperature, steps, decodeBatch, seed })
   const batch = decodeBatch || (bridge.graphs.mimi_decoder.backend === 'webgpu' ? 4 : 1);
   // With the decoder in its own worker, each decoder call runs while the next flow-LM step does.
   const options = { seed: seed ?? undefined, decode_batch: batch, decode_overlap: Boolean(bridge.graphs.mimi_decoder.remote) };
+  options.normalize = normalize !== false; // numbers and symbols as words (pause markup is always on)
   const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, options);
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
+}
+
+async function preview({ id, text, normalize }) {
+  post({ type: 'preview', id, ...driver.preview(text, normalize !== false) });
 }
 
 async function clone({ id, name, file, wav, pcm }) {
@@ -235,7 +246,7 @@ self.onmessage = ({ data }) => {
     cancel.stopped = Math.max(cancel.stopped, data.id);
     return;
   }
-  const job = { init, speak, clone }[data.type];
+  const job = { init, speak, clone, preview }[data.type];
   if (!job) return;
   busy = busy.then(async () => {
     try {

@@ -70,6 +70,16 @@ async def _voice_state(name: str):
     return await _engine.voice_state(voice, key=name)
 
 
+def preview(text: str, normalize: bool):
+    """What will be read, pauses shown as [pause Ns], and the markup warnings: {text, warnings}."""
+    try:
+        script = _engine.plan_script(text, normalize=normalize)
+        said, warnings = script.spoken_text(), script.warnings
+    except ValueError as error:  # nothing to say
+        said, warnings = "", [str(error)]
+    return to_js({"text": said, "warnings": to_js(warnings)}, dict_converter=js.Object.fromEntries)
+
+
 async def warm_up(hooks, cancel) -> None:
     """One throw-away utterance in the default voice (its output is discarded)."""
     manifest = _engine.manifest
@@ -92,7 +102,11 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     """
     options = options.to_py()
     settings = Settings.from_manifest(_engine.manifest, temperature=temperature, sampler_steps=steps)
-    plans = _engine.plan(text, settings)  # ValueError with a readable message for empty text
+    # Pause markup, then numbers and symbols as words (the page's switch); ValueError for empty text.
+    script = _engine.plan_script(text, settings, normalize=bool(options.get("normalize", True)))
+    if script.warnings:
+        hooks.notice(job, to_js(script.warnings))
+    plans = script.plans
     state = await _voice_state(voice)
     writer = WavStreamWriter(_engine.sample_rate)
     seed = options.get("seed")
