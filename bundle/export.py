@@ -70,7 +70,6 @@ def graph_specs(model: TTSModel) -> list[GraphSpec]:
     )
     context = decoder.context
 
-    mimi_hidden = model.config.mimi.quantizer.output_dimension
     prompt_frames = Dim("prompt_frames", min=1, max=1000)
     frame_size = model.mimi.frame_size
 
@@ -126,28 +125,18 @@ def graph_specs(model: TTSModel) -> list[GraphSpec]:
             role="sampler head (lsd): flow direction",
         ),
         GraphSpec(
-            "latent_to_mimi",
-            "latent_to_mimi.onnx",
-            graphs.LatentToMimi(model),
-            ["latent"],
-            ["mimi_latent"],
-            (_zeros((1, 2, ldim)),),
-            ({1: frames},),
-            role="de-normalize + quantizer projection",
-        ),
-        GraphSpec(
             "mimi_decoder",
             "mimi_decoder.onnx",
             decoder,
-            ["mimi_latent"] + [s.name for s in decoder_states],
+            ["latent"] + [s.name for s in decoder_states],
             ["audio"] + [s.next_name for s in decoder_states],
-            (_zeros((1, mimi_hidden, 2)), *[_example_state(s) for s in decoder_states]),
-            ({2: frames}, None, decoder_state_axes),
+            (_zeros((1, 2, ldim)), *[_example_state(s) for s in decoder_states]),
+            ({1: frames}, None, decoder_state_axes),
             context=lambda: graphs.explicit_kv_caches(
                 model.mimi.decoder_transformer, window=context - 1, offset_from_past=False
             ),
             states=decoder_states,
-            role="streaming Mimi decoder: frames + state → PCM + state",
+            role="streaming Mimi decoder (latent_to_mimi fused in): latents + state → PCM + state",
         ),
         GraphSpec(
             "mimi_encoder",

@@ -155,7 +155,7 @@ class FlowLMFlow(nn.Module):
 
 
 class LatentToMimi(nn.Module):
-    """Normalized latents [1,n,32] → de-normalized, quantizer-projected [1,C,n] for the decoder."""
+    """Normalized latents [1,n,32] → de-normalized, quantizer-projected [1,C,n] (the decoder's input)."""
 
     def __init__(self, model: TTSModel):
         super().__init__()
@@ -168,7 +168,10 @@ class LatentToMimi(nn.Module):
 
 
 class MimiDecoder(nn.Module):
-    """Streaming Mimi decoder: [1,C,n] + state → audio [1,1,1920n] + next state.
+    """Streaming Mimi decoder: normalized latents [1,n,32] + state → audio [1,1,1920n] + next state.
+
+    `LatentToMimi` runs first inside the same graph: one call per decode instead of two, and the
+    whole decode can run on another thread as a single request.
 
     State: every streaming conv's `previous`, every transposed conv's `partial`, and per attention
     layer the last `context - 1` keys/values (all a future query can see), plus one shared
@@ -177,6 +180,7 @@ class MimiDecoder(nn.Module):
 
     def __init__(self, model: TTSModel):
         super().__init__()
+        self.to_mimi = LatentToMimi(model)
         self.mimi = model.mimi
         self.context = self.mimi.decoder_transformer.transformer.context
         self.steps_per_frame = int(self.mimi.encoder_frame_rate / self.mimi.frame_rate)
@@ -204,7 +208,8 @@ class MimiDecoder(nn.Module):
             specs.append(StateSpec(f"attn_v_{i}", f"next.attn_v_{i}", shape, "float32"))
         return specs
 
-    def forward(self, mimi_latent: torch.Tensor, offset: torch.Tensor, *states: torch.Tensor):
+    def forward(self, latent: torch.Tensor, offset: torch.Tensor, *states: torch.Tensor):
+        mimi_latent = self.to_mimi(latent)
         n_conv = len(self.conv_states)
         model_state: dict[str, dict[str, torch.Tensor]] = {}
         for (name, key, _), tensor in zip(self.conv_states, states[:n_conv], strict=True):

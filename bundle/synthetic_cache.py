@@ -10,6 +10,7 @@ key differs from the current code's is rebuilt.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
@@ -53,18 +54,31 @@ def build_key(options: tuple[str, ...] | list[str]) -> str:
     return digest.hexdigest()
 
 
+def _is_current(out: Path, key: str) -> bool:
+    key_file = out / ".build-key"
+    return (out / "manifest.json").exists() and key_file.exists() and key_file.read_text() == key
+
+
 def build_synthetic_bundle(name: str, *options: str) -> Path:
-    """Build (or reuse) a synthetic bundle at build/bundles/<name> with the given CLI options."""
+    """Build (or reuse) a synthetic bundle at build/bundles/<name> with the given CLI options.
+
+    Several processes may call it at once: one builds (under a lock file) while the others wait
+    and then reuse its result.
+    """
     from bundle.build import build, parse_args
 
     out = BUNDLES_DIR / name
     key = build_key(options)
-    key_file = out / ".build-key"
-    if (out / "manifest.json").exists() and key_file.exists() and key_file.read_text() == key:
+    if _is_current(out, key):
         return out
-    print(f"building the synthetic test bundle build/bundles/{name} ({' '.join(options)})", flush=True)
-    build(parse_args([*options, "--out", str(out), "-q"]))
-    key_file.write_text(key)
+    BUNDLES_DIR.mkdir(parents=True, exist_ok=True)
+    with open(BUNDLES_DIR / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _is_current(out, key):  # another process built it while this one waited
+            return out
+        print(f"building the synthetic test bundle build/bundles/{name} ({' '.join(options)})", flush=True)
+        build(parse_args([*options, "--out", str(out), "-q"]))
+        (out / ".build-key").write_text(key)
     return out
 
 

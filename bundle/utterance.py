@@ -35,7 +35,7 @@ def greedy_utterance(
     """Decode `frames` frames at temperature 0 from a voice conditioning and text token ids."""
     kv, dec = specs["flow_lm_kv"], specs["mimi_decoder"]
     d_model = voice_conditioning.shape[-1]
-    ldim = specs["latent_to_mimi"].example_inputs[0].shape[-1]
+    ldim = specs["mimi_decoder"].example_inputs[0].shape[-1]
     empty_latent = np.zeros((1, 0, ldim), np.float32)
     state = initial_states(kv)
     text = sessions["text_conditioner"].run(None, {"token_ids": token_ids})[0]
@@ -73,13 +73,12 @@ def greedy_utterance(
 
 
 def decode_latents(sessions, dec: GraphSpec, latents: np.ndarray, frames_per_call: int = 4) -> np.ndarray:
-    """Stream `latents` [frames, ldim] through latent_to_mimi + mimi_decoder from a fresh state."""
+    """Stream `latents` [frames, ldim] through mimi_decoder from a fresh state."""
     state = initial_states(dec)
     pieces = []
     for start in range(0, len(latents), frames_per_call):
         chunk = latents[None, start : start + frames_per_call].astype(np.float32)
-        mimi_latent = sessions["latent_to_mimi"].run(None, {"latent": chunk})[0]
-        outputs = sessions["mimi_decoder"].run(None, {"mimi_latent": mimi_latent, **state})
+        outputs = sessions["mimi_decoder"].run(None, {"latent": chunk, **state})
         pieces.append(outputs[0].reshape(-1))
         state = _next_state(dec, outputs)
     return np.concatenate(pieces)

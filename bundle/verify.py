@@ -103,14 +103,11 @@ def _cases(spec: GraphSpec, rng: np.random.Generator) -> list[list[dict[str, np.
             ]
             for s, t in ((0.0, 1.0), (0.25, 0.5), (0.5, 1.0))
         ]
-    if spec.name == "latent_to_mimi":
-        ldim = example["latent"].shape[-1]
-        return [[{"latent": randn(1, 1, ldim)}], [{"latent": randn(1, 7, ldim)}]]
     if spec.name == "mimi_decoder":
-        channels = example["mimi_latent"].shape[1]
+        ldim = example["latent"].shape[-1]
         # 40 frames = 640 steps: well past the 250-step attention window.
         sizes = [1, 3, 8, 1, 12, 15]
-        return [[{"mimi_latent": randn(1, channels, n)} for n in sizes]]
+        return [[{"latent": randn(1, n, ldim)} for n in sizes]]
     if spec.name == "mimi_encoder":
         frame = example["audio"].shape[-1] // 3
         return [[{"audio": randn(1, 1, frame * 5, scale=0.1)}], [{"audio": randn(1, 1, frame, scale=0.1)}]]

@@ -13,7 +13,7 @@ Pyodide (JsRuntime) and CPython (OrtRuntime). The order of work, as upstream's T
 3. Each step: the raw EOS logit against the threshold (armed from frame 6); noise x ~ N(0, temp)
    (truncated if `noise_clamp`); N sampler calls `x += flow_lm_flow(h, i/N, (i+1)/N, x) / N`.
    After EOS at frame e, frames e .. e+F-1 are still emitted; no EOS stops at the chunk's budget.
-4. The streaming decoder (`latent_to_mimi` + `mimi_decoder`) starts from a fresh state per chunk,
+4. The streaming decoder (`mimi_decoder`, latent_to_mimi fused in) starts from a fresh state per chunk,
    decodes frames as `DecodePolicy` says, and the first 5 ms of every chunk fade in.
 """
 
@@ -439,7 +439,9 @@ class Engine:
                     return
                 step_call = self._step(graph, conditioning, latent, past)
                 if due is not None:
-                    (hidden, eos, next_past), pcm = await asyncio.gather(step_call, decoder.decode(due))
+                    # The decode is started first: a runtime that runs it elsewhere (the browser's
+                    # decoder worker) gets the request before this thread starts the step.
+                    pcm, (hidden, eos, next_past) = await asyncio.gather(decoder.decode(due), step_call)
                     yield AudioChunk(index, count, pcm, len(due), decoder.frames, clock())
                     due = None
                 else:
@@ -525,7 +527,7 @@ class Engine:
 
 
 class _StreamingDecoder:
-    """latent_to_mimi + mimi_decoder from a fresh state; fades in the first samples it produces."""
+    """mimi_decoder from a fresh state; fades in the first samples it produces."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -540,10 +542,8 @@ class _StreamingDecoder:
         for latent in latents:
             flat.extend(latent)
         latent_tensor = rt.tensor("float32", (1, len(latents), engine.latent_dim), flat)
-        mimi_latent = (await rt.run("latent_to_mimi", {"latent": latent_tensor}))["mimi_latent"]
+        outputs = await rt.run("mimi_decoder", {"latent": latent_tensor, **self.state})
         rt.release(latent_tensor)
-        outputs = await rt.run("mimi_decoder", {"mimi_latent": mimi_latent, **self.state})
-        rt.release(mimi_latent)
         if self.owned:
             _release_all(rt, self.state)
         self.state = {s["input"]: outputs.pop(s["output"]) for s in engine._decoder_states}

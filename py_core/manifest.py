@@ -8,14 +8,14 @@ Stdlib only.
 import json
 
 SCHEMA = "pocket-tts-web/bundle"
-SCHEMA_VERSION = 1
+# 2: latent_to_mimi fused into mimi_decoder (input `latent` [1,n,ldim]).
+SCHEMA_VERSION = 2
 
 REQUIRED_GRAPHS = (
     "text_conditioner",
     "flow_lm_prefill",
     "flow_lm_step",
     "flow_lm_flow",
-    "latent_to_mimi",
     "mimi_decoder",
 )
 

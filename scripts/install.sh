@@ -33,7 +33,7 @@ fi
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 step "installing Python packages: torch (CPU build)" python -m pip install -q torch==2.13.0
 step "installing Python packages: pocket-tts, onnx tooling, test tools, py_core" \
-  python -m pip install -q -e ".[bundle,test]"
+  python -m pip install -q -e ".[bundle,test,bench]"
 
 # `npm install`, not `npm ci`: npm 11 leaves rollup's optional per-platform packages out of the
 # lock file and `npm ci` then refuses it as out of sync. The lock still pins every version used.

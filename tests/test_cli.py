@@ -154,13 +154,13 @@ def test_bad_bundles_are_named(tiny_bundle, tmp_path, capsys):
     assert "not a model bundle folder" in capsys.readouterr().err
     broken = tmp_path / "broken"
     shutil.copytree(tiny_bundle, broken)
-    graph = broken / "latent_to_mimi.onnx"
+    graph = broken / "flow_lm_flow.onnx"
     data = bytearray(graph.read_bytes())
     data[-1] ^= 1
     graph.write_bytes(bytes(data))
     assert main(["synth", "--bundle", str(broken), "--text", "hi", "--out", str(tmp_path / "x.wav")]) == 1
     err = capsys.readouterr().err
-    assert "latent_to_mimi.onnx: sha256" in err and "does not match the manifest" in err
+    assert "flow_lm_flow.onnx: sha256" in err and "does not match the manifest" in err
     voice = tmp_path / "v.safetensors"
     voice.write_bytes(b"not a voice")
     assert main(["synth", "--bundle", str(tiny_bundle), "--text", "hi", "--voice", str(voice), "-q"]) == 1

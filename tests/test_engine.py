@@ -152,11 +152,8 @@ class FakeRuntime:
             s, t = inputs["s"].values[0], inputs["t"].values[0]
             self.flow_times.append((s, t))
             return {"flow_dir": self._new("float32", (1, LDIM), [t + x for x in inputs["x"].values])}
-        if graph == "latent_to_mimi":
-            n = inputs["latent"].shape[1]
-            return {"mimi_latent": self._new("float32", (1, 5, n), [0.0] * (5 * n))}
         if graph == "mimi_decoder":
-            n = inputs["mimi_latent"].shape[2]
+            n = inputs["latent"].shape[1]
             offset = inputs["offset"].values[0]
             return {
                 "audio": self._new("float32", (1, 1, SPF * n), [1.0] * (SPF * n)),
@@ -431,7 +428,7 @@ def test_sampler_steps_use_s_i_over_n_and_t_i_plus_1_over_n(steps):
     x = 0.0
     for i in range(steps):
         x = array("f", [x + array("f", [((i + 1) / steps + x) / steps])[0]])[0]
-    latent = [i for g, i in runtime.calls if g == "latent_to_mimi"][0]["latent"]
+    latent = [i for g, i in runtime.calls if g == "mimi_decoder"][0]["latent"]
     assert latent.values == [x] * LDIM
 
 

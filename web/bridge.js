@@ -8,7 +8,10 @@
 //      available, else on WASM (SIMD; threads when the page is cross-origin isolated);
 //   3. keeps every tensor on the JS side in a handle table. Python (py_core/js_runtime.py) only ever
 //      holds small integer handles; the values it reads back are the small ones the engine asks for
-//      (a latent, an EOS logit, decoded PCM).
+//      (a latent, an EOS logit, decoded PCM);
+//   4. on WASM, runs the streaming decoder in a Web Worker of its own (web/decoder-worker.js,
+//      `RemoteSession`), so that a decoder call overlaps the next flow-LM step on another core. The
+//      decoder's state tensors stay in that worker (`RemoteTensor` handles here); its audio comes back.
 //
 // The Python-facing methods are `tensor`, `zeros`, `run`, `readSync`, `read`, `release` (see
 // py_core/js_runtime.py for how JsRuntime calls them). Everything else is for the worker.
@@ -16,6 +19,74 @@
 import * as ort from 'onnxruntime-web';
 
 const TYPED = { float32: Float32Array, int64: BigInt64Array }; // the Runtime protocol's dtypes
+
+// Graphs that run in the decoder worker when the parallel decoder is on (WASM backend).
+const REMOTE_GRAPHS = ['mimi_decoder'];
+
+/** A tensor that lives in the decoder worker (`ref`), or came back from it with its `data`. */
+class RemoteTensor {
+  constructor({ ref, type, dims, data }, session) {
+    Object.assign(this, { ref, type, dims, data, session, location: ref === undefined ? 'cpu' : 'remote' });
+  }
+}
+
+/** One onnxruntime-web session in web/decoder-worker.js; requests are answered in order. */
+class RemoteSession {
+  constructor() {
+    this.worker = new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module', name: 'pocket-tts decoder' });
+    this.pending = new Map(); // request id → { resolve, reject }
+    this.nextId = 1;
+    this.releases = []; // refs to drop, sent in one message once the current task is done
+    this.worker.onmessage = ({ data }) => {
+      const request = this.pending.get(data.id);
+      this.pending.delete(data.id);
+      if (data.error) request.reject(new Error(data.error));
+      else request.resolve(data);
+    };
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      const error = new Error(`the decoder worker failed (${event.message || 'could not start'})`);
+      for (const request of this.pending.values()) request.reject(error);
+      this.pending.clear();
+    };
+  }
+
+  /** Posts at once (before any await), so the worker starts while the caller goes on. */
+  request(message, transfer = []) {
+    const id = this.nextId++;
+    const reply = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.worker.postMessage({ ...message, id }, transfer);
+    return reply;
+  }
+
+  load(bytes, ortBaseUrl, sessionOptions) {
+    const copy = bytes.slice(); // the caller keeps its bytes (a fallback may still need them)
+    return this.request({ type: 'load', bytes: copy, ortBaseUrl, sessionOptions }, [copy.buffer]);
+  }
+
+  /** feeds: name → tensor (RemoteTensor or ort.Tensor); keep: outputs that stay in the worker. */
+  run(feeds, outputs, keep) {
+    const sent = {};
+    for (const [name, tensor] of Object.entries(feeds)) {
+      sent[name] = tensor.ref !== undefined ? { ref: tensor.ref } : { type: tensor.type, dims: tensor.dims, data: tensor.data };
+    }
+    return this.request({ type: 'run', feeds: sent, outputs, keep });
+  }
+
+  release(ref) {
+    if (this.releases.length === 0) {
+      queueMicrotask(() => {
+        this.worker.postMessage({ type: 'release', refs: this.releases });
+        this.releases = [];
+      });
+    }
+    this.releases.push(ref);
+  }
+
+  terminate() {
+    this.worker.terminate();
+  }
+}
 
 /** Fetch `url`, reporting bytes as they arrive, and check the body's sha256. Returns a Uint8Array. */
 export async function fetchVerified(url, { path, sha256, bytes }, onProgress = () => {}) {
@@ -75,8 +146,9 @@ export class Bridge {
    * @param {string} options.ortBaseUrl  absolute URL of the folder holding onnxruntime-web's .mjs/.wasm
    * @param {'auto'|'wasm'|'webgpu'} options.backend
    * @param {number} options.threads  WASM threads (0 = choose; forced to 1 without cross-origin isolation)
+   * @param {boolean} options.parallelDecoder  run the decoder in its own worker on WASM (default true)
    */
-  constructor({ ortBaseUrl, backend = 'auto', threads = 0 }) {
+  constructor({ ortBaseUrl, backend = 'auto', threads = 0, parallelDecoder = true }) {
     this.tensors = new Map(); // handle → ort.Tensor
     this.nextHandle = 1;
     this.sessions = new Map(); // file → { session, backend }
@@ -84,6 +156,8 @@ export class Bridge {
     this.splitNames = new Map(); // "\n"-joined input names → array (run's input lists repeat)
     this.timings = {}; // graph → { calls, ms } spent in session.run (diagnostics)
     this.fallbacks = []; // "graph: reason" for graphs that asked for WebGPU and run on WASM
+    this.ortBaseUrl = ortBaseUrl;
+    this.parallelDecoder = parallelDecoder && typeof Worker !== 'undefined';
 
     ort.env.wasm.wasmPaths = ortBaseUrl;
     ort.env.wasm.proxy = false;
@@ -137,8 +211,10 @@ export class Bridge {
       }
       this.graphs[name] = {
         session: record.session,
+        remote: record.remote,
         backend: record.backend,
         outputs: entry.outputs.map((o) => o.name),
+        states: (entry.states ?? []).map((s) => s.output),
       };
     }
   }
@@ -151,6 +227,17 @@ export class Bridge {
       // the audio thread for the same cores.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
+    if (this.backend === 'wasm' && this.parallelDecoder && REMOTE_GRAPHS.includes(graph)) {
+      const remote = new RemoteSession();
+      try {
+        await remote.load(bytes, this.ortBaseUrl, base);
+        return { remote, backend: 'wasm' };
+      } catch (error) {
+        remote.terminate();
+        this.parallelDecoder = false;
+        this.fallbacks.push(`${graph}: no decoder worker, decoding in this thread (${error.message})`);
+      }
+    }
     if (this.backend === 'webgpu') {
       try {
         const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['webgpu'] });
@@ -217,47 +304,74 @@ export class Bridge {
    * and their tensor handles joined by ",". Returns a string of comma-separated integers: for each
    * output of the graph, in manifest order, its new handle, its rank, then its dims.
    */
-  async run(graph, names, handles) {
+  run(graph, names, handles) {
     const g = this.graphs[graph];
-    if (!g) throw new Error(`graph ${graph} is not loaded`);
+    if (!g) return Promise.reject(new Error(`graph ${graph} is not loaded`));
     let nameList = this.splitNames.get(names);
     if (!nameList) this.splitNames.set(names, (nameList = names.split('\n')));
     const handleList = handles.split(',');
     const feeds = {};
-    for (let i = 0; i < nameList.length; i++) feeds[nameList[i]] = this.get(Number(handleList[i]));
-    let results;
-    const started = performance.now();
     try {
-      results = await g.session.run(feeds, g.outputs);
+      for (let i = 0; i < nameList.length; i++) feeds[nameList[i]] = this.feedFor(g, this.get(Number(handleList[i])));
     } catch (error) {
-      throw new Error(`${graph}: ${error.message || error}`);
+      return Promise.reject(error);
     }
-    const timing = (this.timings[graph] ??= { calls: 0, ms: 0 });
-    timing.calls++;
-    timing.ms += performance.now() - started;
-    const packed = [];
-    for (const name of g.outputs) {
-      const tensor = results[name];
-      packed.push(this.put(tensor), tensor.dims.length, ...tensor.dims);
-    }
-    return packed.join(',');
+    // Started here, synchronously: a remote graph's request is posted before the caller's next step.
+    const started = performance.now();
+    const running = g.remote ? this.runRemote(g, feeds) : g.session.run(feeds, g.outputs).then((results) => ({ results }));
+    return running.then(
+      ({ results, ms }) => {
+        const timing = (this.timings[graph] ??= { calls: 0, ms: 0, wallMs: 0 });
+        timing.calls++;
+        timing.ms += ms ?? performance.now() - started;
+        timing.wallMs += performance.now() - started;
+        const packed = [];
+        for (const name of g.outputs) {
+          const tensor = results[name];
+          packed.push(this.put(tensor), tensor.dims.length, ...tensor.dims);
+        }
+        return packed.join(',');
+      },
+      (error) => {
+        throw new Error(`${graph}: ${error.message || error}`);
+      },
+    );
+  }
+
+  /** The tensor to feed graph `g`: one that came back from the decoder worker with its data becomes an ort.Tensor. */
+  feedFor(g, tensor) {
+    if (!(tensor instanceof RemoteTensor)) return tensor;
+    if (tensor.ref === undefined) return new ort.Tensor(tensor.type, tensor.data, tensor.dims);
+    if (g.remote === tensor.session) return tensor;
+    throw new Error('a decoder-worker tensor can only feed the decoder worker');
+  }
+
+  async runRemote(g, feeds) {
+    const keep = g.outputs.filter((name) => g.states.includes(name));
+    const { outputs, ms } = await g.remote.run(feeds, g.outputs, keep);
+    const results = {};
+    g.outputs.forEach((name, i) => (results[name] = new RemoteTensor(outputs[i], g.remote)));
+    return { results, ms };
   }
 
   /** The tensor's values if they are on the CPU (a typed array), else null: then call `read`. */
   readSync(handle) {
     const tensor = this.get(handle);
-    return tensor.location === 'cpu' || tensor.location === undefined ? tensor.data : null;
+    return tensor.location === 'cpu' || tensor.location === undefined ? tensor.data : null; // 'remote', GPU: null
   }
 
   async read(handle) {
-    return this.get(handle).getData();
+    const tensor = this.get(handle);
+    if (tensor.location === 'remote') throw new Error('decoder state is not readable from this thread');
+    return tensor.getData();
   }
 
   release(handle) {
     const tensor = this.tensors.get(handle);
     if (!tensor) return;
     this.tensors.delete(handle);
-    if (tensor.location && tensor.location !== 'cpu') tensor.dispose();
+    if (tensor.location === 'remote') tensor.session.release(tensor.ref);
+    else if (tensor.location && tensor.location !== 'cpu') tensor.dispose();
   }
 
   /** Number of live tensor handles (for leak checks in tests). */
@@ -267,7 +381,10 @@ export class Bridge {
 
   async dispose() {
     for (const handle of [...this.tensors.keys()]) this.release(handle);
-    for (const { session } of this.sessions.values()) await session.release();
+    for (const { session, remote } of this.sessions.values()) {
+      if (remote) remote.terminate();
+      else await session.release();
+    }
     this.sessions.clear();
     this.graphs = {};
   }

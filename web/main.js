@@ -149,8 +149,9 @@ function describeEngine(info) {
   const backends = new Set(Object.values(info.graphBackends));
   const backend = backends.size > 1 ? `WebGPU + WASM (per graph)` : backends.has('webgpu') ? 'WebGPU' : 'WASM';
   const threads = backends.has('wasm') ? ` · ${info.threads} thread${info.threads === 1 ? '' : 's'}` : '';
+  const decoder = info.parallelDecoder ? ' · decoder on its own thread' : '';
   const isolation = info.crossOriginIsolated ? '' : ' (page not cross-origin isolated: no threads)';
-  return `${backend}${threads}${isolation}`;
+  return `${backend}${threads}${decoder}${isolation}`;
 }
 
 // ---------- models and the worker ----------
@@ -199,6 +200,8 @@ function startWorker() {
     modelPath: ui.model.value,
     backend: ui.backend.value,
     threads: Number(ui.threads.value),
+    // ?parallel_decoder=0 keeps the decoder in the synthesis worker (for comparisons).
+    parallelDecoder: params.get('parallel_decoder') !== '0',
   });
 }
 
