@@ -73,3 +73,42 @@ def test_normalize_command_prints_what_would_be_read(capsys):
     assert said == "It costs three dollars and fifty cents [pause 1.5s] on March fourth, twenty twenty-six."
     assert main(["normalize", "--language", "german", "--no-markup", "Am 3. Mai [pause]"]) == 0
     assert capsys.readouterr().out.strip() == "Am dritten Mai [pause]"
+
+
+_MEASURE = """
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as text:
+    subprocess.run([sys.executable, "-m", "py_core", "synth", "--bundle", sys.argv[2], "--text", "-",
+                    "--out", sys.argv[3], "-q", "--eos-threshold=-1e9", "--frames-after-eos", "0",
+                    "--seed", "1"], stdin=text, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def test_a_thousand_pauses_in_20000_characters_keep_memory_flat(tiny_bundle, tmp_path):
+    """20,000 characters with 1,052 pauses (1,052 chunks of 6 frames: 26 s of speech and silence)
+    peak at the RSS of 2,000 characters: pauses are streamed like speech, never held."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    unit = "Go on. [pause 5ms] "  # 19 characters
+    peaks, samples = {}, {}
+    for chars in (2_000, 20_000):
+        text = tmp_path / f"{chars}.txt"
+        text.write_text((unit * (chars // len(unit) + 1))[:chars])
+        out = tmp_path / f"{chars}.wav"
+        result = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(text), str(tiny_bundle), str(out)],
+            capture_output=True,
+            check=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        peaks[chars] = int(result.stdout.strip()) / 1024
+        samples[chars] = len(_pcm(out))
+    pauses = 20_000 // len(unit)
+    print(f"MEMORY | {pauses} pauses: peak RSS MiB {peaks}, samples {samples}")
+    assert pauses >= 1000
+    assert samples[20_000] == pauses * (6 * FRAME + 120) + 6 * FRAME + TAIL  # 6 frames + 5 ms each
+    assert peaks[20_000] - peaks[2_000] < 8
