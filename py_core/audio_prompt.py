@@ -152,7 +152,12 @@ def load_prompt(
     if pcm is None or (not stdlib_only and _scipy_resample_poly() is not None):
         samples, rate = read_audio(data, name, max_seconds=max_seconds, stdlib_only=stdlib_only)
         return prepare_prompt(
-            samples, rate, max_seconds=max_seconds, target_rate=target_rate, stdlib_only=stdlib_only
+            samples,
+            rate,
+            max_seconds=max_seconds,
+            target_rate=target_rate,
+            stdlib_only=stdlib_only,
+            name=name,
         )
     raw, channels, rate = pcm
     up, down = resampling_ratio(rate, target_rate)
@@ -222,7 +227,7 @@ def prepare_prompt(
     samples = samples[: int(max_seconds * sample_rate)]
     if not samples:
         raise AudioPromptError(f"{name}: the prompt audio is empty")
-    resampled = resample(samples, sample_rate, target_rate, stdlib_only=stdlib_only)
+    resampled = resample(samples, sample_rate, target_rate, stdlib_only=stdlib_only, name=name)
     return _finish(resampled, target_rate, samples_per_frame, name)
 
 
@@ -252,14 +257,16 @@ def resampling_ratio(from_rate: int, to_rate: int) -> tuple[int, int]:
     return ratio.numerator, ratio.denominator
 
 
-def resample(samples: array, from_rate: int, to_rate: int, *, stdlib_only: bool = False) -> array:
+def resample(
+    samples: array, from_rate: int, to_rate: int, *, stdlib_only: bool = False, name: str = "audio"
+) -> array:
     """Polyphase resampling as scipy.signal.resample_poly (Kaiser window, beta 5), float32 out."""
     up, down = resampling_ratio(from_rate, to_rate)
     if up == down == 1:
         return array("f", samples)
     resample_poly = None if stdlib_only else _scipy_resample_poly()
     if resample_poly is None:
-        return _resample_float(samples, up, down)
+        return _resample_float(samples, up, down, name)
     import numpy as np
 
     out = resample_poly(np.frombuffer(samples, dtype=np.float32), up, down)
@@ -298,11 +305,11 @@ def _resample_int16(raw: bytes, channels: int, up: int, down: int) -> array:
     return array("f", [v * scale for v in q])
 
 
-def _resample_float(samples: array, up: int, down: int) -> array:
+def _resample_float(samples: array, up: int, down: int, name: str) -> array:
     """resample_poly of float samples: rounded to 30-bit integers (relative to the peak) first."""
     peak = max(map(abs, samples))
     if not math.isfinite(peak):
-        raise AudioPromptError("the audio contains NaN or infinite samples")
+        raise AudioPromptError(f"{name}: the audio contains NaN or infinite samples")
     if peak == 0:
         return array("f", bytes(4 * -(-len(samples) * up // down)))
     shift = 30 - math.frexp(peak)[1]  # |sample| * 2**shift < 2**30
@@ -310,7 +317,7 @@ def _resample_float(samples: array, up: int, down: int) -> array:
     try:
         values = array("q", [round(math.ldexp(v, shift)) + zero for v in samples])
     except ValueError:  # NaN that max() stepped over
-        raise AudioPromptError("the audio contains NaN or infinite samples") from None
+        raise AudioPromptError(f"{name}: the audio contains NaN or infinite samples") from None
     if sys.byteorder == "big":
         values.byteswap()
     padding = zero.to_bytes(8, "little")

@@ -433,10 +433,17 @@ def test_common_rates_keep_their_exact_ratio():
 def test_nan_in_float_input_is_refused():
     samples = array("f", [0.1] * 2000 + [math.nan] + [0.1] * 2000)  # inside a whole 20 ms frame
     for stdlib_only in (True, False):
-        with pytest.raises(AudioPromptError, match="NaN or infinite"):
-            audio_prompt.prepare_prompt(samples, 16000, stdlib_only=stdlib_only)
+        with pytest.raises(AudioPromptError, match="^x.flac: the audio contains NaN or infinite"):
+            audio_prompt.prepare_prompt(samples, 16000, stdlib_only=stdlib_only, name="x.flac")
     with pytest.raises(AudioPromptError, match="NaN or infinite"):
         audio_prompt.prepare_prompt(array("f", [0.1] * 2000 + [math.inf] * 3 + [0.1] * 2000), 24000)
+
+
+def test_silent_float_wav_is_refused_by_name():
+    """soundfile's formats get the same refusals as 16-bit WAV (here: silence), naming the file."""
+    silent = crafted_wav(bits=32, tag=3, data=bytes(4 * 4800))
+    with pytest.raises(AudioPromptError, match=f"^{NAME}: the audio is silent"):
+        load_prompt(silent, NAME)
 
 
 def test_float_wav_limits_apply_before_soundfile():
