@@ -126,6 +126,29 @@ test("onnxruntime-web's WebAssembly threads (its own worker file) run under the 
   expect(workers).toContain('/ort/ort-wasm-simd-threaded.jsep.mjs');
 });
 
+test("a host policy without 'wasm-unsafe-eval' gets a clear message instead of a page that never loads", async ({ page, policyWatch, securityPolicy }) => {
+  // Every response (the page, the worker scripts) as a host would send it with this one source
+  // missing, and no <meta> copy.
+  const policy = contentSecurityPolicy().replace(" 'wasm-unsafe-eval'", '');
+  await page.context().route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers(), 'content-security-policy': policy };
+    if (!headers['content-type']?.startsWith('text/html')) return route.fulfill({ response, headers });
+    const html = (await response.text()).replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+    return route.fulfill({ response, headers, body: html });
+  });
+  await openApp(page, {}, { ready: false });
+  await expect(page.locator('body')).toHaveAttribute('data-phase', 'error', { timeout: 60_000 });
+  await expect(page.locator('#error-text')).toHaveText(/does not allow WebAssembly.*'wasm-unsafe-eval'/);
+
+  // What the watch recorded is this test's doing: the altered page, and WebAssembly refused.
+  const problems = problemsSince(policyWatch);
+  expect(problems.some((p) => p.startsWith('document without the shipped policy'))).toBe(true);
+  expect(problems.some((p) => /WebAssembly/.test(p))).toBe(true);
+  for (const problem of problems) expect(problem).toMatch(/^document without the shipped policy|WebAssembly|wasm-eval/);
+  securityPolicy.expected(problems.length);
+});
+
 test('a failure shows a short message; the details go to the console', async ({ page }) => {
   // The AudioWorklet module fails to load as it did in the first build under this policy, with the
   // browser's message carrying a 3 kB data: URL. (Playwright cannot route a worklet's request, so

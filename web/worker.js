@@ -60,7 +60,25 @@ function errorMessage(error) {
   return text;
 }
 
+/**
+ * Pyodide and onnxruntime-web are WebAssembly. A Content-Security-Policy without 'wasm-unsafe-eval'
+ * (in script-src, or default-src) refuses to compile it, and Pyodide then never finishes loading:
+ * check first, and say so.
+ */
+async function checkWebAssemblyAllowed() {
+  try {
+    await WebAssembly.compile(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])); // an empty module
+  } catch (error) {
+    console.error(error);
+    throw new Error(
+      "This site's security policy does not allow WebAssembly, which the engine needs. " +
+        "The host must add 'wasm-unsafe-eval' to the Content-Security-Policy's script-src.",
+    );
+  }
+}
+
 async function loadPython(baseUrl) {
+  await checkWebAssemblyAllowed();
   const runtime = await (await fetch(new URL('runtime.json', baseUrl))).json();
   const indexURL = new URL('pyodide/', baseUrl).href;
   status(`Starting Python ${runtime.python} (Pyodide ${runtime.pyodide})…`);
