@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// The built app in headless Debian Chromium (Playwright), measured as a user meets it: open the page,
+// wait until it is ready, speak a text at temperature 0, read the app's own result and the bridge's
+// per-graph timings. Configurations are interleaved round by round. Prints one JSON document.
+//
+//   npm run build   # dist/ must hold the bundle (public/models/<model>/ when it was built)
+//   node bench/bench_browser.mjs --model english-synthetic-full/ --rounds 1 [--configs wasm-1t,wasm-2t]
+//   node bench/bench_browser.mjs --root ../other-checkout --configs wasm-1t   # another build's dist/
+//   node bench/bench_browser.mjs --dist build/bench-dist                      # a copy of dist/
+//
+// Configurations (URL parameters of the app):
+//   wasm-1t / wasm-2t          WASM, 1 or 2 intra-op threads, decoder in its own worker (the default)
+//   wasm-1t-inline / -2t-inline  the same with the decoder in the synthesis worker (?parallel_decoder=0)
+//   webgpu                     WebGPU on SwiftShader: a functional check only (its speed means nothing here)
+// Page open → ready is measured on every open: the first open of a fresh profile is "cold" (every
+// model file downloaded), later ones find the model files in the HTTP cache ("cached").
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? process.argv[at + 1] : fallback;
+};
+const model = arg('model', 'english-synthetic-full/');
+const rounds = Number(arg('rounds', 1));
+const configNames = arg('configs', 'wasm-1t,wasm-2t,wasm-1t-inline,wasm-2t-inline').split(',');
+const port = Number(arg('port', 4181));
+const served = resolve(arg('root', root)); // the checkout whose dist/ is served (an older build, say)
+const outDir = resolve(served, arg('dist', 'dist')); // its built site
+const text = arg('text', JSON.parse(readFileSync(resolve(root, 'bench/text.json'), 'utf8')).text);
+
+const CONFIGS = {
+  'wasm-1t': { backend: 'wasm', threads: '1' },
+  'wasm-2t': { backend: 'wasm', threads: '2' },
+  'wasm-1t-inline': { backend: 'wasm', threads: '1', parallel_decoder: '0' },
+  'wasm-2t-inline': { backend: 'wasm', threads: '2', parallel_decoder: '0' },
+  webgpu: { backend: 'webgpu' },
+};
+
+async function serve() {
+  const server = spawn('npx', ['vite', 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
+    cwd: served,
+    stdio: 'ignore',
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(url)).ok) return { server, url };
+    } catch {
+      // not yet
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  throw new Error('vite preview did not start');
+}
+
+/** One utterance in a freshly opened page: load timing, speed, first audio, per-graph profile. */
+async function measure(context, url, name) {
+  const page = await context.newPage();
+  let bytes = 0;
+  page.on('response', async (response) => {
+    if (response.url().includes('/models/')) bytes += Number((await response.headerValue('content-length')) || 0);
+  });
+  const params = new URLSearchParams({ model, ...CONFIGS[name] });
+  const opened = performance.now();
+  await page.goto(`${url}?${params}`);
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 600_000 });
+  const readySeconds = (performance.now() - opened) / 1000;
+  const info = await page.evaluate(() => window.__pocketTTS.info);
+  if (!info) throw new Error(`${name}: ${await page.locator('#error-banner').innerText()}`);
+  // The warm-up runs until the first request or 8 s: let it finish, as a user typing would.
+  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'warm'), null, { timeout: 60_000 }).catch(() => {});
+  await page.locator('#advanced summary').click();
+  await page.locator('#temperature').evaluate((input) => {
+    input.value = '0';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.locator('#text').fill(text);
+  await page.getByRole('button', { name: 'Speak' }).click();
+  await page.waitForFunction(() => window.__pocketTTS.lastResult !== null, null, { timeout: 900_000 });
+  const result = await page.evaluate(() => window.__pocketTTS.lastResult);
+  await page.close();
+  const frames = result.frames;
+  const perFrame = Object.fromEntries(
+    Object.entries(result.timings).map(([graph, t]) => [graph, { calls: t.calls, ms_per_frame: t.ms / frames, wall_ms_per_frame: (t.wallMs ?? t.ms) / frames }]),
+  );
+  return {
+    config: name,
+    backend: Object.values(info.graphBackends),
+    threads: info.threads,
+    parallel_decoder: info.parallelDecoder,
+    ready_s: readySeconds,
+    model_bytes_downloaded: bytes,
+    audio_s: result.seconds,
+    elapsed_s: result.elapsed,
+    x_real_time: result.seconds / result.elapsed,
+    first_audio_ms: result.firstChunkSeconds * 1000,
+    frames,
+    ms_per_frame: (1000 * result.elapsed) / frames,
+    graphs: perFrame,
+  };
+}
+
+const { server, url } = await serve();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
+});
+try {
+  const context = await browser.newContext({ serviceWorkers: 'block' }); // one profile: its HTTP cache keeps the model
+  const runs = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const name of configNames) {
+      const run = { round, ...(await measure(context, url, name)) };
+      runs.push(run);
+      console.error(`round ${round + 1}: browser ${name}: ${run.x_real_time.toFixed(2)}x real time, first audio ${run.first_audio_ms.toFixed(0)} ms, ready ${run.ready_s.toFixed(1)} s`);
+    }
+  }
+  console.log(JSON.stringify({ chromium: browser.version(), model, runs }));
+} finally {
+  await browser.close();
+  process.kill(-server.pid, 'SIGTERM');
+}
