@@ -191,7 +191,6 @@ class _Normalizer:
         parts.append(r"(?P<sym>(?<=\s)[&+=](?=\s))")
         self.pattern = re.compile("|".join(parts))
         self.units = lang.units
-        self.abbreviation_words = {**lang.abbreviations}
 
     # ----- the pass -----
 
