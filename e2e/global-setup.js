@@ -22,9 +22,9 @@ const log = (message) => console.log(`[e2e setup] ${message}`);
 
 async function responds(url) {
   try {
-    return (await fetch(url)).ok;
+    return (await fetch(url, { signal: AbortSignal.timeout(5000) })).ok;
   } catch {
-    return false;
+    return false; // refused, or no answer within 5 s (a loaded machine): ask again
   }
 }
 
@@ -62,7 +62,7 @@ export default async function globalSetup() {
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true, // its own process group, so the teardown stops npx and vite together
   });
-  await waitUntilResponds(BASE_URL, server, 60);
+  await waitUntilResponds(BASE_URL, server, 180);
   return async () => {
     try {
       process.kill(-server.pid, 'SIGTERM');
