@@ -23,7 +23,10 @@ const log = (message) => console.log(`[e2e setup] ${message}`);
 async function responds(url) {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(5000) })).ok;
-  } catch {
+  } catch (error) {
+    if (error.cause?.message === 'bad port') {
+      throw new Error(`port ${PORT} is on the browsers' blocked-port list: choose another E2E_PORT`);
+    }
     return false; // refused, or no answer within 5 s (a loaded machine): ask again
   }
 }
