@@ -387,6 +387,7 @@ function onDone(msg) {
     frames: msg.frames,
     timings: msg.timings,
     liveTensors: msg.liveTensors,
+    planSeconds: msg.planSeconds,
   };
   state.events.push({ type: 'done', ...state.lastResult });
   const engine = describeEngine(state.info);

@@ -5,6 +5,7 @@ everything else is py_core. Values going to JS are `to_js` copies (typed arrays,
 no Python object is left proxied on the JS side.
 """
 
+import time
 from array import array
 
 import js
@@ -103,7 +104,9 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     options = options.to_py()
     settings = Settings.from_manifest(_engine.manifest, temperature=temperature, sampler_steps=steps)
     # Pause markup, then numbers and symbols as words (the page's switch); ValueError for empty text.
+    planning = time.perf_counter()
     script = _engine.plan_script(text, settings, normalize=bool(options.get("normalize", True)))
+    plan_seconds = time.perf_counter() - planning
     if script.warnings:
         hooks.notice(job, to_js(script.warnings))
     plans = script.plans
@@ -140,6 +143,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
             "firstAudio": finished.first_audio_seconds,
             "stopped": finished.cancelled,
             "seed": str(noise.seed),
+            "planSeconds": plan_seconds,
         },
         dict_converter=js.Object.fromEntries,
     )
