@@ -6,7 +6,7 @@ never fires (native: threshold 1e9; the synthetic model's EOS stays quiet at its
 so every configuration generates the same frames. Per configuration: × real time, time to first
 audio, and a per-frame profile (milliseconds per frame in each graph, and the rest: Python/Pyodide
 and the JS bridge). For the browser also page open → ready (cold, then with the model cached) and
-the bytes downloaded. Writes bench/results/perf-full.json and docs/performance-profile.png.
+the model. Writes bench/results/perf-full.json and docs/performance-profile.png.
 
     npm run bench                      # = python bench/bench_all.py (builds the app first)
     python bench/bench_all.py --rounds 3 --browser-configs wasm-1t,wasm-2t,wasm-1t-inline
@@ -152,7 +152,7 @@ def summarize(name: str, runs: list[dict]) -> dict:
     }
     if "graphs" in median:
         summary["graphs_ms_per_frame"] = {g: round(v["ms_per_frame"], 2) for g, v in median["graphs"].items()}
-    for key in ("ready_s", "model_bytes_downloaded", "threads", "parallel_decoder"):
+    for key in ("ready_s", "threads", "parallel_decoder"):
         if key in median:
             summary[key] = [r[key] for r in runs] if key == "ready_s" else median[key]
     return summary
@@ -186,7 +186,7 @@ def plot(results: list[dict], path: Path) -> None:
     ax.text(80.5, len(results) - 0.5, "80 ms = real time", fontsize=8)
     ax.set_yticks(range(len(results)), [r["config"] for r in results], fontsize=8)
     ax.set_xlabel("milliseconds per 80 ms frame (median run); a line above a bar: decoder on another core")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -255,7 +255,6 @@ def main() -> None:
                         "samples": round(r["audio_s"] * SAMPLE_RATE),
                         "graphs": r["graphs"],
                         "ready_s": r["ready_s"],
-                        "model_bytes_downloaded": r["model_bytes_downloaded"],
                         "threads": r["threads"],
                         "parallel_decoder": bool(r.get("parallel_decoder")),  # absent before it existed
                     }

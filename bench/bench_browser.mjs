@@ -63,10 +63,6 @@ async function serve() {
 /** One utterance in a freshly opened page: load timing, speed, first audio, per-graph profile. */
 async function measure(context, url, name) {
   const page = await context.newPage();
-  let bytes = 0;
-  page.on('response', async (response) => {
-    if (response.url().includes('/models/')) bytes += Number((await response.headerValue('content-length')) || 0);
-  });
   const params = new URLSearchParams({ model, ...CONFIGS[name] });
   const opened = performance.now();
   await page.goto(`${url}?${params}`);
@@ -96,7 +92,6 @@ async function measure(context, url, name) {
     threads: info.threads,
     parallel_decoder: info.parallelDecoder,
     ready_s: readySeconds,
-    model_bytes_downloaded: bytes,
     audio_s: result.seconds,
     elapsed_s: result.elapsed,
     x_real_time: result.seconds / result.elapsed,
