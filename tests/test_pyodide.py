@@ -97,6 +97,6 @@ def test_pyodide_refuses_hostile_prompt_audio_quickly_and_only_with_audio_prompt
     """The probe's mutated WAV files in Pyodide: audio or AudioPromptError, each within a second."""
     result = pyodide_run["result"]["audio_prompt"]
     outcomes = list(result["cases"].values())
-    assert len(outcomes) >= 150 and result["slow_cases"] == []
+    assert len(outcomes) >= 1000 and result["slow_cases"] == []
     assert {o["error"][0] for o in outcomes if "error" in o} == {"AudioPromptError"}
     assert sum("value" in o for o in outcomes) >= 10
