@@ -137,8 +137,9 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   const manifestText = await response.text();
   manifest = JSON.parse(manifestText);
 
-  // Python starts while the model downloads and its sessions are created: on two or more cores the
-  // two overlap (measured in bench/bench_all.py as page open → ready).
+  // Python starts while the model files are requested and their sessions created. Measured
+  // (bench/ready_timeline.mjs): the download loop makes no progress during Pyodide's synchronous
+  // start on this same thread, so the overlap is small until downloads move to another thread.
   const python = loadPython(baseUrl);
   const sessions = (async () => {
     const files = await downloadFiles(['default']);
