@@ -88,9 +88,17 @@ def model_from_tokenizers_json(doc: object, where: str = "tokenizer.json") -> py
     if model.get("type") != "Unigram":
         raise fail(f"only Unigram models can be converted (model.type={model.get('type')!r})")
     vocab = model.get("vocab")
-    if not isinstance(vocab, list) or not vocab or not all(
-        isinstance(e, list) and len(e) == 2 and isinstance(e[0], str)
-        and isinstance(e[1], (int, float)) and not isinstance(e[1], bool) for e in vocab
+    if (
+        not isinstance(vocab, list)
+        or not vocab
+        or not all(
+            isinstance(e, list)
+            and len(e) == 2
+            and isinstance(e[0], str)
+            and isinstance(e[1], (int, float))
+            and not isinstance(e[1], bool)
+            for e in vocab
+        )
     ):
         raise fail("model.vocab must be a non-empty list of [piece, score]")
     pieces = [e[0] for e in vocab]
@@ -105,8 +113,11 @@ def model_from_tokenizers_json(doc: object, where: str = "tokenizer.json") -> py
         if doc.get(key) is not None:
             raise fail(f"{key} is not supported (py_core encodes text without adding or cutting tokens)")
     padding = doc.get("padding")
-    if padding is not None and (not isinstance(padding, dict) or padding.get("strategy") != "BatchLongest"
-                                or padding.get("pad_to_multiple_of") is not None):
+    if padding is not None and (
+        not isinstance(padding, dict)
+        or padding.get("strategy") != "BatchLongest"
+        or padding.get("pad_to_multiple_of") is not None
+    ):
         raise fail(f"padding {padding!r} would change the ids of a single text; not supported")
 
     special = _special_ids(doc.get("added_tokens", []), pieces, fail)
@@ -131,8 +142,10 @@ def model_from_tokenizers_json(doc: object, where: str = "tokenizer.json") -> py
             inner = [p for p in matchable if _SPACE in p[1:]]
             if inner or _SPACE not in matchable:
                 why = f"piece {inner[0]!r} holds it past its start" if inner else "it is not a piece"
-                raise fail(f"Metaspace split=true splits the text at each '▁' and {why}: "
-                           "SentencePiece does not split, so the ids could differ")
+                raise fail(
+                    f"Metaspace split=true splits the text at each '▁' and {why}: "
+                    "SentencePiece does not split, so the ids could differ"
+                )
     if prepend and not escape:
         raise fail("a '▁' prefix without whitespace escaping has no SentencePiece equivalent")
 
@@ -169,8 +182,10 @@ def _special_ids(added: object, pieces: list[str], fail) -> set[int]:
             raise fail("malformed added_tokens entry")
         token_id, content = token.get("id"), token.get("content")
         if not token.get("special"):
-            raise fail(f"non-special added token {content!r} (a user-defined symbol, matched before "
-                       "normalization and cutting the text in two) has no faithful SentencePiece form")
+            raise fail(
+                f"non-special added token {content!r} (a user-defined symbol, matched before "
+                "normalization and cutting the text in two) has no faithful SentencePiece form"
+            )
         if not isinstance(token_id, int) or not 0 <= token_id < len(pieces) or pieces[token_id] != content:
             raise fail(f"special token {content!r} (id {token_id!r}) is not the model's piece of that id")
         out.add(token_id)
@@ -197,8 +212,10 @@ def _normalizer(node: object, fail) -> tuple[bytes, bool, bool]:
         kind = step.get("type")
         if kind == "Precompiled":
             if position != 0:
-                raise fail("a Precompiled normalizer must come first (SentencePiece maps characters "
-                           "before escaping whitespace)")
+                raise fail(
+                    "a Precompiled normalizer must come first (SentencePiece maps characters "
+                    "before escaping whitespace)"
+                )
             try:
                 charsmap = base64.b64decode(step.get("precompiled_charsmap") or "", validate=True)
             except (binascii.Error, TypeError, ValueError) as e:
@@ -208,9 +225,11 @@ def _normalizer(node: object, fail) -> tuple[bytes, bool, bool]:
         elif kind == "Prepend" and step.get("prepend") == _SPACE and not prepend:
             prepend = True
         else:
-            raise fail(f"normalizer {json.dumps(step, ensure_ascii=False)[:200]} has no faithful "
-                       "SentencePiece equivalent (supported: Precompiled, Replace ' ' -> '▁', "
-                       "one Prepend '▁', and Sequences of them)")
+            raise fail(
+                f"normalizer {json.dumps(step, ensure_ascii=False)[:200]} has no faithful "
+                "SentencePiece equivalent (supported: Precompiled, Replace ' ' -> '▁', "
+                "one Prepend '▁', and Sequences of them)"
+            )
     return charsmap, escape, prepend
 
 
@@ -219,8 +238,10 @@ def _metaspace(node: object, fail) -> dict | None:
     if not steps:
         return None
     if len(steps) != 1 or steps[0].get("type") != "Metaspace":
-        raise fail(f"pre_tokenizer {json.dumps(node, ensure_ascii=False)[:200]} is not supported "
-                   "(only a single Metaspace)")
+        raise fail(
+            f"pre_tokenizer {json.dumps(node, ensure_ascii=False)[:200]} is not supported "
+            "(only a single Metaspace)"
+        )
     step = steps[0]
     if step.get("replacement") != _SPACE:
         raise fail(f"Metaspace replacement {step.get('replacement')!r} is not supported (only '▁')")

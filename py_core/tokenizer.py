@@ -80,17 +80,39 @@ def _to_float32(value: float) -> float:
 # --- tokenizer.model: protobuf wire format -------------------------------------------------------
 
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
-_WIRE_OF = {"int": _VARINT, "bool": _VARINT, "float": _FIXED32, "str": _LENGTH, "bytes": _LENGTH,
-            "msg": _LENGTH, "msgs": _LENGTH}
+_WIRE_OF = {
+    "int": _VARINT,
+    "bool": _VARINT,
+    "float": _FIXED32,
+    "str": _LENGTH,
+    "bytes": _LENGTH,
+    "msg": _LENGTH,
+    "msgs": _LENGTH,
+}
 _PIECE_FIELDS = {1: ("piece", "str"), 2: ("score", "float"), 3: ("type", "int")}
-_TRAINER_FIELDS = {3: ("model_type", "int"), 24: ("treat_whitespace_as_suffix", "bool"),
-                   35: ("byte_fallback", "bool"), 40: ("unk_id", "int"), 41: ("bos_id", "int"),
-                   42: ("eos_id", "int"), 43: ("pad_id", "int"), 44: ("unk_surface", "str")}
-_NORMALIZER_FIELDS = {1: ("name", "str"), 2: ("precompiled_charsmap", "bytes"),
-                      3: ("add_dummy_prefix", "bool"), 4: ("remove_extra_whitespaces", "bool"),
-                      5: ("escape_whitespaces", "bool")}
-_MODEL_FIELDS = {1: ("pieces", "msgs"), 2: ("trainer_spec", "msg"), 3: ("normalizer_spec", "msg"),
-                 5: ("denormalizer_spec", "msg")}
+_TRAINER_FIELDS = {
+    3: ("model_type", "int"),
+    24: ("treat_whitespace_as_suffix", "bool"),
+    35: ("byte_fallback", "bool"),
+    40: ("unk_id", "int"),
+    41: ("bos_id", "int"),
+    42: ("eos_id", "int"),
+    43: ("pad_id", "int"),
+    44: ("unk_surface", "str"),
+}
+_NORMALIZER_FIELDS = {
+    1: ("name", "str"),
+    2: ("precompiled_charsmap", "bytes"),
+    3: ("add_dummy_prefix", "bool"),
+    4: ("remove_extra_whitespaces", "bool"),
+    5: ("escape_whitespaces", "bool"),
+}
+_MODEL_FIELDS = {
+    1: ("pieces", "msgs"),
+    2: ("trainer_spec", "msg"),
+    3: ("normalizer_spec", "msg"),
+    5: ("denormalizer_spec", "msg"),
+}
 
 
 def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -124,7 +146,7 @@ def _parse_message(data: bytes, schema: dict[int, tuple[str, str]], what: str) -
                 size, pos = _read_varint(data, pos)
             if pos + size > len(data):
                 raise TokenizerError(f"{what}: field {number} runs past the end of the data (truncated?)")
-            value, pos = data[pos:pos + size], pos + size
+            value, pos = data[pos : pos + size], pos + size
         else:
             raise TokenizerError(f"{what}: unsupported protobuf wire type {wire} (field {number})")
         if number not in schema:
@@ -223,15 +245,20 @@ def _model_from_compact(data: bytes) -> TokenizerModel:
     if not isinstance(doc, dict) or doc.get("format") != COMPACT_FORMAT:
         raise TokenizerError(f"not a compact tokenizer file (format must be {COMPACT_FORMAT!r})")
     if doc.get("version") != COMPACT_VERSION:
-        raise TokenizerError(f"unsupported compact tokenizer version {doc.get('version')!r} "
-                             f"(this reader supports {COMPACT_VERSION})")
+        raise TokenizerError(
+            f"unsupported compact tokenizer version {doc.get('version')!r} "
+            f"(this reader supports {COMPACT_VERSION})"
+        )
     if doc.get("model_type") != "unigram":
         raise TokenizerError(f"only unigram models are supported (model_type={doc.get('model_type')!r})")
     pieces, scores, types = (_field(doc, k, list) for k in ("pieces", "scores", "types"))
     if not len(pieces) == len(scores) == len(types):
         raise TokenizerError("compact tokenizer: pieces, scores and types differ in length")
-    if not (all(isinstance(p, str) for p in pieces) and all(isinstance(t, int) for t in types)
-            and all(isinstance(s, (int, float)) for s in scores)):
+    if not (
+        all(isinstance(p, str) for p in pieces)
+        and all(isinstance(t, int) for t in types)
+        and all(isinstance(s, (int, float)) for s in scores)
+    ):
         raise TokenizerError("compact tokenizer: malformed pieces, scores or types")
     special = _field(doc, "special_ids", dict)
     norm = _field(doc, "normalizer", dict)
@@ -247,8 +274,10 @@ def _model_from_compact(data: bytes) -> TokenizerModel:
         normalizer=NormalizerSpec(
             name=_field(norm, "name", str, "normalizer"),
             precompiled_charsmap=charsmap,
-            **{k: _field(norm, k, bool, "normalizer")
-               for k in ("add_dummy_prefix", "remove_extra_whitespaces", "escape_whitespaces")},
+            **{
+                k: _field(norm, k, bool, "normalizer")
+                for k in ("add_dummy_prefix", "remove_extra_whitespaces", "escape_whitespaces")
+            },
         ),
         byte_fallback=_field(doc, "byte_fallback", bool),
         treat_whitespace_as_suffix=_field(doc, "treat_whitespace_as_suffix", bool),
@@ -269,11 +298,11 @@ class _CharsMap:
         if len(blob) <= 4 or trie_size >= len(blob) or trie_size < 4:
             raise TokenizerError("precompiled_charsmap is broken (bad trie size)")
         units = array("I")
-        units.frombytes(blob[4:4 + trie_size - trie_size % 4])
+        units.frombytes(blob[4 : 4 + trie_size - trie_size % 4])
         if sys.byteorder == "big":
             units.byteswap()  # the blob is little-endian
         self._units = units.tolist()
-        self._strings = blob[4 + trie_size:]
+        self._strings = blob[4 + trie_size :]
         self._replacements: dict[int, str] = {}
 
     def longest_match(self, data: bytes, pos: int) -> tuple[int, int]:
@@ -345,7 +374,7 @@ class _Normalizer:
                 length = end - pos if full else length
                 end += 1
             if length:
-                segments.append(data[pos:pos + length].decode("utf-8"))
+                segments.append(data[pos : pos + length].decode("utf-8"))
             elif self._charsmap is not None and (match := self._charsmap.longest_match(data, pos))[0]:
                 length = match[0]
                 segments.append(self._charsmap.replacement(match[1]))
@@ -355,7 +384,7 @@ class _Normalizer:
             else:
                 lead = data[pos]
                 length = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-                segments.append(data[pos:pos + length].decode("utf-8"))
+                segments.append(data[pos : pos + length].decode("utf-8"))
             pos += length
         return segments
 
@@ -401,7 +430,7 @@ def _decode_utf8_like_sentencepiece(data: bytes) -> str:
         lead = data[pos]
         length = 1 if lead < 0x80 else 2 if 0xC0 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4
         try:
-            char = data[pos:pos + length].decode("utf-8") if not 0x80 <= lead < 0xC0 else ""
+            char = data[pos : pos + length].decode("utf-8") if not 0x80 <= lead < 0xC0 else ""
         except UnicodeDecodeError:
             char = ""
         if len(char) == 1:
@@ -441,8 +470,11 @@ class Tokenizer:
         byte_names = {f"<0x{b:02X}>": b for b in range(256)}
         self._byte_of = {i: byte_names[pieces[i]] for i, t in enumerate(types) if t == BYTE}
         self._byte_ids = {b: i for i, b in self._byte_of.items()}
-        self._normalizer = _Normalizer(model.normalizer, model.treat_whitespace_as_suffix,
-                                       [p for p, t in zip(pieces, types, strict=True) if t == USER_DEFINED])
+        self._normalizer = _Normalizer(
+            model.normalizer,
+            model.treat_whitespace_as_suffix,
+            [p for p, t in zip(pieces, types, strict=True) if t == USER_DEFINED],
+        )
 
     def _check_pieces(self) -> None:
         """The load-time checks of sentencepiece's ModelInterface::InitializePieces."""

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install.sh
+echo "==> lint: ruff check, ruff format --check (Python)"
+python -m ruff check --quiet .
+python -m ruff format --check --quiet .
 echo "==> pytest (the full-size parity tests are marked slow: python -m pytest -m slow)"
 python -m pytest -q -p no:cacheprovider -m "not slow"
 echo "==> Playwright end-to-end (headless Debian chromium; its global setup builds the tiny bundles and the app)"

@@ -32,17 +32,76 @@ PUNCTUATION = list(".,;:!?-–—…()[]{}<>/\\|@#$%^&*_+=~`") + ["...", "?!", "
 NUMBERS = ["0", "7", "42", "3.14", "1,000,000", "2024", "-5", "1e-3", "½", "²", "١٢٣", "12:30", "$9.99"]
 QUOTES = ['"', "'", "\u201c", "\u201d", "\u2018", "\u2019", "\u00ab", "\u00bb", "\u201e", "`"]
 NORMALIZATION = [
-    "ＡＢＣ１２３", "ｈｅｌｌｏ", "ﬁ", "ﬂ", "ﬃ", "e\u0301", "a\u0308", "\u00e9", "Å", "\u212b", "\u2126",
+    "ＡＢＣ１２３",
+    "ｈｅｌｌｏ",
+    "ﬁ",
+    "ﬂ",
+    "ﬃ",
+    "e\u0301",
+    "a\u0308",
+    "\u00e9",
+    "Å",
+    "\u212b",
+    "\u2126",
     "㎏",
-    "\u00a0", "\u3000", "\u2009", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u2028",
-    "\x00", "\x01", "\x07", "\x1b", "\x7f", "\x85", "\u0345", "ǅ", "ß", "İ", "Σ", "ς", "ﬅ", "①", "™", "…",
-    "\u2581", "\u2581\u2581", "\ufffd", "\U0001d400", "ｶﾞ", "ｶ\uff9e", "\u1100\u1161",
+    "\u00a0",
+    "\u3000",
+    "\u2009",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u2028",
+    "\x00",
+    "\x01",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u0345",
+    "ǅ",
+    "ß",
+    "İ",
+    "Σ",
+    "ς",
+    "ﬅ",
+    "①",
+    "™",
+    "…",
+    "\u2581",
+    "\u2581\u2581",
+    "\ufffd",
+    "\U0001d400",
+    "ｶﾞ",
+    "ｶ\uff9e",
+    "\u1100\u1161",
 ]
 WHITESPACE = [" ", "  ", "   ", "\t", "\n", "\r\n", " \t ", "\n\n", "\u00a0 ", " \u3000 ", "\x0b", "\x0c"]
 UNKNOWN = [
-    "你好", "世界和平", "日本語のテキスト", "한국어", "مرحبا بالعالم", "שלום", "नमस्ते", "ภาษาไทย", "Ελληνικά",
-    "Русский текст", "🙂", "👍🏽", "👩\u200d👩\u200d👧", "🇫🇷", "🏳️\u200d🌈", "\ue000", "\U000f0000",
-    "\U0010fffd", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "\u0378", "\ufffe", "\U0001f9ff",
+    "你好",
+    "世界和平",
+    "日本語のテキスト",
+    "한국어",
+    "مرحبا بالعالم",
+    "שלום",
+    "नमस्ते",
+    "ภาษาไทย",
+    "Ελληνικά",
+    "Русский текст",
+    "🙂",
+    "👍🏽",
+    "👩\u200d👩\u200d👧",
+    "🇫🇷",
+    "🏳️\u200d🌈",
+    "\ue000",
+    "\U000f0000",
+    "\U0010fffd",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "\u0378",
+    "\ufffe",
+    "\U0001f9ff",
 ]
 CATEGORIES = [WORDS, WORDS, WORDS, PUNCTUATION, NUMBERS, QUOTES, NORMALIZATION, WHITESPACE, UNKNOWN]
 
@@ -68,8 +127,27 @@ def _fragment(rng: random.Random) -> str:
 
 def _corpus() -> list[str]:
     rng = random.Random(20240613)
-    corpus = ["", " ", "  ", "\t\n ", "Hello world.", " Hello world. ", "a", "\u2581", "\u2581a", "a\u2581",
-              "3.14", "\u200b", " \u200b ", "\x00", "ﬁ", "ＡＢＣ１２３", "e\u0301", "你好", "\U0001f642"]
+    corpus = [
+        "",
+        " ",
+        "  ",
+        "\t\n ",
+        "Hello world.",
+        " Hello world. ",
+        "a",
+        "\u2581",
+        "\u2581a",
+        "a\u2581",
+        "3.14",
+        "\u200b",
+        " \u200b ",
+        "\x00",
+        "ﬁ",
+        "ＡＢＣ１２３",
+        "e\u0301",
+        "你好",
+        "\U0001f642",
+    ]
     while len(corpus) < 5200:
         parts = [_fragment(rng) for _ in range(rng.randint(1, 12))]
         glue = rng.choice(["", " ", " ", " ", "  ", "\n", rng.choice(WHITESPACE)])
@@ -182,8 +260,12 @@ def _charsmap(rule: str) -> bytes:
     """The precompiled charsmap sentencepiece builds for one of its normalization rules."""
     writer = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(["a tiny corpus", "to get a charsmap"] * 10), model_writer=writer,
-        vocab_size=20, hard_vocab_limit=False, normalization_rule_name=rule, minloglevel=2,
+        sentence_iterator=iter(["a tiny corpus", "to get a charsmap"] * 10),
+        model_writer=writer,
+        vocab_size=20,
+        hard_vocab_limit=False,
+        normalization_rule_name=rule,
+        minloglevel=2,
     )
     proto = pb.ModelProto()
     proto.ParseFromString(writer.getvalue())
@@ -266,10 +348,20 @@ def _bad_inputs() -> list[tuple[str, bytes]]:
     rng = random.Random(3)
     bad = [("empty", b""), ("not json", b"{not json"), ("json list", b"[1, 2]"), ("blank", b"   ")]
     bad += [(f"garbage {i}", rng.randbytes(rng.randint(1, 300))) for i in range(50)]
-    bad += [(f"truncated to {n}", MODEL_BYTES[:n]) for n in (1, 2, 10, 1000, len(MODEL_BYTES) // 2,
-                                                             len(MODEL_BYTES) - 100, len(MODEL_BYTES) - 1)]
-    changes = [("format", "something-else"), ("version", 2), ("model_type", "bpe"), ("pieces", "x"),
-               ("scores", [0.0]), ("types", [9] * 4000), ("special_ids", None), ("byte_fallback", False)]
+    bad += [
+        (f"truncated to {n}", MODEL_BYTES[:n])
+        for n in (1, 2, 10, 1000, len(MODEL_BYTES) // 2, len(MODEL_BYTES) - 100, len(MODEL_BYTES) - 1)
+    ]
+    changes = [
+        ("format", "something-else"),
+        ("version", 2),
+        ("model_type", "bpe"),
+        ("pieces", "x"),
+        ("scores", [0.0]),
+        ("types", [9] * 4000),
+        ("special_ids", None),
+        ("byte_fallback", False),
+    ]
     for key, value in changes:
         doc = _compact_doc()
         doc[key] = value

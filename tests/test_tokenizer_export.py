@@ -76,8 +76,10 @@ def _export(doc: dict, directory: pathlib.Path, name: str = "tokenizer.json") ->
 
 def _prepend_normalizer(doc: dict) -> None:
     """The other usual form of the dummy prefix: a Prepend normalizer and no pre-tokenizer."""
-    doc["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": SPACE},
-                                                             REPLACE_SPACE]}
+    doc["normalizer"] = {
+        "type": "Sequence",
+        "normalizers": [{"type": "Prepend", "prepend": SPACE}, REPLACE_SPACE],
+    }
     doc["pre_tokenizer"] = None
 
 
@@ -101,13 +103,17 @@ def _check_tokenizers_differences(doc: dict, model_bytes: bytes, subset: bool, n
             counts["same"] += 1
         elif key(ids) == key(expected):
             counts["tie"] += 1
-        elif (no_prefix_model is not None and text[:1] in (" ", SPACE)
-              and key(ids) == key(_sp(no_prefix_model).encode(text, out_type=int))):
+        elif (
+            no_prefix_model is not None
+            and text[:1] in (" ", SPACE)
+            and key(ids) == key(_sp(no_prefix_model).encode(text, out_type=int))
+        ):
             counts["leading space"] += 1
         else:
             unexplained.append((text, ids, expected))
-    details = "\n".join(f"  {t[:60]!r}: tokenizers {a[:12]} sentencepiece {e[:12]}"
-                        for t, a, e in unexplained[:5])
+    details = "\n".join(
+        f"  {t[:60]!r}: tokenizers {a[:12]} sentencepiece {e[:12]}" for t, a, e in unexplained[:5]
+    )
     assert not unexplained, f"{len(unexplained)} unexplained differences:\n{details}"
     assert counts["tie"] <= len(texts) // 200  # rare: long runs like "abbabab..."
     return counts
@@ -184,8 +190,12 @@ VARIANTS = {
     # tokenizers' "no dummy prefix after a leading space" or None)
     "nmt_nfkc charsmap": ({"rule": "nmt_nfkc"}, None, False, None),  # tokenizers' Precompiled differs
     "no dummy prefix": ({"add_dummy_prefix": False}, _prepend_never, True, None),
-    "no byte fallback": ({"no_byte_fallback": True}, _no_byte_fallback, True,
-                         {"no_byte_fallback": True, "add_dummy_prefix": False}),
+    "no byte fallback": (
+        {"no_byte_fallback": True},
+        _no_byte_fallback,
+        True,
+        {"no_byte_fallback": True, "add_dummy_prefix": False},
+    ),
 }
 
 
@@ -208,6 +218,7 @@ def test_variant_json_matches_sentencepiece(name, tmp_path):
 
 
 # --- what cannot be converted faithfully ------------------------------------------------------------
+
 
 def _from_spm_json() -> dict:
     """`tokenizers`' own SentencePiece converter, which collapses runs of spaces (the model does not)."""
@@ -237,15 +248,34 @@ def _split_with_inner_space_piece(doc: dict) -> None:
 
 
 def _user_defined_token(doc: dict) -> None:
-    doc["added_tokens"].append({"id": 3000, "content": doc["model"]["vocab"][3000][0], "single_word": False,
-                                "lstrip": False, "rstrip": False, "normalized": False, "special": False})
+    doc["added_tokens"].append(
+        {
+            "id": 3000,
+            "content": doc["model"]["vocab"][3000][0],
+            "single_word": False,
+            "lstrip": False,
+            "rstrip": False,
+            "normalized": False,
+            "special": False,
+        }
+    )
 
 
-EOS_TEMPLATE = {"type": "TemplateProcessing", "pair": [], "special_tokens": {}, "single": [
-    {"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}]}
+EOS_TEMPLATE = {
+    "type": "TemplateProcessing",
+    "pair": [],
+    "special_tokens": {},
+    "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+}
 TRUNCATION = {"direction": "Right", "max_length": 8, "strategy": "LongestFirst", "stride": 0}
-FIXED_PADDING = {"strategy": {"Fixed": 32}, "direction": "Right", "pad_to_multiple_of": None, "pad_id": 3,
-                 "pad_type_id": 0, "pad_token": "<pad>"}
+FIXED_PADDING = {
+    "strategy": {"Fixed": 32},
+    "direction": "Right",
+    "pad_to_multiple_of": None,
+    "pad_id": 3,
+    "pad_type_id": 0,
+    "pad_token": "<pad>",
+}
 NMT_NFKC = {"type": "Precompiled", "precompiled_charsmap": base64.b64encode(_charsmap("nmt_nfkc")).decode()}
 BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
 
@@ -258,11 +288,17 @@ BAD_JSONS = {
     "lowercase": (_normalizer(REPLACE_SPACE, {"type": "Lowercase"}), "Lowercase"),
     "strip": (_normalizer({"type": "Strip", "strip_left": False, "strip_right": True}), "Strip"),
     "precompiled second": (_normalizer(REPLACE_SPACE, NMT_NFKC), "must come first"),
-    "two prepends": (_normalizer({"type": "Prepend", "prepend": SPACE}, {"type": "Prepend", "prepend": SPACE},
-                                 REPLACE_SPACE), "Prepend"),
+    "two prepends": (
+        _normalizer(
+            {"type": "Prepend", "prepend": SPACE}, {"type": "Prepend", "prepend": SPACE}, REPLACE_SPACE
+        ),
+        "Prepend",
+    ),
     "incomplete byte pieces": (lambda d: d["model"]["vocab"][4].__setitem__(0, "<0x100>"), "256 byte pieces"),
-    "prepend without escaping": (lambda d: d.update(normalizer={"type": "Prepend", "prepend": SPACE},
-                                                    pre_tokenizer=None), "escaping"),
+    "prepend without escaping": (
+        lambda d: d.update(normalizer={"type": "Prepend", "prepend": SPACE}, pre_tokenizer=None),
+        "escaping",
+    ),
     "bytelevel pre-tokenizer": (lambda d: d.update(pre_tokenizer=BYTE_LEVEL), "pre_tokenizer"),
     "metaspace replacement": (lambda d: d["pre_tokenizer"].update(replacement="_"), "replacement"),
     "split with an inner space piece": (_split_with_inner_space_piece, "split"),
