@@ -15,17 +15,12 @@
 // Page open → ready is measured on every open: the first open of a fresh profile is "cold" (every
 // model file downloaded), later ones find the model files in the HTTP cache ("cached").
 
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
+import { arg, launchChromium, servePreview } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
 const model = arg('model', 'english-synthetic-full/');
 const rounds = Number(arg('rounds', 1));
 const configNames = arg('configs', 'wasm-1t,wasm-2t,wasm-1t-inline,wasm-2t-inline').split(',');
@@ -41,24 +36,6 @@ const CONFIGS = {
   'wasm-2t-inline': { backend: 'wasm', threads: '2', parallel_decoder: '0' },
   webgpu: { backend: 'webgpu' },
 };
-
-async function serve() {
-  const server = spawn('npx', ['vite', 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-    cwd: served,
-    stdio: 'ignore',
-    detached: true,
-  });
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 240; i++) {
-    try {
-      if ((await fetch(url)).ok) return { server, url };
-    } catch {
-      // not yet
-    }
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error('vite preview did not start');
-}
 
 /** One utterance in a freshly opened page: load timing, speed, first audio, per-graph profile. */
 async function measure(context, url, name) {
@@ -102,11 +79,8 @@ async function measure(context, url, name) {
   };
 }
 
-const { server, url } = await serve();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
-});
+const { url, stop } = await servePreview({ cwd: served, outDir, port });
+const browser = await launchChromium(['--enable-unsafe-webgpu']);
 try {
   const context = await browser.newContext({ serviceWorkers: 'block' }); // one profile: its HTTP cache keeps the model
   const runs = [];
@@ -120,5 +94,5 @@ try {
   console.log(JSON.stringify({ chromium: browser.version(), model, runs }));
 } finally {
   await browser.close();
-  process.kill(-server.pid, 'SIGTERM');
+  stop();
 }

@@ -4,29 +4,14 @@
 //
 //   npm run build && node bench/ready_timeline.mjs [--model english-synthetic-full/] [--dist dist]
 
-import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
+import { arg, launchChromium, servePreview } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-};
 const model = arg('model', 'english-synthetic-full/');
-const port = 4182;
-const server = spawn('npx', ['vite', 'preview', '--outDir', resolve(root, arg('dist', 'dist')), '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-  cwd: root,
-  stdio: 'ignore',
-  detached: true,
-});
-const url = `http://127.0.0.1:${port}/`;
-for (let i = 0; i < 120 && !(await fetch(url).then((r) => r.ok, () => false)); i++) await new Promise((done) => setTimeout(done, 250));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { url, stop } = await servePreview({ cwd: root, outDir: resolve(root, arg('dist', 'dist')), port: 4182 });
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({ serviceWorkers: 'block' });
   for (const run of ['cold', 'cached']) {
@@ -46,5 +31,5 @@ try {
   }
 } finally {
   await browser.close();
-  process.kill(-server.pid, 'SIGTERM');
+  stop();
 }

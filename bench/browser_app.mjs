@@ -1,0 +1,36 @@
+// What the browser benchmarks share: command-line options, a `vite preview` of a built site, and
+// Debian's Chromium as these machines must start it.
+
+import { spawn } from 'node:child_process';
+import { chromium } from '@playwright/test';
+
+/** The value after `--name` on the command line, else `fallback`. */
+export function arg(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? process.argv[at + 1] : fallback;
+}
+
+/** Serve the built site `outDir` (of the checkout `cwd`) on `port`; returns { url, stop }. */
+export async function servePreview({ cwd, outDir, port }) {
+  const server = spawn('npx', ['vite', 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
+    cwd,
+    stdio: 'ignore',
+    detached: true, // its own process group: `stop` ends npx and vite together
+  });
+  const stop = () => process.kill(-server.pid, 'SIGTERM');
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 240; i++) {
+    if (await fetch(url).then((response) => response.ok, () => false)) return { url, stop };
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  stop();
+  throw new Error('vite preview did not start');
+}
+
+/** Headless Debian Chromium with the flags a root, offline machine needs, plus `extraArgs`. */
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+  });
+}
