@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set everything up from nothing and run every test: pytest (py_core, bundle builder, engine
-# parity, Pyodide in Node) and the Playwright end-to-end suite in headless Chromium.
+# parity, Pyodide in Node), the JS unit tests (Node) and the Playwright end-to-end suite in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +10,7 @@ python -m ruff check --quiet .
 python -m ruff format --check --quiet .
 echo "==> pytest (the full-size parity tests are marked slow: python -m pytest -m slow)"
 python -m pytest -q -p no:cacheprovider -m "not slow"
+echo "==> JS unit tests (node --test tests-js/: the time-stretcher)"
+npm run test:unit
 echo "==> Playwright end-to-end (headless Debian chromium; its global setup builds the tiny bundles and the app)"
 npm run test:e2e
