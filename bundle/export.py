@@ -21,6 +21,8 @@ from bundle import graphs
 
 OPSET = 18
 MAX_SEQUENCE = 8192
+# flow_lm_kv's extra output when the model has timestamp heads: [1, heads, keys].
+TIMESTAMP_OUTPUT = "timestamp_logits"
 
 
 @dataclass
@@ -49,8 +51,11 @@ def _example_state(spec: graphs.StateSpec) -> torch.Tensor:
     return _zeros(shape, torch.long if spec.dtype == "int64" else torch.float32)
 
 
-def graph_specs(model: TTSModel) -> list[GraphSpec]:
-    """The bundle's graph set for `model` (see docs/ARCHITECTURE.md for each contract)."""
+def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = ()) -> list[GraphSpec]:
+    """The bundle's graph set for `model` (see docs/ARCHITECTURE.md for each contract).
+
+    With `timestamp_heads`, `flow_lm_kv` also outputs `timestamp_logits` (graphs.FlowLMKV).
+    """
     flow_lm = model.flow_lm
     d_model = flow_lm.dim
     ldim = flow_lm.ldim
@@ -58,8 +63,9 @@ def graph_specs(model: TTSModel) -> list[GraphSpec]:
     cond = Dim("conditioning", min=0, max=MAX_SEQUENCE)
     frames = Dim("frames", min=1, max=MAX_SEQUENCE)
 
-    kv = graphs.FlowLMKV(model)
+    kv = graphs.FlowLMKV(model, timestamp_heads)
     kv_states = kv.state_specs()
+    kv_extra = [TIMESTAMP_OUTPUT] if timestamp_heads else []
     past = Dim("past", min=0, max=MAX_SEQUENCE)
 
     decoder = graphs.MimiDecoder(model)
@@ -89,7 +95,7 @@ def graph_specs(model: TTSModel) -> list[GraphSpec]:
             "flow_lm_kv.onnx",
             kv,
             ["conditioning", "latent"] + [s.name for s in kv_states],
-            ["hidden", "eos_logit"] + [s.next_name for s in kv_states],
+            ["hidden", "eos_logit"] + [s.next_name for s in kv_states] + kv_extra,
             (_zeros((1, 2, d_model)), _zeros((1, 2, ldim)), *[_example_state(s) for s in kv_states]),
             ({1: cond}, {1: seq}, tuple({2: past} for _ in kv_states)),
             context=lambda: graphs.explicit_kv_caches(flow_lm, window=None, offset_from_past=True),

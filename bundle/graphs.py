@@ -60,6 +60,32 @@ def explicit_kv_caches(module: nn.Module, window: int | None, offset_from_past: 
             m._cache_backend = backend
 
 
+class _QueryCapture(nn.Module):
+    """Wraps an attention's RoPE module and keeps the rotated queries [B,T,H,Dh] it returns."""
+
+    def __init__(self, rope: nn.Module, layer: int, queries: dict[int, torch.Tensor]):
+        super().__init__()
+        self.rope, self.layer, self.queries = rope, layer, queries
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor, offset):
+        q, k = self.rope(q, k, offset=offset)
+        self.queries[self.layer] = q
+        return q, k
+
+
+@contextlib.contextmanager
+def _captured_queries(transformer: nn.Module, layers: set[int], queries: dict[int, torch.Tensor]):
+    """Record the rotated queries of the given transformer layers into `queries` while inside."""
+    attentions = [transformer.layers[i].self_attn for i in sorted(layers)]
+    for i, attn in zip(sorted(layers), attentions, strict=True):
+        attn.rope = _QueryCapture(attn.rope, i, queries)
+    try:
+        yield
+    finally:
+        for attn in attentions:
+            attn.rope = attn.rope.rope
+
+
 @dataclass(frozen=True)
 class StateSpec:
     """One state tensor carried between calls: graph input `name`, graph output `next_name`."""
@@ -107,12 +133,16 @@ class FlowLMKV(nn.Module):
     (NaN = BOS; S may be 0), and past_k_i / past_v_i [1,H,N,Dh] per layer. Outputs: hidden [1,D] and
     eos_logit [1,1] for the last position, and present_k_i / present_v_i [1,H,N+T+S,Dh].
     Positions continue from N, so the cache must start at position 0 (it always does).
+    With `timestamp_heads` ((layer, head) pairs), a last output `timestamp_logits` [1,heads,N+T+S]:
+    each head's q·k/√Dh of the last position over every key (pocket-tts-timestamped's capture,
+    before its softmax over the text positions).
     """
 
-    def __init__(self, model: TTSModel):
+    def __init__(self, model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = ()):
         super().__init__()
         self.flow_lm = model.flow_lm
         self.attention_names = _attention_names(self.flow_lm)
+        self.timestamp_heads = tuple(timestamp_heads)
 
     def state_specs(self) -> list[StateSpec]:
         t = self.flow_lm.transformer
@@ -132,7 +162,9 @@ class FlowLMKV(nn.Module):
         }
         sequence = torch.where(torch.isnan(latent), flow_lm.bos_emb, latent)
         x = torch.cat([conditioning, flow_lm.input_linear(sequence)], dim=1)
-        out = flow_lm.transformer(x, state)
+        queries: dict[int, torch.Tensor] = {}
+        with _captured_queries(flow_lm.transformer, {layer for layer, _ in self.timestamp_heads}, queries):
+            out = flow_lm.transformer(x, state)
         out = flow_lm.out_norm(out)[:, -1]
         if flow_lm.z_proj is not None:
             out = flow_lm.z_proj(out)
@@ -140,7 +172,20 @@ class FlowLMKV(nn.Module):
         presents = []
         for name in self.attention_names:
             presents += [state[name]["present_k"], state[name]["present_v"]]
-        return (hidden, flow_lm.out_eos(hidden), *presents)
+        if not self.timestamp_heads:
+            return (hidden, flow_lm.out_eos(hidden), *presents)
+        return (hidden, flow_lm.out_eos(hidden), *presents, self._timestamp_logits(queries, state))
+
+    def _timestamp_logits(self, queries: dict[int, torch.Tensor], state: dict) -> torch.Tensor:
+        """[1, heads, keys]: the selected heads' scaled dot products of the last query with every key."""
+        attn = self.flow_lm.transformer.layers[0].self_attn
+        group = attn.num_heads // attn.num_kv_heads
+        rows = []
+        for layer, head in self.timestamp_heads:
+            query = queries[layer][:, -1, head]  # [1, Dh], after RoPE
+            keys = state[self.attention_names[layer]]["present_k"][:, head // group]  # [1, keys, Dh]
+            rows.append(torch.matmul(keys, query.unsqueeze(-1)).squeeze(-1) / attn.dim_per_head**0.5)
+        return torch.stack(rows, dim=1)
 
 
 class FlowLMFlow(nn.Module):

@@ -29,6 +29,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_TOKENIZER = REPO_ROOT / "tests" / "fixtures" / "pocket-tts" / "tokenizer.model"
 
 SYNTHETIC_SIZES = ("tiny", "full")
+# Beside source/config.yaml when the model has timestamp heads: the same config plus `timestamp_heads`,
+# for pocket-tts-timestamped (upstream's config schema refuses that key).
+TIMESTAMPED_CONFIG = "config.timestamped.yaml"
 
 # A small model of the same family: every module kind and the layer count kept, widths shrunk,
 # rates and strides unchanged.
@@ -71,6 +74,7 @@ class LoadedModel:
     has_voice_cloning: bool
     tokenizer_path: Path
     weights_origin: str
+    timestamp_heads: tuple[tuple[int, int], ...] = ()  # (layer, head) pairs; () = no word timestamps
 
 
 def available_languages() -> list[str]:
@@ -158,6 +162,35 @@ def random_state_dict(model: TTSModel, seed: int) -> dict[str, torch.Tensor]:
     return {name: _random_tensor(name, state[name], generator).contiguous() for name in sorted(state)}
 
 
+def synthetic_timestamp_heads(config: dict) -> tuple[tuple[int, int], ...]:
+    """A fixed, valid choice for random weights: head 0 of the middle layer, head 1 of the one before."""
+    transformer = config["flow_lm"]["transformer"]
+    middle = transformer["num_layers"] // 2
+    return ((middle, 0), (middle - 1, 1 % transformer["num_heads"]))
+
+
+def fork_timestamp_heads(language: str) -> tuple[tuple[int, int], ...]:
+    """The heads pocket-tts-timestamped's config for `language` names; () without the package or config."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pocket_tts_timestamped")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    path = Path(spec.submodule_search_locations[0]) / "config" / f"{language}.yaml"
+    if not path.exists():
+        return ()
+    with open(path, encoding="utf-8") as f:
+        heads = yaml.safe_load(f).get("timestamp_heads") or []
+    return tuple((int(h["layer"]), int(h["head"])) for h in heads)
+
+
+def write_timestamped_config(config: dict, heads: tuple[tuple[int, int], ...], source_dir: Path) -> None:
+    """source/config.timestamped.yaml: `config` with `timestamp_heads`, as pocket-tts-timestamped reads it."""
+    timestamped = {**config, "timestamp_heads": [{"layer": layer, "head": head} for layer, head in heads]}
+    with open(source_dir / TIMESTAMPED_CONFIG, "w", encoding="utf-8") as f:
+        yaml.safe_dump(timestamped, f, sort_keys=False, allow_unicode=True)
+
+
 def _upstream_model(config_path: Path) -> TTSModel:
     model = TTSModel.load_model(config=str(config_path))
     model.eval()
@@ -184,6 +217,8 @@ def build_synthetic(language: str, base: dict, size: str, seed: int, source_dir:
             f"architecture family.\n# Load with pocket_tts.TTSModel.load_model(config=this_file).\n"
         )
         yaml.safe_dump(config, f, sort_keys=False, allow_unicode=True)
+    heads = synthetic_timestamp_heads(config)
+    write_timestamped_config(config, heads, source_dir)
     return LoadedModel(
         model_id=f"{language}-synthetic-{size}",
         language=language,
@@ -194,6 +229,7 @@ def build_synthetic(language: str, base: dict, size: str, seed: int, source_dir:
         has_voice_cloning=True,
         tokenizer_path=BUNDLED_TOKENIZER,
         weights_origin=f"synthetic:{size}:seed={seed}",
+        timestamp_heads=heads,
     )
 
 
@@ -266,6 +302,9 @@ def load_real(language: str, base: dict, weights: Path | None, source_dir: Path)
     config_path = source_dir / "config.yaml"
     with open(config_path, "w", encoding="utf-8") as f:
         yaml.safe_dump(config, f, sort_keys=False, allow_unicode=True)
+    heads = fork_timestamp_heads(language)
+    if heads:
+        write_timestamped_config(config, heads, source_dir)
     model = _upstream_model(config_path)
     return LoadedModel(
         model_id=language,
@@ -277,4 +316,5 @@ def load_real(language: str, base: dict, weights: Path | None, source_dir: Path)
         has_voice_cloning=bool(getattr(model, "has_voice_cloning", True)),
         tokenizer_path=tokenizer_path,
         weights_origin=origin,
+        timestamp_heads=heads,
     )
