@@ -22,10 +22,12 @@ float32) and `types` (sentencepiece's enum: 1 normal, 2 unknown, 3 control, 4 us
 """
 
 import base64
+import itertools
 import json
 import os
 import struct
 import sys
+from typing import Any
 from array import array
 from dataclasses import dataclass
 
@@ -360,10 +362,13 @@ class _Normalizer:
         # User-defined symbols are copied unnormalized (sentencepiece's PrefixMatcher).
         self._user_defined = _prefix_table(s.encode("utf-8") for s in user_defined)
 
-    def _segments(self, text: str) -> list[str]:
-        """The successive NormalizePrefix results over the whole input."""
+    def _segments(self, text: str) -> list[tuple[str, int]]:
+        """The successive NormalizePrefix results over the whole input, each with the UTF-8 end
+        offset of the input it consumed."""
         if self._charsmap is None and not self._user_defined:
-            return list(text)  # nothing to match: every character stands for itself
+            # nothing to match: every character stands for itself
+            ends = itertools.accumulate(len(c.encode("utf-8")) for c in text)
+            return list(zip(text, ends, strict=True))
         data = text.encode("utf-8")
         segments = []
         pos = 0
@@ -374,45 +379,58 @@ class _Normalizer:
                 length = end - pos if full else length
                 end += 1
             if length:
-                segments.append(data[pos : pos + length].decode("utf-8"))
+                segment = data[pos : pos + length].decode("utf-8")
             elif self._charsmap is not None and (match := self._charsmap.longest_match(data, pos))[0]:
                 length = match[0]
-                segments.append(self._charsmap.replacement(match[1]))
+                segment = self._charsmap.replacement(match[1])
             elif 0x80 <= data[pos] < 0xC0:  # inside a character (a rule ended mid-character)
                 length = 1
-                segments.append("\ufffd")
+                segment = "\ufffd"
             else:
                 lead = data[pos]
                 length = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-                segments.append(data[pos : pos + length].decode("utf-8"))
+                segment = data[pos : pos + length].decode("utf-8")
             pos += length
+            segments.append((segment, pos))
         return segments
 
     def normalize(self, text: str) -> str:
+        return self.normalize_with_origins(text)[0]
+
+    def normalize_with_origins(self, text: str) -> tuple[str, list[tuple[int, int]]]:
+        """The normalized text and, per normalized character, the UTF-8 span of the input it came from."""
         spec = self._spec
         segments = self._segments(text)
         first = 0
         if spec.remove_extra_whitespaces:
-            while first < len(segments) and segments[first] == " ":
+            while first < len(segments) and segments[first][0] == " ":
                 first += 1
         if first == len(segments):
-            return ""
+            return "", []
         space = _SPACE_SYMBOL if spec.escape_whitespaces else " "
+        start = segments[first - 1][1] if first else 0
         out = [space] if spec.add_dummy_prefix and not self._suffix else []
+        origins = [(start, start)] * len(out)
         is_prev_space = spec.remove_extra_whitespaces
         for i in range(first, len(segments)):
-            segment = segments[i].lstrip(" ") if is_prev_space else segments[i]
+            segment, end = segments[i]
+            begin = segments[i - 1][1] if i else 0
+            segment = segment.lstrip(" ") if is_prev_space else segment
             if segment:
                 out.append(segment)
+                origins += [(begin, end)] * len(segment)
                 is_prev_space = spec.remove_extra_whitespaces and segment[-1] == " "
         normalized = "".join(out)
         if spec.escape_whitespaces:
             normalized = normalized.replace(" ", _SPACE_SYMBOL)
         if spec.remove_extra_whitespaces:
-            normalized = normalized.rstrip(space)
+            kept = len(normalized.rstrip(space))
+            normalized, origins = normalized[:kept], origins[:kept]
         if self._suffix and spec.add_dummy_prefix:
+            end = origins[-1][1] if origins else 0
             normalized += space
-        return normalized
+            origins.append((end, end))
+        return normalized, origins
 
 
 # --- tokenizer ---------------------------------------------------------------------------------------
@@ -546,6 +564,32 @@ class Tokenizer:
                 out.extend(self._byte_ids[b] for b in normalized[start:end].encode("utf-8"))
             elif not out or out[-1] != self.unk_id:  # a run of unknowns is one unk
                 out.append(piece_id)
+        return out
+
+    def encode_with_spans(self, text: str) -> list[tuple[int, int, int]]:
+        """(id, begin, end) per token of `encode(text)`: the span of `text` (code points) it covers.
+
+        As sentencepiece's offsets: a piece's span runs from its first to its last normalized
+        character's origin (the dummy-prefix space covers nothing); byte pieces cover their character.
+        """
+        normalized, origins = self._normalizer.normalize_with_origins(text)
+        to_char = [0] * (len(text.encode("utf-8")) + 1)
+        at = 0
+        for index, character in enumerate(text):
+            width = len(character.encode("utf-8"))
+            to_char[at : at + width + 1] = [index] * width + [index + 1]
+            at += width
+        out: list[tuple[int, int, int]] = []
+        for start, end, piece_id in self._best_path(normalized):
+            begin, stop = to_char[origins[start][0]], to_char[origins[end - 1][1]]
+            if piece_id != self.unk_id:
+                out.append((piece_id, begin, stop))
+            elif self.model.byte_fallback:
+                out.extend((self._byte_ids[b], begin, stop) for b in normalized[start:end].encode("utf-8"))
+            elif not out or out[-1][0] != self.unk_id:
+                out.append((piece_id, begin, stop))
+            else:
+                out[-1] = (piece_id, out[-1][1], stop)
         return out
 
     def decode(self, ids: list[int]) -> str:
