@@ -57,6 +57,8 @@ const state = {
   stopRequestedAt: 0,
   downloadUrl: null,
   player: null,
+  audioOut: true, // false while the current utterance has no audio output (it still goes to the WAV)
+  startingAudio: false, // Speak is waiting for the audio output to start
   lastResult: null,
   events: [], // test hook: a log of what happened
   capture: params.get('capture') === 'pcm' ? [] : null, // test hook: float PCM copies (?capture=pcm)
@@ -83,6 +85,9 @@ function setProgress(fraction, text, detail = '') {
 }
 
 const SHOWN_ERROR_LENGTH = 240;
+const NO_AUDIO_MESSAGE =
+  'No sound: the audio output did not start (no audio device, or it is busy). ' +
+  'The speech is still being generated: download the WAV when it is done.';
 
 /**
  * Tell the user what went wrong in a short, plain sentence. `detail` (an Error, an event: URLs,
@@ -300,7 +305,7 @@ function onWorkerError(msg) {
 // ---------- speaking ----------
 
 async function speak() {
-  if (state.phase !== 'ready') return;
+  if (state.phase !== 'ready' || state.startingAudio) return;
   clearError();
   const text = ui.text.value;
   if (!text.trim()) {
@@ -310,11 +315,16 @@ async function speak() {
   }
   state.lastResult = null;
   showNotice([]);
+  // Inside the click/keypress: allowed to make sound. Without sound the speech is still generated.
+  state.startingAudio = true;
   try {
-    await state.player.start(); // inside the click/keypress: allowed to make sound
+    await state.player.start();
+    state.audioOut = true;
   } catch (error) {
-    showError('Audio output is not available: the browser could not start audio playback.', error);
-    return;
+    state.audioOut = false;
+    showError(NO_AUDIO_MESSAGE, error);
+  } finally {
+    state.startingAudio = false;
   }
   state.player.reset();
   state.job++;
@@ -360,7 +370,8 @@ function onChunk(msg) {
   state.samples += msg.pcm.length;
   state.capture?.push(msg.pcm.slice());
   state.wavParts.push(new Blob([msg.wav]));
-  if (!state.stopRequestedAt) state.player.push(msg.pcm); // after Stop: into the WAV, not the speakers
+  // After Stop, or without an audio output: into the WAV, not the speakers.
+  if (!state.stopRequestedAt && state.audioOut) state.player.push(msg.pcm);
   onSynthesisProgress(msg.chunkIndex, msg.chunkCount, msg.chunkDone);
 }
 
@@ -396,7 +407,8 @@ function onDone(msg) {
     setStatus(`Stopped after ${seconds.toFixed(1)} s of audio · ${engine}`);
   } else {
     setProgress(1, 'Done', `${seconds.toFixed(1)} s of audio`);
-    setStatus(`Done: ${seconds.toFixed(1)} s of audio in ${elapsed.toFixed(1)} s · ${speed.toFixed(1)}× real time · ${engine}`);
+    const silent = state.audioOut ? '' : ' · no sound: download the WAV';
+    setStatus(`Done: ${seconds.toFixed(1)} s of audio in ${elapsed.toFixed(1)} s · ${speed.toFixed(1)}× real time · ${engine}${silent}`);
   }
   setPhase('ready');
 }

@@ -3,6 +3,17 @@
 
 import workletUrl from './playback-worklet.js?url';
 
+/** How long Speak waits for the audio output before it generates without sound. */
+export const AUDIO_START_TIMEOUT_MS = 2000;
+
+/** The audio output did not start in time (no device, a busy device, a blocked context). */
+export class AudioStartTimeout extends Error {
+  constructor(ms) {
+    super(`the audio output did not start within ${ms / 1000} s`);
+    this.name = 'AudioStartTimeout';
+  }
+}
+
 export class Player {
   constructor(sampleRate) {
     this.sampleRate = sampleRate;
@@ -12,8 +23,24 @@ export class Player {
     this.onStats = () => {};
   }
 
-  /** Create (or resume) the audio graph. Call from a user gesture so autoplay rules allow sound. */
-  async start() {
+  /**
+   * Create (or resume) the audio graph. Call from a user gesture so autoplay rules allow sound.
+   * Rejects with AudioStartTimeout when the output is not running after `timeoutMs`: without a
+   * usable audio device some browsers (headless Firefox) never settle `AudioContext.resume()`.
+   */
+  async start(timeoutMs = AUDIO_START_TIMEOUT_MS) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new AudioStartTimeout(timeoutMs)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.#open(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #open() {
     if (!this.context) {
       // The browser resamples 24 kHz to the device rate; no resampling code of ours is involved.
       this.context = new AudioContext({ sampleRate: this.sampleRate, latencyHint: 'interactive' });
