@@ -15,8 +15,8 @@ export class ReadAlong {
     this.known = 0; // words whose start is known: 0 .. known-1 (they start in order)
     this.current = -1;
     root.addEventListener('click', (event) => {
-      const span = event.target.closest?.('[data-word]');
-      const at = span ? Number(span.dataset.word) : -1;
+      const span = event.target instanceof Element ? event.target.closest('[data-word]') : null;
+      const at = span instanceof HTMLElement ? Number(span.dataset.word) : -1;
       if (at >= 0 && at < this.known) this.onSeek(this.starts[at]);
     });
     this.show('Speak to see the words highlighted as they are heard.');
