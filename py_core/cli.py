@@ -1,4 +1,4 @@
-"""Command line: `python -m py_core synth|export-voice|normalize`, shaped like upstream's `pocket-tts`.
+"""Command line: `python -m py_core synth|export-voice|normalize|voices`, shaped like upstream `pocket-tts`.
 
 CPython only (onnxruntime through OrtRuntime, imported when a command runs). Audio streams to the
 output as it is decoded: the WAV header first (upstream's placeholder length), then each piece; a
@@ -19,7 +19,10 @@ from py_core.markup import PARAGRAPH_PAUSE, Pause, parse_markup
 from py_core.normalize import LANGUAGES, normalize_text
 from py_core.rng import NoiseSource
 from py_core.runtime import GraphRunError
+from py_core.voice_library import ModelIdentity, check_voice, made_for
 from py_core.voices import VoiceFileError, dump_voice, load_voice
+from py_core.voices_cli import add_parser as add_voices_parser
+from py_core.voices_cli import run as run_voices
 from py_core.wav import WavStreamWriter
 
 TAIL_SILENCE_SECONDS = 0.2  # upstream StreamingWAVWriter.finalize
@@ -70,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("audio", help="prompt audio (16-bit WAV, or any format soundfile reads)")
     export.add_argument("out", help="the voice file to write (.safetensors)")
     _common_arguments(export)
+
+    add_voices_parser(commands)
 
     normalize = commands.add_parser(
         "normalize", help="print what would be read: numbers and symbols as words, pauses as [pause Ns]"
@@ -123,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return _normalize(args)
         if args.command == "synth":
             return asyncio.run(_synth(args))
+        if args.command == "voices":
+            return run_voices(args)
         return asyncio.run(_export_voice(args))
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
@@ -173,6 +180,9 @@ class _Bundle:
         if path.suffix.lower() == ".safetensors":
             try:
                 voice = load_voice(data)
+                if made_for(voice):  # a library voice: refused for another model
+                    model = ModelIdentity.from_manifest((self.folder / "manifest.json").read_bytes())
+                    check_voice(voice, model, voice.metadata.get("name", path.stem))
             except VoiceFileError as error:
                 raise CliError(f"{path}: {error}") from None
             return await self.engine.voice_state(voice, key=str(path))
