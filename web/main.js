@@ -3,6 +3,7 @@
 
 import { Player } from './player.js';
 import { AudioFileError, decodeToMono24k, readPromptFile } from './audio-file.js';
+import { checkSpeed } from './time-stretch.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -13,6 +14,10 @@ const ui = {
   speak: $('speak'),
   stop: $('stop'),
   download: $('download'),
+  speed: $('speed'),
+  speedValue: $('speed-value'),
+  downloadSpeed: $('download-speed'),
+  downloadSpeedLabel: $('download-speed-label'),
   progress: $('progress'),
   progressText: $('progress-text'),
   progressDetail: $('progress-detail'),
@@ -56,6 +61,10 @@ const state = {
   firstChunkAt: 0,
   stopRequestedAt: 0,
   downloadUrl: null,
+  wavBlob: null, // the last utterance's WAV (for "Download WAV at N×")
+  preparingWav: false, // a WAV at a speed is being made
+  speed: 1, // playback speed (pitch kept)
+  playing: false, // audio of the current utterance is still to be heard (Stop and the media controls act)
   player: null,
   audioOut: true, // false while the current utterance has no audio output (it still goes to the WAV)
   startingAudio: false, // Speak is waiting for the audio output to start
@@ -131,7 +140,7 @@ function updateButtons() {
   const busy = speaking || state.phase === 'cloning';
   ui.speak.disabled = !ready;
   ui.previewButton.disabled = !ready;
-  ui.stop.disabled = !speaking;
+  ui.stop.disabled = !speaking && !state.playing;
   ui.voice.disabled = !ready;
   ui.model.disabled = busy;
   ui.backend.disabled = busy;
@@ -142,6 +151,8 @@ function updateButtons() {
   ui.download.tabIndex = canDownload ? 0 : -1;
   if (!canDownload) ui.download.removeAttribute('href');
   else ui.download.href = state.downloadUrl;
+  ui.downloadSpeed.hidden = !state.wavBlob || state.speed === 1;
+  ui.downloadSpeed.disabled = !canDownload || state.preparingWav;
 }
 
 function setPhase(phase) {
@@ -276,6 +287,8 @@ function onReady(info) {
   if (!state.player || state.player.sampleRate !== info.sampleRate) {
     state.player?.close();
     state.player = new Player(info.sampleRate);
+    state.player.setSpeed(state.speed);
+    state.player.onStats = onPlaybackStats;
   }
   const engine = describeEngine(info);
   ui.engineInfo.textContent = `${info.displayName} · ${engine}` +
@@ -336,6 +349,9 @@ async function speak() {
   state.stopRequestedAt = 0;
   if (state.downloadUrl) URL.revokeObjectURL(state.downloadUrl);
   state.downloadUrl = null;
+  state.wavBlob = null;
+  state.playing = state.audioOut;
+  showInMediaSession(text);
   setPhase('speaking');
   setProgress(null, 'Generating…', '');
   setStatus('Generating…');
@@ -384,6 +400,7 @@ function onDone(msg) {
   const blob = new Blob([msg.header, ...state.wavParts], { type: 'audio/wav' });
   state.wavParts = [];
   state.downloadUrl = msg.samples ? URL.createObjectURL(blob) : null;
+  state.wavBlob = msg.samples ? blob : null;
   state.lastResult = {
     id: msg.id,
     samples: msg.samples,
@@ -413,12 +430,19 @@ function onDone(msg) {
   setPhase('ready');
 }
 
+/** Stop: halt generation (while speaking) and silence what is still to be heard. */
 function stop() {
-  if (state.phase !== 'speaking') return;
-  state.stopRequestedAt = performance.now();
-  state.worker.postMessage({ type: 'stop', id: state.job });
+  if (state.phase === 'speaking') {
+    state.stopRequestedAt = performance.now();
+    state.worker.postMessage({ type: 'stop', id: state.job });
+    setStatus('Stopping…');
+  } else if (state.playing) {
+    setStatus('Playback stopped');
+  } else {
+    return;
+  }
   state.player.flush();
-  setStatus('Stopping…');
+  state.player.resume(); // a paused context would hold the next utterance
   state.events.push({ type: 'stop', id: state.job });
 }
 
@@ -460,6 +484,122 @@ function onVoiceCloned(id, name) {
   setPhase('ready');
 }
 
+// ---------- playback speed, media controls ----------
+
+/** Apply and show the playback speed (0.5–3×, pitch kept); also during playback. */
+function setSpeed(speed) {
+  state.speed = speed;
+  const label = `${speed}×`;
+  ui.speedValue.textContent = label;
+  ui.speed.setAttribute('aria-valuetext', label);
+  ui.downloadSpeedLabel.textContent = label;
+  state.player?.setSpeed(speed);
+  updateButtons();
+}
+
+function savedSpeed() {
+  try {
+    return checkSpeed(Number(localStorage.getItem('pocket-tts:speed') ?? '1'));
+  } catch {
+    return 1; // nothing saved, or garbage
+  }
+}
+
+/** The worklet's counters (every ~50 ms while playing): Stop and the media controls follow them. */
+function onPlaybackStats(stats) {
+  const playing = state.audioOut && !stats.drained;
+  if (playing === state.playing) return;
+  state.playing = playing;
+  updateButtons();
+  updateMediaSession();
+}
+
+/** "Download WAV at N×": the last WAV re-timed in a worker (web/wav-speed-worker.js), then saved. */
+async function downloadAtSpeed() {
+  if (!state.wavBlob || state.phase === 'speaking' || state.preparingWav) return;
+  const speed = state.speed;
+  state.preparingWav = true;
+  updateButtons();
+  setStatus(`Preparing the WAV at ${speed}×…`);
+  try {
+    const wav = await stretchWav(await state.wavBlob.arrayBuffer(), speed);
+    const url = URL.createObjectURL(new Blob([wav], { type: 'audio/wav' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `pocket-tts-${speed}x.wav`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    setStatus(`WAV at ${speed}× ready (${formatBytes(wav.byteLength)})`);
+  } catch (error) {
+    showError(`The WAV at ${speed}× could not be made: ${error.message}`, error);
+  } finally {
+    state.preparingWav = false;
+    updateButtons();
+  }
+}
+
+function stretchWav(wav, speed) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./wav-speed-worker.js', import.meta.url), { type: 'module', name: 'wav-speed' });
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      if (data.error) reject(new Error(data.error));
+      else resolve(data.wav);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      reject(new Error(event.message || 'the worker stopped'));
+    };
+    worker.postMessage({ wav, speed }, [wav]);
+  });
+}
+
+/** Media keys and the OS media controls: pause holds the audio (the AudioContext is suspended). */
+async function pausePlayback() {
+  if (!state.playing || state.player.paused) return;
+  await state.player.pause();
+  state.events.push({ type: 'pause', id: state.job });
+  setStatus('Paused');
+  updateMediaSession();
+}
+
+async function resumePlayback() {
+  if (!state.player?.paused) return;
+  await state.player.resume();
+  state.events.push({ type: 'play', id: state.job });
+  setStatus(state.phase === 'speaking' ? 'Speaking…' : 'Playing…');
+  updateMediaSession();
+}
+
+function updateMediaSession() {
+  if (!('mediaSession' in navigator)) return;
+  navigator.mediaSession.playbackState = !state.playing ? 'none' : state.player.paused ? 'paused' : 'playing';
+}
+
+function showInMediaSession(text) {
+  if (!('mediaSession' in navigator) || typeof MediaMetadata === 'undefined') return;
+  const title = text.trim().replace(/\s+/g, ' ');
+  navigator.mediaSession.metadata = new MediaMetadata({
+    title: title.length > 80 ? `${title.slice(0, 79)}…` : title,
+    artist: `Pocket TTS · ${ui.voice.selectedOptions[0]?.text ?? ui.voice.value}`,
+    artwork: [{ src: new URL('icons/icon-192.png', baseUrl).href, sizes: '192x192', type: 'image/png' }],
+  });
+  updateMediaSession();
+}
+
+function setUpMediaSession() {
+  if (!('mediaSession' in navigator)) return;
+  const handlers = { play: resumePlayback, pause: pausePlayback, stop };
+  for (const [action, handler] of Object.entries(handlers)) {
+    try {
+      navigator.mediaSession.setActionHandler(action, () => handler());
+    } catch {
+      // this browser does not support the action
+    }
+  }
+}
+
 // ---------- wiring ----------
 
 function syncSliders() {
@@ -489,7 +629,7 @@ ui.text.addEventListener('keydown', (event) => {
   }
 });
 document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && state.phase === 'speaking') stop();
+  if (event.key === 'Escape') stop();
 });
 ui.errorDismiss.addEventListener('click', clearError);
 ui.temperature.addEventListener('input', syncSliders);
@@ -506,6 +646,11 @@ ui.cloneFile.addEventListener('change', updateButtons);
 ui.clone.addEventListener('click', cloneVoice);
 ui.download.addEventListener('click', (event) => {
   if (ui.download.getAttribute('aria-disabled') === 'true') event.preventDefault();
+});
+ui.downloadSpeed.addEventListener('click', downloadAtSpeed);
+ui.speed.addEventListener('input', () => {
+  setSpeed(Number(ui.speed.value));
+  localStorage.setItem('pocket-tts:speed', ui.speed.value);
 });
 
 // Test hook (used by the Playwright suite; harmless for users).
@@ -534,6 +679,9 @@ window.__pocketTTS = {
 
 syncSliders();
 updateCharCount();
+ui.speed.value = String(savedSpeed());
+setSpeed(Number(ui.speed.value));
+setUpMediaSession();
 setPhase('loading');
 // URL parameters preset the advanced settings (handy for links and tests): ?backend=wasm&threads=1&decode_batch=4
 if (params.get('backend')) ui.backend.value = params.get('backend');

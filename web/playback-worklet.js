@@ -1,20 +1,29 @@
-// AudioWorklet that plays PCM chunks as they arrive (mono float32 at the context's sample rate).
+// AudioWorklet that plays PCM chunks as they arrive (mono float32 at the context's sample rate),
+// at a playback speed of 0.5× to 3× with the pitch kept (WSOLA: web/time-stretch.js).
 //
 // Port messages in:  {type: 'push', pcm: Float32Array}  queue a chunk (playback starts at once)
 //                    {type: 'end'}                      no more chunks: report 'drained' once played
 //                    {type: 'flush'}                    drop everything queued (Stop)
 //                    {type: 'reset'}                    flush and zero the counters (a new utterance)
-// Port messages out: {type: 'stats', rendered, queued, underruns, drained}
-//                    `rendered` counts the queued samples that reached the output: the e2e tests
-//                    compare it with the generated length.
+//                    {type: 'speed', speed}             0.5–3; takes effect within 15 ms of output
+// Port messages out: {type: 'stats', rendered, output, speed, queued, underruns, drained}
+//                    `rendered`: SOURCE samples (the unstretched timeline) played so far in the
+//                    utterance; once drained it equals the samples pushed, at any speed (the e2e tests
+//                    compare it with the generated length; the read-along highlight follows it).
+//                    `output`: frames written to the output for them (about rendered / speed).
+//                    `queued`: source samples pushed but not played yet.
+//
+// The module is bundled with time-stretch.js into one same-origin file (web/player.js imports it
+// with ?worker&url): the Content-Security-Policy allows no data: or inline module.
+
+import { TimeStretcher } from './time-stretch.js';
 
 class PcmPlayer extends AudioWorkletProcessor {
   constructor() {
     super();
-    this.queue = [];
-    this.offset = 0; // read position in queue[0]
-    this.queued = 0;
+    this.stretcher = new TimeStretcher(sampleRate);
     this.rendered = 0;
+    this.output = 0;
     this.underruns = 0;
     this.ended = false;
     this.drainedSent = false;
@@ -25,19 +34,22 @@ class PcmPlayer extends AudioWorkletProcessor {
 
   onMessage(data) {
     if (data.type === 'push') {
-      this.queue.push(data.pcm);
-      this.queued += data.pcm.length;
+      this.stretcher.push(data.pcm);
       this.drainedSent = false;
       this.starved = false;
     } else if (data.type === 'end') {
       this.ended = true;
+      this.stretcher.end();
+    } else if (data.type === 'speed') {
+      this.stretcher.speed = data.speed; // web/player.js checks the range first
+      this.report();
     } else if (data.type === 'flush' || data.type === 'reset') {
-      this.queue = [];
-      this.offset = 0;
-      this.queued = 0;
+      this.stretcher.clear();
       this.ended = data.type === 'flush';
+      if (this.ended) this.stretcher.end();
       if (data.type === 'reset') {
         this.rendered = 0;
+        this.output = 0;
         this.underruns = 0;
         this.drainedSent = false;
       }
@@ -46,11 +58,13 @@ class PcmPlayer extends AudioWorkletProcessor {
   }
 
   report() {
-    const drained = this.ended && this.queued === 0;
+    const drained = this.ended && this.stretcher.drained;
     this.port.postMessage({
       type: 'stats',
       rendered: this.rendered,
-      queued: this.queued,
+      output: this.output,
+      speed: this.stretcher.speed,
+      queued: this.stretcher.pending,
       underruns: this.underruns,
       drained,
     });
@@ -60,32 +74,22 @@ class PcmPlayer extends AudioWorkletProcessor {
 
   process(_inputs, outputs) {
     const out = outputs[0][0];
-    let written = 0;
-    while (written < out.length && this.queue.length) {
-      const chunk = this.queue[0];
-      const n = Math.min(out.length - written, chunk.length - this.offset);
-      out.set(chunk.subarray(this.offset, this.offset + n), written);
-      written += n;
-      this.offset += n;
-      if (this.offset === chunk.length) {
-        this.queue.shift();
-        this.offset = 0;
-      }
-    }
+    const before = this.stretcher.position;
+    const written = this.stretcher.read(out);
     if (written < out.length) {
       out.fill(0, written);
       // Ran dry mid-stream (generation slower than playback): count each gap once.
-      if (this.rendered + written > 0 && !this.ended && !this.starved) {
+      if (this.output + written > 0 && !this.ended && !this.starved) {
         this.underruns++;
         this.starved = true;
       }
     }
     for (let c = 1; c < outputs[0].length; c++) outputs[0][c].set(out);
-    this.rendered += written;
-    this.queued -= written;
+    this.rendered += this.stretcher.position - before;
+    this.output += written;
     this.sinceReport += out.length;
     // Report about every 50 ms while playing, and once when the stream has drained.
-    if ((written > 0 && this.sinceReport >= sampleRate / 20) || (this.ended && !this.queued && !this.drainedSent)) {
+    if ((written > 0 && this.sinceReport >= sampleRate / 20) || (this.ended && this.stretcher.drained && !this.drainedSent)) {
       this.report();
     }
     return true;

@@ -1,7 +1,9 @@
 // Streaming playback: an AudioContext at the model's sample rate and the PCM AudioWorklet.
 // Chunks are played as soon as they are pushed; `stats` follows what actually reached the output.
 
-import workletUrl from './playback-worklet.js?url';
+// ?worker&url: Vite bundles the worklet with its import (time-stretch.js) into one same-origin file.
+import workletUrl from './playback-worklet.js?worker&url';
+import { checkSpeed } from './time-stretch.js';
 
 /** How long Speak waits for the audio output before it generates without sound. */
 export const AUDIO_START_TIMEOUT_MS = 2000;
@@ -19,7 +21,9 @@ export class Player {
     this.sampleRate = sampleRate;
     this.context = null;
     this.node = null;
-    this.stats = { rendered: 0, queued: 0, underruns: 0, drained: true };
+    this.speed = 1;
+    this.paused = false; // suspended by pause() (media keys); start() and resume() undo it
+    this.stats = { rendered: 0, output: 0, speed: 1, queued: 0, underruns: 0, drained: true };
     this.onStats = () => {};
   }
 
@@ -53,13 +57,15 @@ export class Player {
         }
       };
       this.node.connect(this.context.destination);
+      this.node.port.postMessage({ type: 'speed', speed: this.speed });
     }
+    this.paused = false;
     if (this.context.state !== 'running') await this.context.resume();
   }
 
   /** A new utterance: empty the queue and zero the counters. */
   reset() {
-    this.stats = { rendered: 0, queued: 0, underruns: 0, drained: false };
+    this.stats = { rendered: 0, output: 0, speed: this.speed, queued: 0, underruns: 0, drained: false };
     this.node?.port.postMessage({ type: 'reset' });
   }
 
@@ -75,6 +81,26 @@ export class Player {
   /** Silence now: drop what is queued. */
   flush() {
     this.node?.port.postMessage({ type: 'flush' });
+  }
+
+  /** Playback speed, 0.5–3 (pitch kept); also during playback. Throws a RangeError outside that range. */
+  setSpeed(speed) {
+    this.speed = checkSpeed(speed);
+    this.node?.port.postMessage({ type: 'speed', speed });
+  }
+
+  /** Hold playback where it is (the AudioContext is suspended; chunks still queue). */
+  async pause() {
+    if (!this.context || this.paused) return;
+    this.paused = true;
+    await this.context.suspend();
+  }
+
+  /** Continue after pause(). */
+  async resume() {
+    if (!this.context || !this.paused) return;
+    this.paused = false;
+    await this.context.resume();
   }
 
   async close() {
