@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the project needs on a fresh Debian machine (root) or a prepared one:
-# Debian's chromium for the browser tests, the Python side (torch CPU build, pocket-tts, onnx
-# tooling, py_core in editable mode) and the front-end packages. Safe to run again.
+# Debian's chromium, firefox-esr and WebKitGTK (with Xvfb and PulseAudio) for the browser tests,
+# the Python side (torch CPU build, pocket-tts, onnx tooling, py_core in editable mode) and the
+# front-end packages. Safe to run again.
 # Prints one line per step; details go to build/install.log (shown only when a step fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +24,17 @@ step() {
 }
 
 if [ "$(id -u)" = 0 ]; then as_root=(); else as_root=(sudo); fi
-if ! command -v chromium >/dev/null 2>&1; then
+# The browsers of the end-to-end tests and what they need around them (command: Debian package):
+# chromium (Playwright), firefox-esr, WebKitGTK's WebKitWebDriver + MiniBrowser, Xvfb (MiniBrowser
+# has no headless mode) and PulseAudio (a null sink: Firefox starts no audio without a device).
+missing=()
+for pair in chromium:chromium firefox-esr:firefox-esr WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb pulseaudio:pulseaudio; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   step "updating Debian package lists (apt-get update)" "${as_root[@]}" apt-get update -qq
-  step "installing Debian chromium (apt-get)" \
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  step "installing Debian packages: ${missing[*]} (apt-get)" \
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
 # pip: no root-user warning (this is a throwaway machine or the user's own venv), no version nag.
