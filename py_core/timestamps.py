@@ -64,15 +64,12 @@ class _TextUnit:
 
 @dataclass(frozen=True)
 class TimestampChunk:
-    """One prepared chunk's text units and, per token, its (unit, weight) pairs."""
+    """A prepared chunk `text`: its text units (offsets into NFKC(text), as the fork has them) and,
+    per token of `text` (what the engine feeds the model), its (unit, weight) pairs."""
 
     text: str
     units: tuple[_TextUnit, ...]
     token_units: tuple[tuple[tuple[int, float], ...], ...]
-
-    @property
-    def words(self) -> tuple[_SourceWord, ...]:
-        return tuple(unit.word for unit in self.units if unit.word is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +283,8 @@ def _canonical_groups(
     for chunk_index, grouped_positions in groupby(
         positions, key=lambda position: origins[position].chunk_index
     ):
-        grouped_positions = tuple(grouped_positions)
-        groups.append(_CanonicalGroup(chunk_index, grouped_positions[0], grouped_positions[-1] + 1))
+        group = tuple(grouped_positions)
+        groups.append(_CanonicalGroup(chunk_index, group[0], group[-1] + 1))
     return tuple(groups)
 
 
@@ -344,7 +341,7 @@ def _map_source_words_to_chunks(
     next_word_index = 0
     for source_word in source_words:
         canonical_word = _normalized_word(source_word.text)
-        candidates = (canonical_word,)
+        candidates: tuple[str, ...] = (canonical_word,)
         if source_word.word_index == 0:
             candidates = tuple(
                 dict.fromkeys(
@@ -535,30 +532,61 @@ def _byte_offsets(text: str) -> list[int]:
     return offsets
 
 
+def _nfkc_origins(text: str) -> list[tuple[int, int]]:
+    """Per character of NFKC(text): the span of `text` it comes from (as _canonical_characters)."""
+    normalized = ""
+    origins: list[tuple[int, int]] = []
+    for index in range(len(text)):
+        updated = unicodedata.normalize("NFKC", text[: index + 1])
+        common = 0
+        while common < min(len(normalized), len(updated)) and normalized[common] == updated[common]:
+            common += 1
+        changed = [*origins[common:], (index, index + 1)]
+        span = (min(b for b, _ in changed), max(e for _, e in changed))
+        origins = origins[:common] + [span] * (len(updated) - common)
+        normalized = updated
+    return origins
+
+
 def _token_units(
     text: str, units: tuple[_TextUnit, ...], token_spans: Sequence[tuple[int, int]]
 ) -> tuple[tuple[tuple[int, float], ...], ...]:
-    """Per token: (unit, share of the token's overlap with units) for every unit it overlaps (bytes)."""
+    """Per token: (unit, share of the token's overlap with units) for every unit it overlaps (bytes).
+
+    The tokens are those of the prepared chunk `text`; the units are placed on NFKC(text), as the
+    fork places them, and brought back onto `text` where NFKC changed it.
+    """
     offsets = _byte_offsets(text)
-    unit_spans = [(offsets[u.chunk_begin], offsets[u.chunk_end]) for u in units]
+    chars = [(u.chunk_begin, u.chunk_end) for u in units]
+    if unicodedata.normalize("NFKC", text) != text:
+        origins = _nfkc_origins(text)
+        chars = [(origins[b][0], origins[e - 1][1]) for b, e in chars]
+    unit_spans = [(offsets[b], offsets[e]) for b, e in chars]
     rows = []
     for begin, end in token_spans:
         begin, end = offsets[begin], offsets[end]
         overlaps = [
             (i, min(end, u_end) - max(begin, u_begin)) for i, (u_begin, u_end) in enumerate(unit_spans)
         ]
-        overlaps = [(i, float(o)) for i, o in overlaps if o > 0]
-        total = sum(o for _, o in overlaps)
-        rows.append(tuple((i, o / total) for i, o in overlaps))
+        positive = [(i, o) for i, o in overlaps if o > 0]
+        total = sum(o for _, o in positive)
+        rows.append(tuple((i, o / total) for i, o in positive))
     return tuple(rows)
 
 
-def timestamp_chunks(source_text: str, chunks: Sequence[str], tokenizer) -> Iterator[TimestampChunk]:
-    """The text units of each prepared chunk, its source words numbered over the whole text (lazily).
+@dataclass(frozen=True)
+class TimedText:
+    """The words that get timestamps (numbered as the events number them) and, lazily, per chunk,
+    its text units. `text` is the source text the words' `begin`/`end` offsets point into."""
 
-    As the fork with `best_effort=True`: when the prepared chunks cannot be mapped back word for
-    word, only words that occur once on both sides are kept (the others get no timestamps).
-    """
+    text: str
+    words: tuple[_SourceWord, ...]
+    chunks: Iterator[TimestampChunk]
+
+
+def timestamp_chunks(source_text: str, chunks: Sequence[str], tokenizer) -> TimedText:
+    """Map the prepared chunks back to the source text's words, as the fork with `best_effort=True`:
+    when that fails word for word, only words that occur once on both sides are kept."""
     lexical_words = _lexical_words(source_text)
     normalized_chunks = [unicodedata.normalize("NFKC", chunk) for chunk in chunks]
     prepared_words = _prepared_words(normalized_chunks)
@@ -573,12 +601,18 @@ def timestamp_chunks(source_text: str, chunks: Sequence[str], tokenizer) -> Iter
             mapped_words, ignored_spans, _ = _best_effort_map_source_words_to_chunks(
                 lexical_words, prepared_words, len(normalized_chunks)
             )
-    for normalized_chunk, chunk_words, chunk_ignored in zip(
-        normalized_chunks, mapped_words, ignored_spans, strict=True
-    ):
-        units = _build_units(source_text, source_words, normalized_chunk, chunk_words, chunk_ignored)
-        spans = [(begin, end) for _, begin, end in tokenizer.encode_with_spans(normalized_chunk)]
-        yield TimestampChunk(normalized_chunk, units, _token_units(normalized_chunk, units, spans))
+
+    def units() -> Iterator[TimestampChunk]:
+        for chunk, normalized_chunk, chunk_words, chunk_ignored in zip(
+            chunks, normalized_chunks, mapped_words, ignored_spans, strict=True
+        ):
+            units = _build_units(source_text, source_words, normalized_chunk, chunk_words, chunk_ignored)
+            spans = [(begin, end) for _, begin, end in tokenizer.encode_with_spans(chunk)]
+            yield TimestampChunk(chunk, units, _token_units(chunk, units, spans))
+
+    timed = {m.word.word_index for chunk_words in mapped_words for m in chunk_words}
+    words = tuple(w for w in source_words if w.word_index in timed)
+    return TimedText(source_text, words, units())
 
 
 # ----- alignment (timestamps/alignment.py) -----

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import json
 import random
+import unicodedata
 
 import pytest
 from conftest import FIXTURES
@@ -29,10 +30,14 @@ TEXTS = [
     "Hello world. This is a test! And a third sentence, with commas; and more?",
     "The quick brown fox jumps over the lazy dog near the river bank. "
     "Meanwhile, seven sleepy sailors sang softly about the sea at dawn. Goodbye!",
-    "It's a well-known fact: naïve café-goers don't wait. “Quoted” words… end here.",
+    "It's a well-known fact: naïve café-goers don't wait. “Quoted” words — end here.",
 ]
+# NFKC changes "…" (to "..."): the fork tokenizes NFKC(chunk) there, upstream pocket-tts (and so
+# py_core) the chunk itself, so their token ids, frame budgets and audio differ on such texts.
+NFKC_TEXT = "Wait… what? The ﬁnal word, café."
 MAPPING_TEXTS = [
     *TEXTS,
+    NFKC_TEXT,
     "...",
     "Hi",
     "Numbers like 3.14 and 42, e-mail me@example.com; ’apostrophes’ — dashes – and ellipses…",
@@ -66,16 +71,35 @@ def test_text_units_and_token_weights_equal_the_forks(sp_and_ours, text, max_tok
     sp, tok = sp_and_ours
     chunks = _chunks(tok, text, max_tokens)
     reference = list(_iter_timestamp_text_chunks(text, chunks, sp, best_effort=True))
-    ours = list(timestamp_chunks(text, chunks, tok))
+    ours = list(timestamp_chunks(text, chunks, tok).chunks)
     assert len(ours) == len(reference)
-    for ref, got in zip(reference, ours, strict=True):
+    for ref, got, chunk in zip(reference, ours, chunks, strict=True):
         assert [_unit_key(u) for u in got.units] == [_unit_key(u) for u in ref.units]
+        assert len(got.token_units) == len(tok.encode(chunk))  # the tokens the engine feeds
+        if unicodedata.normalize("NFKC", chunk) != chunk:
+            continue  # different tokens (NFKC_TEXT): compared in test_nfkc_text_...
         dense = torch.zeros(len(got.token_units), len(got.units))
         for token, row in enumerate(got.token_units):
             for unit, weight in row:
                 dense[token, unit] = weight
         assert dense.shape == ref.token_to_unit.shape
         assert torch.allclose(dense, ref.token_to_unit)
+
+
+def test_nfkc_text_keeps_upstreams_tokens_with_the_forks_units(sp_and_ours):
+    """Where NFKC changes the chunk, each token still gets the units its span overlaps, placed back
+    from NFKC(chunk) onto the chunk: "ﬁnal" (one character to two) and "…" (one to three)."""
+    sp, tok = sp_and_ours
+    (chunk,) = _chunks(tok, NFKC_TEXT, 50)
+    (got,) = timestamp_chunks(NFKC_TEXT, [chunk], tok).chunks
+    unit = {u.text: i for i, u in enumerate(got.units)}
+    final, dots = chunk.index("ﬁnal"), chunk.index("…")
+    for (_, begin, end), row in zip(tok.encode_with_spans(chunk), got.token_units, strict=True):
+        if final <= begin and end <= final + 4:  # byte pieces of "ﬁ", then "n", "al"
+            assert row == ((unit["ﬁnal"], 1.0),)
+        if (begin, end) == (dots, dots + 1):  # three byte pieces
+            assert row == ((unit["..."], 1.0),)
+    assert sum(1 for row in got.token_units if row == ((unit["ﬁnal"], 1.0),)) == 5
 
 
 def test_frame_decisions_equal_the_forks(sp_and_ours):
@@ -85,7 +109,7 @@ def test_frame_decisions_equal_the_forks(sp_and_ours):
     sp, tok = sp_and_ours
     rng = random.Random(7)
     for text in TEXTS:
-        for chunk in timestamp_chunks(text, _chunks(tok, text, 50), tok):
+        for chunk in timestamp_chunks(text, _chunks(tok, text, 50), tok).chunks:
             ref, ours = WordAlignment(chunk.units), ChunkAligner(chunk)
             for frame in range(300):
                 scores = [rng.random() ** 4 for _ in chunk.units]
@@ -108,12 +132,12 @@ def _fork_event(event):
     return ("start", event.word, event.word_index, event.start_time)
 
 
-def _our_words(ours: Ours, voice, text, **kwargs) -> tuple[list, list[WordEnd], int]:
-    settings = Settings.from_manifest(ours.manifest, temperature=0.0)
+def _our_words(ours: Ours, voice, text, **overrides) -> tuple[list, list[WordEnd], int]:
+    settings = Settings.from_manifest(ours.manifest, temperature=0.0, **overrides)
 
     async def collect():
         events, samples = [], 0
-        async for event in ours.engine.generate(text, voice, settings, timestamps=True, **kwargs):
+        async for event in ours.engine.generate(text, voice, settings, timestamps=True):
             if isinstance(event, AudioChunk):
                 samples += len(event.samples)
             elif isinstance(event, WordStart | WordEnd):
@@ -132,21 +156,22 @@ def fork_and_ours(tiny_bundle_fp32):
     return TimestampedTTS.load_model(config=str(config), temp=0.0), Ours(tiny_bundle_fp32)
 
 
+@pytest.mark.parametrize("max_tokens", [50, 12])
 @pytest.mark.parametrize("text", TEXTS)
-def test_word_timestamps_equal_pocket_tts_timestamped(fork_and_ours, text):
+def test_word_timestamps_equal_pocket_tts_timestamped(fork_and_ours, text, max_tokens):
+    """One chunk per text, then several (12 tokens at most: sentences re-split at commas, words
+    split across chunks)."""
     fork, ours = fork_and_ours
     voice = asyncio.run(ours.kv_voice("aurora"))
-    events, words, samples = _our_words(ours, voice, text)
+    events, words, samples = _our_words(ours, voice, text, max_tokens=max_tokens)
     state = fork.get_state_for_audio_prompt(ours.voice_file("aurora"))
-    reference = fork.generate_audio_with_timestamps(state, text)
+    reference = fork.generate_audio_with_timestamps(state, text, max_tokens=max_tokens)
     assert samples == reference.audio.numel()
     assert [w.word for w in words] == [w.word for w in reference.words]
     assert [w.index for w in words] == [w.word_index for w in reference.words]
     start = max((abs(w.start - r.start_time) for w, r in zip(words, reference.words, strict=True)), default=0)
     end = max((abs(w.end - r.end_time) for w, r in zip(words, reference.words, strict=True)), default=0)
-    print(
-        f"TIMESTAMPS | {len(words)} words | max start diff {start * 1000:.1f} ms | max end diff {end * 1000:.1f} ms"
-    )
+    print(f"TIMESTAMPS | {len(words)} words | max start/end diff {start * 1000:.1f} / {end * 1000:.1f} ms")
     assert start <= FRAME and end <= FRAME
     # Streaming: every word starts before it ends, and each start comes before its end event.
     order = [(type(e).__name__, e.index) for e in events]
