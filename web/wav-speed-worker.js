@@ -41,7 +41,7 @@ self.onmessage = ({ data: { wav, speed } }) => {
     const pcm = new Float32Array(count);
     for (let i = 0; i < count; i++) pcm[i] = view.getInt16(2 * i, true) / 32767;
     const result = wav16(stretchAll(pcm, format.sampleRate, speed), format.sampleRate);
-    self.postMessage({ wav: result }, [result]);
+    self.postMessage({ wav: result }, { transfer: [result] });
   } catch (error) {
     self.postMessage({ error: String(error?.message ?? error) });
   }
