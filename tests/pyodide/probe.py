@@ -13,7 +13,7 @@ import time
 from array import array
 from pathlib import Path
 
-from py_core import audio_prompt, normalize, text, tokenizer, voices, wav
+from py_core import audio_prompt, normalize, text, timestamps, tokenizer, voices, wav
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pocket-tts"
 
@@ -112,6 +112,7 @@ def run(fixtures: str | Path = FIXTURES) -> dict:
         "wav": _wav(),
         "normalize": _normalize(),
         "audio_prompt": _audio_prompt(),
+        "timestamps": _timestamps(tok),
     }
 
 
@@ -147,6 +148,32 @@ def _text(tok) -> dict:
         for max_tokens in (6, 25, 1000)
     ]
     return {"prepare_text_prompt": prepared, "split_into_best_sentences": split}
+
+
+def _timestamps(tok) -> dict:
+    """Token spans, text units and token weights per chunk, and word events for seeded frames."""
+    chunks, events = [], []
+    state = 1
+    for source in LONG_TEXTS + TEXTS[:12]:
+        plans = _outcome(text.plan_chunks, tok, source, text.text_config_from_dict({}), 25)
+        if "error" in plans:
+            continue
+        for chunk in timestamps.timestamp_chunks(source, [p.text for p in plans["value"]], tok).chunks:
+            units = [
+                [u.text, u.chunk_begin, u.chunk_end, u.synthetic, u.word and u.word.word_index]
+                for u in chunk.units
+            ]
+            chunks.append({"units": units, "tokens": [list(map(list, row)) for row in chunk.token_units]})
+            aligner = timestamps.ChunkAligner(chunk)
+            for frame in range(40):
+                scores = []
+                for _ in chunk.units:
+                    state = _lcg(state)
+                    scores.append((state % 1000) / 1000)
+                voiced = state % 5 != 0
+                events += [repr(e) for e in aligner.frame(scores, voiced, frame * 0.08)]
+            events += [repr(e) for e in aligner.finish(3.2)]
+    return {"spans": [tok.encode_with_spans(s) for s in TEXTS], "chunks": chunks, "events": events}
 
 
 def _voices(fantine: bytes) -> dict:
