@@ -79,22 +79,14 @@ def upstream_runner(bundle: Path, voice: str):
 
 def ours_runner(bundle: Path, voice: str, threads: int, overlap: bool):
     """py_core.engine on OrtRuntime (`threads` intra-op threads; overlap: decoder on its own thread)."""
-    from py_core import tokenizer
-    from py_core.engine import DecodePolicy, Engine, Finished, Settings
-    from py_core.ort_runtime import OrtRuntime, read_manifest, read_verified
+    from py_core.engine import DecodePolicy, Finished, Settings
+    from py_core.ort_runtime import open_bundle
     from py_core.rng import NoiseSource
-    from py_core.voices import load_voice
 
-    manifest = read_manifest(bundle)
-    runtime = TimedRuntime(OrtRuntime(bundle, manifest, threads=threads, offload=overlap))
-    engine = Engine(
-        runtime, manifest, tokenizer.load(read_verified(bundle, manifest, "tokenizer.pocket.json"))
-    )
-    entry = next(v for v in manifest["voices"] if v["name"] == voice)
-    state = asyncio.run(
-        engine.voice_state(load_voice(read_verified(bundle, manifest, entry["file"])), key=voice)
-    )
-    settings = Settings.from_manifest(manifest, temperature=0.0, eos_threshold=1e9)
+    opened = open_bundle(bundle, threads=threads, offload=overlap, wrap=TimedRuntime)
+    engine, runtime = opened.engine, opened.engine.runtime
+    state = asyncio.run(opened.voice_state(voice))
+    settings = Settings.from_manifest(opened.manifest, temperature=0.0, eos_threshold=1e9)
     policy = DecodePolicy(overlap=overlap)
 
     def run(text: str) -> dict:
@@ -209,7 +201,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/perf-full.json")
     parser.add_argument("--plot", type=Path, default=REPO / "docs/performance-profile.png")
     args = parser.parse_args()
-    sys.path.insert(0, str(REPO))
     manifest = json.loads((args.bundle / "manifest.json").read_text())
     voice = args.voice or manifest["default_voice"]
     model = f"{args.bundle.name}/"

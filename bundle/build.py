@@ -20,8 +20,9 @@ import numpy as np
 from tqdm import tqdm
 
 from bundle import export, manifest, model_source, optimize, tokenizer_export, utterance, verify, voices
+from py_core import manifest as pm
 from py_core import tokenizer as py_tokenizer
-from py_core.text import text_config_from_dict
+from py_core.text import MAX_TOKEN_PER_CHUNK, text_config_from_dict
 
 logger = logging.getLogger("build_bundle")
 
@@ -32,6 +33,11 @@ QUANTIZABLE = ("flow_lm_kv", "flow_lm_flow", "mimi_decoder", "mimi_encoder")
 MIN_QUANTIZED_SNR_DB = 20.0
 CHECK_FRAMES = 24
 CHECK_TEXT = "Hello world. This sentence checks the bundle."
+SYNTHETIC_WARNING = "random weights: noise, not speech"
+# Upstream 4.0.1's generation loop: EOS is not armed before frame 6; each chunk fades in over 5 ms
+# (torch.linspace over sample_rate // 200 samples).
+MIN_FRAMES_BEFORE_EOS = 6
+FADE_IN_MS = 5
 LICENSE = (
     'Model weights: CC-BY-4.0, Kyutai (attribute "Kyutai Pocket TTS"). '
     "Code: pocket-tts (MIT) and this project."
@@ -262,11 +268,12 @@ def build(args: argparse.Namespace) -> Path:
         shutil.copytree(staging / "source", out_dir / "source")
         if loaded.synthetic:
             # Point the copied config at the copied checkpoint so upstream can load it from here.
-            config_text = (out_dir / "source" / "config.yaml").read_text(encoding="utf-8")
-            config_text = config_text.replace(str(staging / "source"), str(out_dir / "source"))
-            (out_dir / "source" / "config.yaml").write_text(config_text, encoding="utf-8")
+            for config_file in (out_dir / "source").glob("config*.yaml"):
+                config_text = config_file.read_text(encoding="utf-8")
+                config_text = config_text.replace(str(staging / "source"), str(out_dir / "source"))
+                config_file.write_text(config_text, encoding="utf-8")
 
-        specs = export.graph_specs(loaded.model)
+        specs = export.graph_specs(loaded.model, loaded.timestamp_heads)
         fp32_dir = staging / "fp32"
         results = []
         with tqdm(specs, desc="graphs", unit="graph", disable=args.quiet, file=sys.stderr) as bar:
@@ -284,147 +291,131 @@ def build(args: argparse.Namespace) -> Path:
         bundle_manifest = _manifest(loaded, results, checks, voice_files, out_dir, args, seconds)
         manifest.write_manifest(out_dir, bundle_manifest)
         manifest.update_index(out_dir.parent)
-    default_bytes = sum(f["bytes"] for f in bundle_manifest["files"] if f["download"] == "default")
+    default_bytes = sum(f.bytes for f in bundle_manifest.files if f.download == "default")
     print(_summary(results, checks, default_bytes, time.monotonic() - started))
     print(f"Bundle written to {out_dir}")
     return out_dir
 
 
-def _manifest(loaded, results, checks, voice_files, out_dir: Path, args, seconds: float) -> dict:
+def _manifest(loaded, results, checks, voice_files, out_dir: Path, args, seconds: float) -> pm.Manifest:
     model = loaded.model
     config = loaded.config
     flow_cfg = config["flow_lm"]
     attn = model.flow_lm.transformer.layers[0].self_attn
     num_layers = len(model.flow_lm.transformer.layers)
-    kv_bytes_per_position = num_layers * 2 * attn.num_kv_heads * attn.dim_per_head * 4
-    text = text_config_from_dict(config)
     voice_names = sorted(voice_files)
     default_voice = voices.default_voice(loaded.language, voice_names) if voice_names else None
 
-    files, graph_entries = [], {}
+    files: list[pm.FileEntry] = []
+    graph_entries: dict[str, pm.GraphSpec] = {}
     for r in results:
         path = out_dir / r.spec.file
-        if r.spec.file not in {f["path"] for f in files}:
+        if r.spec.file not in {f.path for f in files}:
             files.append(
                 manifest.file_entry(out_dir, path, "graph", r.spec.load, quantization=r.quantization)
             )
         inputs, outputs = manifest.graph_io(path)
-        entry = {
-            "file": r.spec.file,
-            "role": r.spec.role,
-            "inputs": inputs,
-            "outputs": outputs,
-            "states": [
-                {"input": s.name, "output": s.next_name, "initial_shape": list(s.shape), "dtype": s.dtype}
+        entry = pm.GraphSpec(
+            file=r.spec.file,
+            inputs=inputs,
+            outputs=outputs,
+            states=[
+                pm.StateSpec(input=s.name, output=s.next_name, initial_shape=list(s.shape), dtype=s.dtype)
                 for s in r.spec.states
             ],
-            "quantization": r.quantization,
-            "parity_fp32": r.parity.as_dict(),
-            "parity_quantized": None if r.quantized_parity is None else r.quantized_parity.as_dict(),
-            "simplified": r.simplified,
-            "note": r.note,
-        }
+            quantization=r.quantization,
+            parity_fp32=r.parity.as_manifest(),
+            parity_quantized=None if r.quantized_parity is None else r.quantized_parity.as_manifest(),
+            simplified=r.simplified,
+        )
         if r.spec.name == "flow_lm_kv":
-            graph_entries["flow_lm_prefill"] = {**entry, "call": "conditioning [1,T,D], latent [1,0,ldim]"}
-            graph_entries["flow_lm_step"] = {
-                **entry,
-                "call": "conditioning [1,0,D], latent [1,1,ldim] (NaN = BOS)",
-            }
+            # One graph, two uses: prefill (conditioning [1,T,D], latent [1,0,ldim]) and step
+            # (conditioning [1,0,D], latent [1,1,ldim], NaN = BOS).
+            graph_entries["flow_lm_prefill"] = entry
+            graph_entries["flow_lm_step"] = entry
         else:
             graph_entries[r.spec.name] = entry
     tokenizer_path = out_dir / "tokenizer.pocket.json"
     files.append(manifest.file_entry(out_dir, tokenizer_path, "tokenizer", "default"))
     for name in voice_names:
-        files.append(
-            manifest.file_entry(
-                out_dir,
-                out_dir / "voices" / f"{name}.safetensors",
-                "voice",
-                "default" if name == default_voice else "on_demand",
-                voice=name,
-            )
-        )
+        voice_path = out_dir / "voices" / f"{name}.safetensors"
+        group = "default" if name == default_voice else "on_demand"
+        files.append(manifest.file_entry(out_dir, voice_path, "voice", group, voice=name))
 
-    synthetic_note = None
+    synthetic = None
     if loaded.synthetic:
-        synthetic_note = {
-            "size": loaded.synthetic,
-            "seed": args.seed,
-            "warning": "random weights: noise, not speech",
-        }
-    return {
-        "model_id": loaded.model_id,
-        "display_name": (
+        synthetic = pm.SyntheticInfo(size=loaded.synthetic, seed=args.seed, warning=SYNTHETIC_WARNING)
+    return pm.Manifest(
+        model_id=loaded.model_id,
+        display_name=(
             f"{loaded.language} (synthetic {loaded.synthetic}: noise, not speech)"
             if loaded.synthetic
             else loaded.language
         ),
-        "language": loaded.language,
-        "synthetic": synthetic_note,
-        "weights_origin": loaded.weights_origin,
-        "has_voice_cloning": loaded.has_voice_cloning,
-        "upstream": {
-            "package": "pocket-tts",
-            "version": model_source.UPSTREAM_VERSION,
-            "config": loaded.language,
-        },
-        "source": {
-            "config": "source/config.yaml",
-            "checkpoint": "source/checkpoint.safetensors" if loaded.synthetic else None,
-            "note": "for parity checks with upstream pocket_tts; not downloaded by the app",
-        },
-        "audio": {
-            "sample_rate": model.config.mimi.sample_rate,
-            "frame_rate": model.config.mimi.frame_rate,
-            "samples_per_frame": model.mimi.frame_size,
-            "channels": 1,
-        },
-        "model": {
-            "d_model": model.flow_lm.dim,
-            "latent_dim": model.flow_lm.ldim,
-            "num_layers": num_layers,
-            "num_kv_heads": attn.num_kv_heads,
-            "head_dim": attn.dim_per_head,
-            "insert_bos_before_voice": bool(flow_cfg.get("insert_bos_before_voice", False)),
-            "mimi_steps_per_frame": int(model.mimi.encoder_frame_rate / model.mimi.frame_rate),
-            "decoder_attention_context": model.mimi.decoder_transformer.transformer.context,
-        },
-        "kv_cache": {
-            "layout": "per layer: key and value tensors [1, kv_heads, positions, head_dim], float32",
-            "bytes_per_position": kv_bytes_per_position,
-            "positions_per_chunk": "voice frames (+1 BOS) + text tokens + generated frames",
-            "max_positions": export.MAX_SEQUENCE,
-            "at_limit": (
-                f"graphs accept up to {export.MAX_SEQUENCE} positions per axis; the runtime "
-                "starts every text chunk from the voice state, so a chunk never grows past "
-                "voice + one chunk of text + its frame budget"
-            ),
-        },
-        "text": {**text.__dict__, "max_tokens_per_chunk": 50},
-        "generation": {
-            "temperature": float(config.get("default_temperature", 0.3)),
-            "eos_threshold": float(config.get("default_eos_threshold", -4.0)),
-            "min_frames_before_eos": 6,
-            "sampler": {"type": flow_cfg["flow"].get("type", "lsd"), "steps": 1},
-            "noise_clamp": None,
-            "max_frames_rule": "ceil((tokens / 3.0 + 2.0) * frame_rate)",
-            "frames_after_eos_rule": "requested, else model_recommended, else (3 if words <= 4 else 1) + 2",
-            "fade_in_ms": 5,
-        },
-        "tokenizer": {
-            "file": "tokenizer.pocket.json",
-            "format": py_tokenizer.COMPACT_FORMAT,
-            "version": py_tokenizer.COMPACT_VERSION,
-        },
-        "voices": [{"name": n, "file": f"voices/{n}.safetensors", "layout": "kv_state"} for n in voice_names],
-        "default_voice": default_voice,
-        "graphs": graph_entries,
-        "files": files,
-        "checks": checks,
-        "build": {"quantize": args.quantize, "onnx_opset": export.OPSET, "wall_seconds": round(seconds, 1)},
-        "license": LICENSE,
-        "attribution": "Kyutai Pocket TTS (https://github.com/kyutai-labs/pocket-tts)",
-    }
+        language=loaded.language,
+        synthetic=synthetic,
+        weights_origin=loaded.weights_origin,
+        has_voice_cloning=loaded.has_voice_cloning,
+        upstream=pm.UpstreamInfo(
+            package="pocket-tts", version=model_source.UPSTREAM_VERSION, config=loaded.language
+        ),
+        source=pm.SourceFiles(
+            config="source/config.yaml",
+            checkpoint="source/checkpoint.safetensors" if loaded.synthetic else None,
+        ),
+        audio=pm.AudioSpec(
+            sample_rate=model.config.mimi.sample_rate,
+            frame_rate=model.config.mimi.frame_rate,
+            samples_per_frame=model.mimi.frame_size,
+            channels=1,
+        ),
+        model=pm.ModelDims(
+            d_model=model.flow_lm.dim,
+            latent_dim=model.flow_lm.ldim,
+            num_layers=num_layers,
+            num_kv_heads=attn.num_kv_heads,
+            head_dim=attn.dim_per_head,
+            insert_bos_before_voice=bool(flow_cfg.get("insert_bos_before_voice", False)),
+            mimi_steps_per_frame=int(model.mimi.encoder_frame_rate / model.mimi.frame_rate),
+            decoder_attention_context=model.mimi.decoder_transformer.transformer.context,
+        ),
+        kv_cache=pm.KvCacheSpec(
+            bytes_per_position=num_layers * 2 * attn.num_kv_heads * attn.dim_per_head * 4,
+            max_positions=export.MAX_SEQUENCE,
+        ),
+        text=text_config_from_dict(config),
+        generation=pm.GenerationDefaults(
+            temperature=float(config.get("default_temperature", 0.3)),
+            eos_threshold=float(config.get("default_eos_threshold", -4.0)),
+            min_frames_before_eos=MIN_FRAMES_BEFORE_EOS,
+            sampler=flow_cfg["flow"].get("type", "lsd"),
+            sampler_steps=1,
+            noise_clamp=None,
+            fade_in_ms=FADE_IN_MS,
+            max_tokens_per_chunk=MAX_TOKEN_PER_CHUNK,
+        ),
+        tokenizer=pm.TokenizerSpec(
+            file="tokenizer.pocket.json",
+            format=py_tokenizer.COMPACT_FORMAT,
+            version=py_tokenizer.COMPACT_VERSION,
+        ),
+        voices=[pm.VoiceSpec(name=n, file=f"voices/{n}.safetensors", layout="kv_state") for n in voice_names],
+        default_voice=default_voice,
+        graphs=graph_entries,
+        files=files,
+        checks=checks,
+        build=pm.BuildInfo(quantize=args.quantize, onnx_opset=export.OPSET, wall_seconds=round(seconds, 1)),
+        license=LICENSE,
+        attribution="Kyutai Pocket TTS (https://github.com/kyutai-labs/pocket-tts)",
+        timestamps=(
+            pm.TimestampSpec(
+                heads=[pm.TimestampHead(layer=layer, head=head) for layer, head in loaded.timestamp_heads],
+                output=export.TIMESTAMP_OUTPUT,
+            )
+            if loaded.timestamp_heads
+            else None
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import onnxruntime as ort
 import torch
 
 from bundle.export import GraphSpec
+from py_core.manifest import Parity as ManifestParity
 
 FP32_RELATIVE_TOLERANCE = 1e-4
 
@@ -32,13 +33,14 @@ class Parity:
     snr_db: float
     calls: int
 
-    def as_dict(self) -> dict:
-        return {
-            "max_abs_error": float(self.max_abs),
-            "max_relative_error": float(self.max_rel),
-            "snr_db": None if math.isinf(self.snr_db) else round(float(self.snr_db), 2),
-            "calls_compared": self.calls,
-        }
+    def as_manifest(self) -> ManifestParity:
+        """The manifest's record of this comparison (an infinite SNR, exact equality, as None)."""
+        return ManifestParity(
+            max_abs_error=float(self.max_abs),
+            max_relative_error=float(self.max_rel),
+            snr_db=None if math.isinf(self.snr_db) else round(float(self.snr_db), 2),
+            calls_compared=self.calls,
+        )
 
 
 def session(path: Path, threads: int = 1) -> ort.InferenceSession:

@@ -33,6 +33,7 @@ export const test = base.extend({
     await use(watcherOf(context));
   },
   securityPolicy: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixtures a function destructures
     async ({}, use) => {
       const marks = new Map([...watchers].map((watch) => [watch, mark(watch)]));
       let expected = 0;

@@ -25,7 +25,7 @@ async function responds(url) {
     return (await fetch(url, { signal: AbortSignal.timeout(5000) })).ok;
   } catch (error) {
     if (error.cause?.message === 'bad port') {
-      throw new Error(`port ${PORT} is on the browsers' blocked-port list: choose another E2E_PORT`);
+      throw new Error(`port ${PORT} is on the browsers' blocked-port list: choose another E2E_PORT`, { cause: error });
     }
     return false; // refused, or no answer within 5 s (a loaded machine): ask again
   }
@@ -46,7 +46,7 @@ function quietly(command, args) {
     execFileSync(command, args, { cwd: root, stdio: 'pipe', encoding: 'utf8', maxBuffer: 64 << 20 });
   } catch (error) {
     process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
-    throw new Error(`${command} ${args.join(' ')} failed`);
+    throw new Error(`${command} ${args.join(' ')} failed`, { cause: error });
   }
 }
 

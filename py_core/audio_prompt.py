@@ -192,7 +192,7 @@ def _read_with_soundfile(data: bytes, name: str, max_seconds: float, stdlib_only
     try:
         if stdlib_only:
             raise ImportError
-        import soundfile
+        import soundfile  # type: ignore[import-untyped]
     except ImportError:
         raise AudioPromptError(
             f"{name}: only 16-bit PCM WAV can be read without the soundfile package (pip install soundfile)"
@@ -275,7 +275,7 @@ def resample(
 
 def _scipy_resample_poly():
     try:
-        from scipy.signal import resample_poly
+        from scipy.signal import resample_poly  # type: ignore[import-untyped]
     except ImportError:
         return None
     return resample_poly
@@ -383,13 +383,13 @@ def _plan(up: int, down: int, value_bits: int) -> tuple[int, list[tuple]]:
     frac_bits = 62 - value_bits - math.frexp(gain)[1]
     n_pre_pad = down - half_len % down
     n_pre_remove = (half_len + n_pre_pad) // down
-    h = [0] * n_pre_pad + [round(math.ldexp(v, frac_bits)) for v in h]
+    taps = [0] * n_pre_pad + [round(math.ldexp(v, frac_bits)) for v in h]
     groups = []
     for group in range(up):
         t = (group + n_pre_remove) * down
         last = t // up
-        by_residue = {}
-        for k, tap in enumerate(h[t % up :: up]):
+        by_residue: dict[int, list[tuple[int, int]]] = {}
+        for k, tap in enumerate(taps[t % up :: up]):
             if tap:
                 i, r = divmod(last - k, down)
                 by_residue.setdefault(r, []).append((i, tap))

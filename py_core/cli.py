@@ -11,9 +11,9 @@ import sys
 from array import array
 from pathlib import Path
 
-from py_core import tokenizer as py_tokenizer
+from py_core import subtitles
 from py_core.audio_prompt import AudioPromptError, load_prompt
-from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, Engine, EngineError, Finished, Settings
+from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, EngineError, Finished, Settings, WordEnd
 from py_core.manifest import ManifestError
 from py_core.markup import PARAGRAPH_PAUSE, Pause, parse_markup
 from py_core.normalize import LANGUAGES, normalize_text
@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--decode-batch", type=int, default=1, help="decode when this many frames wait")
     synth.add_argument("--overlap", action="store_true", help="decode in parallel with the next step")
     synth.add_argument("--float32", action="store_true", help="write 32-bit float WAV instead of 16-bit PCM")
+    synth.add_argument(
+        "--timestamps",
+        metavar="FILE",
+        type=Path,
+        help="also write word timestamps: .json (word, start, end), .vtt or .srt, by the name's ending "
+        "(the bundle needs timestamp heads)",
+    )
     _text_arguments(synth)
     _common_arguments(synth)
 
@@ -148,30 +155,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class _Bundle:
-    """The bundle's manifest, runtime, tokenizer and engine."""
+    """The bundle folder opened (py_core.bundle.Bundle), and the CLI's ways to name a voice."""
 
     def __init__(self, folder: Path, threads: int, offload: bool = False):
-        from py_core.ort_runtime import BundleFileError, OrtRuntime, read_manifest, read_verified
+        from py_core.ort_runtime import BundleFileError, open_bundle
 
         self.folder = folder
         try:
-            self.manifest = read_manifest(folder)
-            self.read = lambda path: read_verified(folder, self.manifest, path)
-            self.runtime = OrtRuntime(folder, self.manifest, threads=threads, offload=offload)
-            tokenizer = py_tokenizer.load(self.read(self.manifest["tokenizer"]["file"]))
+            self.bundle = open_bundle(folder, threads=threads, offload=offload)
         except BundleFileError as error:
             raise CliError(str(error)) from None
-        self.engine = Engine(self.runtime, self.manifest, tokenizer)
+        self.manifest = self.bundle.manifest
+        self.engine = self.bundle.engine
 
     async def voice(self, spec: str | None, quiet: bool):
         """The voice state for a voice name, a .safetensors voice file or an audio file to clone."""
-        voices = {v["name"]: v["file"] for v in self.manifest.get("voices", [])}
-        spec = spec or self.manifest.get("default_voice")
-        if spec in voices:
-            return await self.engine.voice_state(load_voice(self.read(voices[spec])), key=spec)
+        spec = spec or self.bundle.default_voice
+        if spec is not None and self.bundle.has_voice(spec):
+            return await self.bundle.voice_state(spec)
         path = Path(spec) if spec else None
         if path is None or not path.is_file():
-            names = ", ".join(voices) or "none"
+            names = ", ".join(self.bundle.voice_names()) or "none"
             raise CliError(
                 f"unknown voice {spec!r}: this bundle's voices are {names}; "
                 "or give a .safetensors voice file or an audio file to clone"
@@ -190,7 +194,7 @@ class _Bundle:
 
     async def clone(self, data: bytes, name: str, quiet: bool):
         """Clone a voice from audio file bytes."""
-        if not self.manifest.get("has_voice_cloning") or "mimi_encoder" not in self.manifest["graphs"]:
+        if not self.bundle.supports_cloning:
             raise CliError("this bundle has no voice cloning (no mimi_encoder graph)")
         audio = load_prompt(data, name, target_rate=self.engine.sample_rate)
         if not quiet:
@@ -221,6 +225,14 @@ async def _synth(args: argparse.Namespace) -> int:
         )
     except ValueError as error:  # EngineError, or the text preparation's "nothing to say"
         raise CliError(str(error)) from None
+    if args.timestamps is not None:
+        if args.timestamps.suffix.lower() not in subtitles.FORMATS:
+            raise CliError(f"--timestamps: the file must end in {', '.join(subtitles.FORMATS)}")
+        if bundle.manifest.timestamps is None:
+            raise CliError(
+                "--timestamps: this model bundle has no timestamp heads (word timestamps unavailable)"
+            )
+    words: list[WordEnd] = []
     for warning in script.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     plans = script.plans
@@ -232,10 +244,15 @@ async def _synth(args: argparse.Namespace) -> int:
     out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
     try:
         out.write(writer.header())
-        async for event in engine.generate(plans, voice, settings, noise=noise, policy=policy):
+        timestamps = args.timestamps is not None
+        async for event in engine.generate(
+            plans, voice, settings, noise=noise, policy=policy, timestamps=timestamps
+        ):
             if isinstance(event, AudioChunk):
                 out.write(writer.encode(event.samples))
                 out.flush()
+            elif isinstance(event, WordEnd):
+                words.append(event)
             progress.update(event)
         out.write(writer.encode(array("f", bytes(4 * int(TAIL_SILENCE_SECONDS * engine.sample_rate)))))
         if out.seekable():
@@ -246,6 +263,8 @@ async def _synth(args: argparse.Namespace) -> int:
             out.close()
         else:
             out.flush()
+    if args.timestamps is not None:
+        args.timestamps.write_text(subtitles.render(words, args.timestamps.suffix), encoding="utf-8")
     if not args.quiet and args.out != "-":
         print(f"wrote {args.out} (seed {noise.seed})", file=sys.stderr)
     return 0
@@ -287,7 +306,7 @@ class _Progress:
         self.sample_rate = sample_rate
         self.quiet = quiet
         self.samples = 0
-        self.first_audio = None
+        self.first_audio: float | None = None
         self.tty = sys.stderr.isatty()
 
     def update(self, event) -> None:

@@ -24,12 +24,24 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, fields
+from typing import Any
 
+from py_core.manifest import Manifest
 from py_core.markup import PARAGRAPH_PAUSE
 from py_core.rng import NoiseSource
 from py_core.runtime import Runtime, Tensor
 from py_core.script import PausePlan, Script, plan_script
-from py_core.text import ChunkPlan, plan_chunks, text_config_from_dict
+from py_core.text import MAX_TOKEN_PER_CHUNK, ChunkPlan, plan_chunks
+from py_core.timestamps import (
+    ChunkAligner,
+    TimedText,
+    TimestampChunk,
+    WordEnd,
+    WordStart,
+    is_voiced,
+    timestamp_chunks,
+    unit_scores,
+)
 from py_core.voices import AUDIO_PROMPT, KV_STATE, Voice
 
 _NAN32 = b"\x00\x00\xc0\x7f"  # float32 quiet NaN, little-endian
@@ -48,20 +60,20 @@ class Settings:
     sampler_steps: int = 1
     noise_clamp: float | None = None
     frames_after_eos: int | None = None  # None: upstream's guess (3 or 5 frames by word count)
-    max_tokens: int = 50
+    max_tokens: int = MAX_TOKEN_PER_CHUNK
     min_frames_before_eos: int = 6
 
     @classmethod
-    def from_manifest(cls, manifest: dict, **overrides) -> "Settings":
+    def from_manifest(cls, manifest: Manifest, **overrides) -> "Settings":
         """The manifest's `generation` defaults, with every override that is not None applied."""
-        generation = manifest.get("generation", {})
-        values = {
-            "temperature": generation.get("temperature", cls.temperature),
-            "eos_threshold": generation.get("eos_threshold", cls.eos_threshold),
-            "sampler_steps": generation.get("sampler", {}).get("steps", cls.sampler_steps),
-            "noise_clamp": generation.get("noise_clamp"),
-            "max_tokens": manifest.get("text", {}).get("max_tokens_per_chunk", cls.max_tokens),
-            "min_frames_before_eos": generation.get("min_frames_before_eos", cls.min_frames_before_eos),
+        generation = manifest.generation
+        values: dict[str, Any] = {
+            "temperature": generation.temperature,
+            "eos_threshold": generation.eos_threshold,
+            "sampler_steps": generation.sampler_steps,
+            "noise_clamp": generation.noise_clamp,
+            "max_tokens": generation.max_tokens_per_chunk,
+            "min_frames_before_eos": generation.min_frames_before_eos,
         }
         names = {f.name for f in fields(cls)}
         unknown = set(overrides) - names
@@ -140,6 +152,14 @@ class ChunkFinished:
 
 
 @dataclass(frozen=True)
+class WordsPlanned:
+    """With timestamps, first: the words that will get times, (word, index, begin, end) into `text`."""
+
+    text: str
+    words: tuple[tuple[str, int, int, int], ...]
+
+
+@dataclass(frozen=True)
 class Finished:
     """The whole text is done (or was cancelled): totals and timing."""
 
@@ -151,7 +171,9 @@ class Finished:
     cancelled: bool
 
 
-Event = ChunkStarted | AudioChunk | ChunkFinished | Finished
+# With `timestamps=True`: WordsPlanned first, then WordStart / WordEnd (py_core.timestamps) right
+# before the AudioChunk whose frames decided them (a chunk's last WordEnd before its ChunkFinished).
+Event = ChunkStarted | AudioChunk | ChunkFinished | Finished | WordsPlanned | WordStart | WordEnd
 
 
 class VoiceState:
@@ -170,27 +192,27 @@ class VoiceState:
 class Engine:
     """Runs a model bundle's graphs through `runtime`: voices to KV states, text to streamed PCM."""
 
-    def __init__(self, runtime: Runtime, manifest: dict, tokenizer, *, max_cached_voices: int = 4):
+    def __init__(self, runtime: Runtime, manifest: Manifest, tokenizer, *, max_cached_voices: int = 4):
         self.runtime = runtime
         self.manifest = manifest
         self.tokenizer = tokenizer
-        self.text_config = text_config_from_dict(manifest.get("text", {}))
-        model, audio = manifest["model"], manifest["audio"]
-        self.d_model = model["d_model"]
-        self.latent_dim = model["latent_dim"]
-        self.num_layers = model["num_layers"]
-        self.num_heads = model["num_kv_heads"]
-        self.head_dim = model["head_dim"]
-        self.sample_rate = audio["sample_rate"]
-        self.frame_rate = audio["frame_rate"]
-        self.samples_per_frame = audio["samples_per_frame"]
+        self.text_config = manifest.text
+        model, audio = manifest.model, manifest.audio
+        self.d_model = model.d_model
+        self.latent_dim = model.latent_dim
+        self.num_layers = model.num_layers
+        self.num_heads = model.num_kv_heads
+        self.head_dim = model.head_dim
+        self.sample_rate = audio.sample_rate
+        self.frame_rate = audio.frame_rate
+        self.samples_per_frame = audio.samples_per_frame
         # Upstream: torch.linspace(0, 1, sample_rate // 200) on the first samples of each chunk.
-        self.fade_in = linspace(0.0, 1.0, self.sample_rate // 200)
+        self.fade_in = linspace(0.0, 1.0, round(self.sample_rate * manifest.generation.fade_in_ms / 1000))
         self.default_settings = Settings.from_manifest(manifest)
-        self._flow_states = manifest["graphs"]["flow_lm_prefill"]["states"]
-        self._decoder_states = manifest["graphs"]["mimi_decoder"]["states"]
+        self._flow_states = manifest.graphs["flow_lm_prefill"].states
+        self._decoder_states = manifest.graphs["mimi_decoder"].states
         expected = {f"past_{kv}_{i}" for i in range(self.num_layers) for kv in "kv"}
-        if {s["input"] for s in self._flow_states} != expected:
+        if {s.input for s in self._flow_states} != expected:
             raise EngineError("the bundle's flow LM states are not past_k_i / past_v_i per layer")
         self._voices: OrderedDict[str, VoiceState] = OrderedDict()
         self.max_cached_voices = max_cached_voices
@@ -199,11 +221,9 @@ class Engine:
         self._empty_conditioning = rt.zeros("float32", (1, 0, self.d_model))
         self._empty_latent = rt.zeros("float32", (1, 0, self.latent_dim))
         self._bos = rt.tensor("float32", (1, 1, self.latent_dim), _NAN32 * self.latent_dim)
-        self._empty_past = {
-            s["input"]: rt.zeros(s["dtype"], tuple(s["initial_shape"])) for s in self._flow_states
-        }
+        self._empty_past = {s.input: rt.zeros(s.dtype, tuple(s.initial_shape)) for s in self._flow_states}
         self._decoder_start = {
-            s["input"]: rt.zeros(s["dtype"], tuple(s["initial_shape"])) for s in self._decoder_states
+            s.input: rt.zeros(s.dtype, tuple(s.initial_shape)) for s in self._decoder_states
         }
         self._times: dict[int, list[tuple[Tensor, Tensor]]] = {}
 
@@ -224,6 +244,7 @@ class Engine:
                     f"the voice prompt has {voice.prompt_dim} values per frame; "
                     f"this model needs {self.d_model}"
                 )
+            assert voice.prompt is not None  # an AUDIO_PROMPT voice always has one (py_core.voices)
             prompt = self.runtime.tensor("float32", (1, voice.num_frames, self.d_model), voice.prompt)
             state = await self._prompt_state(prompt)
         else:
@@ -307,7 +328,7 @@ class Engine:
 
     def _take_past(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
         """The present K/V outputs as the next call's past inputs; every other output is released."""
-        past = {s["input"]: outputs.pop(s["output"]) for s in self._flow_states}
+        past = {s.input: outputs.pop(s.output) for s in self._flow_states}
         for tensor in outputs.values():
             self.runtime.release(tensor)
         return past
@@ -342,7 +363,7 @@ class Engine:
             self.tokenizer,
             text,
             self.text_config,
-            language=self.manifest.get("language", "english"),
+            language=self.manifest.language,
             normalize=normalize,
             markup=markup,
             paragraph_pause=paragraph_pause,
@@ -353,28 +374,37 @@ class Engine:
 
     async def generate(
         self,
-        text: str | Sequence[ChunkPlan],
+        text: str | Sequence[ChunkPlan | PausePlan],
         voice: VoiceState,
         settings: Settings | None = None,
         *,
         noise: NoiseSource | None = None,
         policy: DecodePolicy = DecodePolicy(),
         cancel=None,
+        timestamps: bool = False,
     ) -> AsyncIterator[Event]:
         """Stream a text (or chunk plans from `plan`) as events; the last one is `Finished`.
 
         `noise`: the sampler's noise source (default: a random seed). `cancel`: any object with
         `is_set()` (asyncio.Event, threading.Event); generation stops at the next step once set,
         dropping undecoded frames. Closing the iterator early also stops and frees everything.
+        `timestamps`: also word events (`timed_words` says which words; the bundle needs heads).
         """
         settings = settings or self.default_settings
         plans = self.plan(text, settings) if isinstance(text, str) else list(text)
+        if timestamps and self.manifest.timestamps is None:
+            raise EngineError("this model bundle has no timestamp heads: word timestamps are unavailable")
+        timed = self.timed_words(plans) if timestamps else None
         noise = noise or NoiseSource()
         clock = _Clock()
         totals = {"frames": 0, "samples": 0}
         first_audio = None
         voice._users += 1
         try:
+            if timed is not None:
+                yield WordsPlanned(
+                    timed.text, tuple((w.text, w.word_index, w.begin, w.end) for w in timed.words)
+                )
             for index, plan in enumerate(plans):
                 if cancel is not None and cancel.is_set():
                     break
@@ -384,8 +414,9 @@ class Engine:
                     yield ChunkStarted(
                         index, len(plans), plan.text, len(plan.token_ids), plan.max_frames, clock()
                     )
+                    timing = None if timed is None else (next(timed.chunks), totals["samples"])
                     chunk = self._chunk(
-                        plan, index, len(plans), voice, settings, noise, policy, cancel, clock
+                        plan, index, len(plans), voice, settings, noise, policy, cancel, clock, timing
                     )
                 async with aclosing(chunk) as events:
                     async for event in events:
@@ -400,6 +431,16 @@ class Engine:
             self._release_voice_if_unused(voice)
         cancelled = cancel is not None and cancel.is_set()
         yield Finished(len(plans), totals["frames"], totals["samples"], clock(), first_audio, cancelled)
+
+    def timed_words(self, plans: Sequence[ChunkPlan | PausePlan]) -> TimedText:
+        """The words that get timestamps and, per speech chunk, its text units (py_core.timestamps).
+
+        The words are those of the chunks as split (markup removed, normalized where normalization
+        is on), joined by spaces: with both off, exactly the words of the text.
+        """
+        chunks = [p for p in plans if isinstance(p, ChunkPlan)]
+        source = " ".join(p.chunk for p in chunks)
+        return timestamp_chunks(source, [p.text for p in chunks], self.tokenizer)
 
     async def synthesize(
         self, text: str, voice: VoiceState, settings: Settings | None = None, **kwargs
@@ -418,10 +459,14 @@ class Engine:
         yield AudioChunk(index, count, array("f", bytes(4 * samples)), 0, 0, clock())
         yield ChunkFinished(index, count, 0, None, clock())
 
-    async def _chunk(self, plan, index, count, voice, settings, noise, policy, cancel, clock):
-        """One independent generation from the voice state: events for this text chunk."""
+    async def _chunk(self, plan, index, count, voice, settings, noise, policy, cancel, clock, timing=None):
+        """One independent generation from the voice state: events for this text chunk.
+
+        `timing`: (the chunk's TimestampChunk, output samples before it) for word events.
+        """
         rt = self.runtime
         decoder = _StreamingDecoder(self)
+        words = None if timing is None else _WordTimer(self, timing[0], timing[1], voice.positions)
         frames_after_eos = plan.frames_after_eos
         threshold = _f32(settings.eos_threshold)  # torch compares a float32 logit with a float32 scalar
         tokens = rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids)
@@ -437,11 +482,13 @@ class Engine:
             for step in range(plan.max_frames):
                 if cancel is not None and cancel.is_set():
                     return
-                step_call = self._step(graph, conditioning, latent, past)
+                step_call = self._step(graph, conditioning, latent, past, words)
                 if due is not None:
                     # The decode is started first: a runtime that runs it elsewhere (the browser's
                     # decoder worker) gets the request before this thread starts the step.
                     pcm, (hidden, eos, next_past) = await asyncio.gather(decoder.decode(due), step_call)
+                    for event in _timed(words, pcm):
+                        yield event
                     yield AudioChunk(index, count, pcm, len(due), decoder.frames, clock())
                     due = None
                 else:
@@ -466,6 +513,8 @@ class Engine:
                 hidden = None
                 latent = rt.tensor("float32", (1, 1, self.latent_dim), x)
                 pending.append(x)
+                if words is not None:
+                    words.keep_step()
                 emitted += 1
                 if emitted == 1 or len(pending) >= policy.batch:
                     batch, pending = pending, []
@@ -473,13 +522,20 @@ class Engine:
                         due = batch
                     else:
                         pcm = await decoder.decode(batch)
+                        for event in _timed(words, pcm):
+                            yield event
                         yield AudioChunk(index, count, pcm, len(batch), decoder.frames, clock())
             for batch in (due, pending):
                 if batch:
                     if cancel is not None and cancel.is_set():
                         return
                     pcm = await decoder.decode(batch)
+                    for event in _timed(words, pcm):
+                        yield event
                     yield AudioChunk(index, count, pcm, len(batch), decoder.frames, clock())
+            if words is not None:
+                for event in words.finish():
+                    yield event
             yield ChunkFinished(index, count, emitted, eos_frame, clock())
         finally:
             for tensor in (hidden, latent if latent is not self._bos else None):
@@ -491,13 +547,17 @@ class Engine:
                 _release_all(rt, past)
             decoder.close()
 
-    async def _step(self, graph: str, conditioning: Tensor, latent: Tensor, past: dict[str, Tensor]):
-        """One flow-LM call: (hidden handle, raw EOS logit, next past)."""
+    async def _step(
+        self, graph: str, conditioning: Tensor, latent: Tensor, past: dict[str, Tensor], words=None
+    ):
+        """One flow-LM call: (hidden handle, raw EOS logit, next past); `words` reads the timestamp logits."""
         rt = self.runtime
         outputs = await rt.run(graph, {"conditioning": conditioning, "latent": latent, **past})
         hidden, eos_tensor = outputs.pop("hidden"), outputs.pop("eos_logit")
         eos = (await rt.read(eos_tensor))[0]
         rt.release(eos_tensor)
+        if words is not None:
+            await words.read_step(outputs)
         return hidden, eos, self._take_past(outputs)
 
     async def _sample(self, hidden: Tensor, x: array, steps: int) -> array:
@@ -526,6 +586,55 @@ class Engine:
         return self._times[steps]
 
 
+class _WordTimer:
+    """One chunk's word timing: unit scores per kept step, word events per decoded frame."""
+
+    def __init__(self, engine: Engine, chunk: TimestampChunk, offset_samples: int, text_start: int):
+        self.engine = engine
+        self.chunk = chunk
+        self.aligner = ChunkAligner(chunk)
+        spec = engine.manifest.timestamps
+        assert spec is not None  # Engine.generate checked it
+        self.output = spec.output
+        self.text = (text_start, text_start + len(chunk.token_units))
+        self.samples = offset_samples  # output samples before the next frame to align
+        self.step_scores: list[float] = []
+        self.frame_scores: list[list[float]] = []  # per generated frame not aligned yet
+
+    async def read_step(self, outputs: dict[str, Tensor]) -> None:
+        """The step's text-position logits ([1, heads, keys]) reduced to unit scores."""
+        rt = self.engine.runtime
+        tensor = outputs.pop(self.output)
+        _, heads, keys = rt.shape(tensor)
+        values = await rt.read(tensor)
+        rt.release(tensor)
+        begin, end = self.text
+        rows = [values[h * keys + begin : h * keys + end] for h in range(heads)]
+        self.step_scores = unit_scores(self.chunk, rows)
+
+    def keep_step(self) -> None:
+        """The last step's frame is emitted (a step that ends the chunk is not)."""
+        self.frame_scores.append(self.step_scores)
+
+    def frames(self, pcm: array) -> list[WordStart | WordEnd]:
+        """The events decided by the decoded frames in `pcm`, in order."""
+        size, rate = self.engine.samples_per_frame, self.engine.sample_rate
+        events = []
+        for at in range(0, len(pcm), size):
+            scores = self.frame_scores.pop(0)
+            events += self.aligner.frame(scores, is_voiced(pcm[at : at + size]), self.samples / rate)
+            self.samples += min(size, len(pcm) - at)
+        return events
+
+    def finish(self) -> list[WordEnd]:
+        """The chunk's audio is complete: close its open word at the audio's end."""
+        return self.aligner.finish(self.samples / self.engine.sample_rate)
+
+
+def _timed(words: _WordTimer | None, pcm: array) -> list[WordStart | WordEnd]:
+    return [] if words is None else words.frames(pcm)
+
+
 class _StreamingDecoder:
     """mimi_decoder from a fresh state; fades in the first samples it produces."""
 
@@ -546,7 +655,7 @@ class _StreamingDecoder:
         rt.release(latent_tensor)
         if self.owned:
             _release_all(rt, self.state)
-        self.state = {s["input"]: outputs.pop(s["output"]) for s in engine._decoder_states}
+        self.state = {s.input: outputs.pop(s.output) for s in engine._decoder_states}
         self.owned = True
         audio_tensor = outputs.pop("audio")
         _release_all(rt, outputs)
@@ -632,4 +741,7 @@ __all__ = [
     "Finished",
     "Settings",
     "VoiceState",
+    "WordEnd",
+    "WordStart",
+    "WordsPlanned",
 ]

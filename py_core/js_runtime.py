@@ -16,6 +16,7 @@ from array import array
 
 from pyodide.ffi import JsException, to_js
 
+from py_core.manifest import Manifest
 from py_core.runtime import GraphRunError
 
 _TYPECODES = {"float32": "f", "int64": "q"}
@@ -50,12 +51,11 @@ class JsTensor:
 class JsRuntime:
     """Runs a bundle's graphs through the JS bridge. `manifest` is the parsed bundle manifest."""
 
-    def __init__(self, bridge, manifest: dict):
+    def __init__(self, bridge, manifest: Manifest):
         self._bridge = bridge
         self._release = bridge.release
         self._outputs = {
-            name: [(o["name"], o["dtype"]) for o in graph["outputs"]]
-            for name, graph in manifest["graphs"].items()
+            name: [(o.name, o.dtype) for o in graph.outputs] for name, graph in manifest.graphs.items()
         }
 
     async def run(self, graph: str, inputs: dict[str, JsTensor]) -> dict[str, JsTensor]:

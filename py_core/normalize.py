@@ -524,9 +524,10 @@ class _Normalizer:
                 noun = ordinal(denominator, name).removeprefix("one ") + ("" if one else "s")
             return f"{count} {noun}"
         if name == "french":
-            special = {2: ("demi", "demis"), 3: ("tiers", "tiers"), 4: ("quart", "quarts")}
-            singular, plural = special.get(denominator, (None, None))
-            if singular is None:
+            named = {2: ("demi", "demis"), 3: ("tiers", "tiers"), 4: ("quart", "quarts")}
+            if denominator in named:
+                singular, plural = named[denominator]
+            else:
                 singular = ordinal(denominator, name)
                 plural = singular + "s"
             return f"{count} {singular if one else plural}"

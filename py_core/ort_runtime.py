@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from py_core.manifest import parse_manifest
+from py_core.bundle import Bundle
+from py_core.manifest import Manifest, parse_manifest
 from py_core.runtime import GraphRunError
 
 _DTYPES = {"float32": np.float32, "int64": np.int64}
@@ -25,7 +26,7 @@ class BundleFileError(ValueError):
     """A bundle file is missing, or differs from what the manifest says (the message names it)."""
 
 
-def read_manifest(bundle_dir: str | Path) -> dict:
+def read_manifest(bundle_dir: str | Path) -> Manifest:
     """The bundle's parsed, validated manifest.json."""
     path = Path(bundle_dir) / "manifest.json"
     if not path.is_file():
@@ -33,9 +34,9 @@ def read_manifest(bundle_dir: str | Path) -> dict:
     return parse_manifest(path.read_bytes())
 
 
-def verified_path(bundle_dir: str | Path, manifest: dict, relative_path: str) -> Path:
+def verified_path(bundle_dir: str | Path, manifest: Manifest, relative_path: str) -> Path:
     """The path of a bundle file, after checking its size and sha256 against the manifest."""
-    entry = next((f for f in manifest["files"] if f["path"] == relative_path), None)
+    entry = next((f for f in manifest.files if f.path == relative_path), None)
     if entry is None:
         raise BundleFileError(f"{relative_path}: not listed in the bundle manifest")
     path = Path(bundle_dir) / relative_path
@@ -46,17 +47,31 @@ def verified_path(bundle_dir: str | Path, manifest: dict, relative_path: str) ->
         while block := f.read(1 << 20):
             digest.update(block)
             size += len(block)
-    if digest.hexdigest() != entry.get("sha256") or size != entry.get("bytes", size):
+    if digest.hexdigest() != entry.sha256 or size != entry.bytes:
         raise BundleFileError(
             f"{relative_path}: sha256 {digest.hexdigest()} ({size} bytes) does not match the manifest "
-            f"({entry.get('sha256')}, {entry.get('bytes')} bytes): the file is corrupt or from another build"
+            f"({entry.sha256}, {entry.bytes} bytes): the file is corrupt or from another build"
         )
     return path
 
 
-def read_verified(bundle_dir: str | Path, manifest: dict, relative_path: str) -> bytes:
+def read_verified(bundle_dir: str | Path, manifest: Manifest, relative_path: str) -> bytes:
     """The bytes of a bundle file whose size and sha256 match the manifest."""
     return verified_path(bundle_dir, manifest, relative_path).read_bytes()
+
+
+def open_bundle(bundle_dir: str | Path, *, threads: int = 1, offload: bool = False, wrap=None) -> Bundle:
+    """A bundle folder opened for speaking (OrtRuntime; see OrtRuntime for `threads` and `offload`).
+
+    `wrap(runtime)` may wrap the runtime (the parity tests record every graph call that way).
+    """
+    manifest = read_manifest(bundle_dir)
+    runtime = OrtRuntime(bundle_dir, manifest, threads=threads, offload=offload)
+    return Bundle(
+        manifest,
+        lambda path: read_verified(bundle_dir, manifest, path),
+        wrap(runtime) if wrap is not None else runtime,
+    )
 
 
 class OrtRuntime:
@@ -71,7 +86,7 @@ class OrtRuntime:
     def __init__(
         self,
         bundle_dir: str | Path,
-        manifest: dict | None = None,
+        manifest: Manifest | None = None,
         *,
         threads: int = 1,
         offload: bool = False,
@@ -83,16 +98,15 @@ class OrtRuntime:
         self._sessions: dict[str, ort.InferenceSession] = {}
         self._executor = ThreadPoolExecutor(max_workers=2) if offload else None
         if preload:
-            for name, graph in self.manifest["graphs"].items():
-                entry = next(f for f in self.manifest["files"] if f["path"] == graph["file"])
-                if entry.get("download", "default") == "default":
+            for name, graph in self.manifest.graphs.items():
+                if self.manifest.file(graph.file).download == "default":
                     self._session(name)
 
     def _session(self, graph: str) -> ort.InferenceSession:
-        graphs = self.manifest["graphs"]
+        graphs = self.manifest.graphs
         if graph not in graphs:
             raise GraphRunError(f"{graph}: no such graph in this bundle (it has {', '.join(graphs)})")
-        file = graphs[graph]["file"]
+        file = graphs[graph].file
         if file not in self._sessions:
             path = verified_path(self.bundle_dir, self.manifest, file)
             options = ort.SessionOptions()

@@ -17,6 +17,7 @@ import re
 import struct
 import sys
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_HEADER_BYTES = 64 << 10
@@ -363,7 +364,7 @@ def all_finite(values: array) -> bool:
 
 
 def dump(
-    tensors: dict[str, tuple[str, tuple[int, ...] | list[int], object]],
+    tensors: Mapping[str, tuple[str, tuple[int, ...] | list[int], object]],
     metadata: dict[str, str] | None = None,
 ) -> bytes:
     """Serialize `{name: (dtype, shape, data)}` as a safetensors file.

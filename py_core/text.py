@@ -73,7 +73,8 @@ def prepare_text_prompt(
     """
     text = text.strip()
     if replace_characters:
-        text = " ".join(text.translate(str.maketrans(replace_characters)).split())
+        table: dict[str, str | int | None] = dict(replace_characters)
+        text = " ".join(text.translate(str.maketrans(table)).split())
         # Deleted quotes leave '"Hi?", she said' as 'Hi?, she said': keep the sentence mark only.
         text = re.sub(r"([.!?\u2026])\s*[,;:]", r"\1", text)
     if text == "":
@@ -316,7 +317,7 @@ def plan_chunks(
 
     Raises ValueError when the text is empty after preparation.
     """
-    flags = {
+    flags: dict[str, Any] = {
         "pad_with_spaces_for_short_inputs": config.pad_with_spaces_for_short_inputs,
         "remove_semicolons": config.remove_semicolons,
         "append_terminal_punctuation": config.append_terminal_punctuation,

@@ -27,9 +27,9 @@ import json
 import os
 import struct
 import sys
-from typing import Any
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 _IN_VOCAB_TRIE = (NORMAL, USER_DEFINED, UNUSED)  # the pieces the unigram model can match
@@ -140,6 +140,7 @@ def _parse_message(data: bytes, schema: dict[int, tuple[str, str]], what: str) -
         number, wire = key >> 3, key & 7
         if number == 0:
             raise TokenizerError(f"{what}: field number 0 at byte {pos}")
+        value: Any  # an int (varint) or bytes (fixed size or length-delimited), then its decoded form
         if wire == _VARINT:
             value, pos = _read_varint(data, pos)
         elif wire in (_FIXED64, _FIXED32, _LENGTH):

@@ -15,6 +15,7 @@ the total is known, `final_header()` gives a header of the same size to write ov
 import struct
 import sys
 from array import array
+from collections.abc import Callable
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -61,7 +62,7 @@ def encode_samples(samples, *, float32: bool = False) -> bytes:
         top = raw[3::4]
         if 0x7F not in top and 0xFF not in top:  # no all-ones exponent, so no NaN
             return raw
-        convert = _zero_nans
+        convert: Callable[[bytes], bytes | bytearray] = _zero_nans
     else:
         convert = _pcm16
     return b"".join(convert(raw[i : i + _CHUNK_BYTES]) for i in range(0, len(raw), _CHUNK_BYTES))

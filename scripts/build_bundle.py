@@ -2,11 +2,8 @@
 """Build a Pocket TTS model bundle for the browser. Run with --help for the options."""
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bundle.build import main  # noqa: E402
+from bundle.build import main  # the repository's `pip install -e .` makes bundle/ importable
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,10 +14,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from py_core.normalize import LANGUAGES, normalize_text
 
-from py_core.normalize import LANGUAGES, normalize_text  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CASES = ROOT / "tests" / "data" / "normalize_cases.json"
 

@@ -5,12 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install.sh
-echo "==> lint: ruff check, ruff format --check (Python)"
+echo "==> lint and types: ruff check, ruff format --check, mypy (Python); ESLint, tsc --checkJs (JS)"
 python -m ruff check --quiet .
 python -m ruff format --check --quiet .
+python -m mypy
+npm run --silent lint:js
+npm run --silent typecheck
 echo "==> pytest (the full-size parity tests are marked slow: python -m pytest -m slow)"
 python -m pytest -q -p no:cacheprovider -m "not slow"
-echo "==> JS unit tests (node --test tests-js/: the time-stretcher)"
+echo "==> JS unit tests (node --test tests-js/: bridge, verified downloads, time-stretcher)"
 npm run test:unit
 echo "==> Playwright end-to-end (headless Debian chromium; its global setup builds the tiny bundles and the app)"
 npm run test:e2e

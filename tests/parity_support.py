@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from py_core import tokenizer as py_tokenizer
+from py_core.bundle import Bundle
 from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, Engine, Settings
-from py_core.ort_runtime import OrtRuntime, read_manifest, read_verified
+from py_core.manifest import Manifest
+from py_core.ort_runtime import open_bundle
 from py_core.rng import NoiseSource
-from py_core.voices import load_voice
 
 SAMPLES_PER_FRAME = 1920
 
@@ -60,21 +60,22 @@ class Ours:
 
     bundle: Path
     threads: int = 1
-    manifest: dict = field(init=False)
+    opened: Bundle = field(init=False)
+    manifest: Manifest = field(init=False)
     engine: Engine = field(init=False)
     recorder: RecordingRuntime = field(init=False)
 
     def __post_init__(self):
-        self.manifest = read_manifest(self.bundle)
-        self.recorder = RecordingRuntime(OrtRuntime(self.bundle, self.manifest, threads=self.threads))
-        tokenizer = py_tokenizer.load(read_verified(self.bundle, self.manifest, "tokenizer.pocket.json"))
-        self.engine = Engine(self.recorder, self.manifest, tokenizer)
+        self.opened = open_bundle(self.bundle, threads=self.threads, wrap=RecordingRuntime)
+        self.manifest = self.opened.manifest
+        self.engine = self.opened.engine
+        self.recorder = self.engine.runtime
 
     def voice_file(self, name: str) -> Path:
         return self.bundle / "voices" / f"{name}.safetensors"
 
     async def kv_voice(self, name: str):
-        return await self.engine.voice_state(load_voice(self.voice_file(name).read_bytes()), key=name)
+        return await self.opened.voice_state(name)
 
     def generate(self, text, voice_state, *, noise=None, policy=None, **overrides):
         """(audio float32 numpy, frames per chunk, EOS frame per chunk)."""

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +44,10 @@ def test_manifest_graph_io_matches_the_onnx_files(tiny_bundle):
     manifest = _manifest(tiny_bundle)
     for name, graph in manifest["graphs"].items():
         inputs, outputs = graph_io(tiny_bundle / graph["file"])
-        assert graph["inputs"] == inputs, name
-        assert graph["outputs"] == outputs, name
-        input_names = {i["name"] for i in inputs}
-        output_names = {o["name"] for o in outputs}
+        assert graph["inputs"] == [asdict(i) for i in inputs], name
+        assert graph["outputs"] == [asdict(o) for o in outputs], name
+        input_names = {i.name for i in inputs}
+        output_names = {o.name for o in outputs}
         for state in graph["states"]:
             assert state["input"] in input_names and state["output"] in output_names, (name, state)
 

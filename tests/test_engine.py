@@ -12,6 +12,7 @@ from array import array
 
 import pytest
 
+from py_core import manifest as pm
 from py_core.engine import (
     AudioChunk,
     ChunkFinished,
@@ -24,55 +25,69 @@ from py_core.engine import (
     linspace,
 )
 from py_core.rng import NoiseSource
-from py_core.text import ChunkPlan
+from py_core.text import ChunkPlan, TextConfig
 from py_core.voices import AUDIO_PROMPT, KV_STATE, Voice
 
 D, LDIM, LAYERS, HEADS, HEAD_DIM, SPF = 8, 4, 2, 2, 3, 1920
 
 
-def _manifest():
+def _manifest(language: str = "english", **generation) -> pm.Manifest:
+    """A complete typed manifest for the fake runtime's graphs (`generation` overrides the defaults)."""
     flow_states = [
-        {
-            "input": f"past_{kv}_{i}",
-            "output": f"present_{kv}_{i}",
-            "initial_shape": [1, HEADS, 0, HEAD_DIM],
-            "dtype": "float32",
-        }
+        pm.StateSpec(f"past_{kv}_{i}", f"present_{kv}_{i}", [1, HEADS, 0, HEAD_DIM], "float32")
         for i in range(LAYERS)
         for kv in "kv"
     ]
     decoder_states = [
-        {"input": "offset", "output": "next_offset", "initial_shape": [1], "dtype": "int64"},
-        {
-            "input": "conv.previous",
-            "output": "next.conv.previous",
-            "initial_shape": [1, 2, 3],
-            "dtype": "float32",
-        },
+        pm.StateSpec("offset", "next_offset", [1], "int64"),
+        pm.StateSpec("conv.previous", "next.conv.previous", [1, 2, 3], "float32"),
     ]
-    return {
-        "model": {
-            "d_model": D,
-            "latent_dim": LDIM,
-            "num_layers": LAYERS,
-            "num_kv_heads": HEADS,
-            "head_dim": HEAD_DIM,
+    parity = pm.Parity(0.0, 0.0, None, 1)
+
+    def graph(file, states=()):
+        return pm.GraphSpec(file, [], [], list(states), "none", parity, None, True)
+
+    files = ["text.onnx", "flow.onnx", "head.onnx", "decoder.onnx", "tokenizer.json"]
+    defaults = dict(
+        temperature=0.3,
+        eos_threshold=-4.0,
+        min_frames_before_eos=6,
+        sampler="lsd",
+        sampler_steps=1,
+        noise_clamp=None,
+        fade_in_ms=5,
+        max_tokens_per_chunk=50,
+    )
+    return pm.Manifest(
+        model_id="fake",
+        display_name="fake",
+        language=language,
+        synthetic=None,
+        weights_origin="test",
+        has_voice_cloning=False,
+        upstream=pm.UpstreamInfo("pocket-tts", "4.0.1", language),
+        source=pm.SourceFiles("source/config.yaml", None),
+        audio=pm.AudioSpec(24000, 12.5, SPF, 1),
+        model=pm.ModelDims(D, LDIM, LAYERS, HEADS, HEAD_DIM, False, 16, 250),
+        kv_cache=pm.KvCacheSpec(LAYERS * 2 * HEADS * HEAD_DIM * 4, 8192),
+        text=TextConfig(),
+        generation=pm.GenerationDefaults(**{**defaults, **generation}),
+        tokenizer=pm.TokenizerSpec("tokenizer.json", "pocket-tts-tokenizer", 1),
+        voices=[],
+        default_voice=None,
+        graphs={
+            "text_conditioner": graph("text.onnx"),
+            "flow_lm_prefill": graph("flow.onnx", flow_states),
+            "flow_lm_step": graph("flow.onnx", flow_states),
+            "flow_lm_flow": graph("head.onnx"),
+            "mimi_decoder": graph("decoder.onnx", decoder_states),
         },
-        "audio": {"sample_rate": 24000, "frame_rate": 12.5, "samples_per_frame": SPF},
-        "generation": {
-            "temperature": 0.3,
-            "eos_threshold": -4.0,
-            "min_frames_before_eos": 6,
-            "sampler": {"type": "lsd", "steps": 1},
-            "noise_clamp": None,
-        },
-        "text": {"max_tokens_per_chunk": 50},
-        "graphs": {
-            "flow_lm_prefill": {"states": flow_states},
-            "flow_lm_step": {"states": flow_states},
-            "mimi_decoder": {"states": decoder_states},
-        },
-    }
+        files=[pm.FileEntry(f, "0" * 64, 1, "graph", "default") for f in files],
+        checks={},
+        build=pm.BuildInfo("none", 18, 0.0),
+        license="test",
+        attribution="test",
+    )
 
 
 class T:
@@ -519,9 +534,9 @@ def test_voice_states_are_cached_per_key_and_evicted_ones_released_when_unused()
 
 
 def test_settings_from_the_manifest_with_overrides():
-    manifest = _manifest()
-    manifest["generation"].update(temperature=0.7, eos_threshold=-1.0, noise_clamp=2.0, sampler={"steps": 3})
-    manifest["text"]["max_tokens_per_chunk"] = 40
+    manifest = _manifest(
+        temperature=0.7, eos_threshold=-1.0, noise_clamp=2.0, sampler_steps=3, max_tokens_per_chunk=40
+    )
     s = Settings.from_manifest(manifest, temperature=None, frames_after_eos=4)
     assert (
         s.temperature,

@@ -7,10 +7,10 @@ from array import array
 from pathlib import Path
 
 import pytest
-from test_engine import _engine, _kv_voice, _voice_state
+from test_engine import _engine, _kv_voice, _manifest, _voice_state
 
 from py_core import tokenizer as tokenizers
-from py_core.engine import AudioChunk, ChunkFinished, ChunkStarted, Finished
+from py_core.engine import AudioChunk, ChunkFinished, ChunkStarted, Engine, Finished
 from py_core.markup import MAX_PAUSE, Pause, parse_markup
 from py_core.rng import NoiseSource
 from py_core.script import PausePlan, plan_script
@@ -197,8 +197,8 @@ def test_engine_emits_exact_silence_for_pauses_at_start_end_and_in_a_row():
 
 
 def test_engine_plan_script_takes_the_bundle_language():
-    engine, _ = _engine()
-    engine.manifest["language"] = "french"
+    engine, runtime = _engine()
+    engine = Engine(runtime, _manifest(language="french"), engine.tokenizer)
     script = engine.plan_script("Il a 21 ans. [pause 1s] Fin")
     assert [p.seconds if isinstance(p, PausePlan) else p.text for p in script.plans] == [
         "Il a vingt et un ans.",

@@ -1,15 +1,13 @@
 // The JS bridge between py_core (running in Pyodide) and onnxruntime-web.
 //
-// It lives in the worker, next to Pyodide. It
-//   1. downloads a bundle's files with byte progress and checks each one's sha256 against the manifest
-//      (a mismatch is reported by file name);
-//   2. creates one onnxruntime-web session per ONNX *file* (flow_lm_prefill and flow_lm_step share
+// It lives in the worker, next to Pyodide (the files it gets come from web/model-files.js). It
+//   1. creates one onnxruntime-web session per ONNX *file* (flow_lm_prefill and flow_lm_step share
 //      flow_lm_kv.onnx, so they share a session and its weights), on WebGPU when asked for and
 //      available, else on WASM (SIMD; threads when the page is cross-origin isolated);
-//   3. keeps every tensor on the JS side in a handle table. Python (py_core/js_runtime.py) only ever
+//   2. keeps every tensor on the JS side in a handle table. Python (py_core/js_runtime.py) only ever
 //      holds small integer handles; the values it reads back are the small ones the engine asks for
 //      (a latent, an EOS logit, decoded PCM);
-//   4. on WASM, runs the streaming decoder in a Web Worker of its own (web/decoder-worker.js,
+//   3. on WASM, runs the streaming decoder in a Web Worker of its own (web/decoder-worker.js,
 //      `RemoteSession`), so that a decoder call overlaps the next flow-LM step on another core. The
 //      decoder's state tensors stay in that worker (`RemoteTensor` handles here); its audio comes back.
 //
@@ -26,7 +24,13 @@ const REMOTE_GRAPHS = ['mimi_decoder'];
 /** A tensor that lives in the decoder worker (`ref`), or came back from it with its `data`. */
 class RemoteTensor {
   constructor({ ref, type, dims, data }, session) {
-    Object.assign(this, { ref, type, dims, data, session, location: ref === undefined ? 'cpu' : 'remote' });
+    /** @type {number|undefined} */
+    this.ref = ref;
+    this.type = type;
+    this.dims = dims;
+    this.data = data;
+    this.session = session;
+    this.location = ref === undefined ? 'cpu' : 'remote';
   }
 }
 
@@ -88,58 +92,6 @@ class RemoteSession {
   }
 }
 
-/** Fetch `url`, reporting bytes as they arrive, and check the body's sha256. Returns a Uint8Array. */
-export async function fetchVerified(url, { path, sha256, bytes }, onProgress = () => {}) {
-  let response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new Error(`${path}: download failed (${error.message})`);
-  }
-  if (!response.ok) throw new Error(`${path}: download failed (HTTP ${response.status})`);
-  const total = bytes ?? Number(response.headers.get('content-length') || 0);
-  const reader = response.body.getReader();
-  // One buffer of the announced size, filled in place (no second copy of a large model file).
-  let data = new Uint8Array(total);
-  let loaded = 0;
-  onProgress(0, total);
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (loaded + value.byteLength > data.length) {
-      const grown = new Uint8Array(Math.max(2 * data.length, loaded + value.byteLength));
-      grown.set(data.subarray(0, loaded));
-      data = grown;
-    }
-    data.set(value, loaded);
-    loaded += value.byteLength;
-    onProgress(loaded, total);
-  }
-  data = data.subarray(0, loaded);
-  if (sha256) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-    if (hex !== sha256) {
-      await evictFromCaches(url);
-      throw new Error(
-        `${path} is corrupted: sha256 ${hex.slice(0, 12)}… does not match the manifest's ${sha256.slice(0, 12)}…` +
-          ` (${loaded} bytes received, ${bytes ?? '?'} expected)`,
-      );
-    }
-  }
-  return data;
-}
-
-/** Drop a bad copy from the service worker's caches so that a retry downloads it again. */
-async function evictFromCaches(url) {
-  if (typeof caches === 'undefined') return;
-  try {
-    for (const name of await caches.keys()) await (await caches.open(name)).delete(url);
-  } catch {
-    // caches may be unavailable (opaque origin, private mode): nothing to evict then
-  }
-}
-
 export class Bridge {
   /**
    * @param {object} options
@@ -169,6 +121,10 @@ export class Bridge {
     ort.env.wasm.numThreads = this.threads;
     ort.env.logLevel = 'error';
     this.requestedBackend = backend;
+    /** @type {'wasm'|'webgpu'|undefined} the backend chosen by the first createSessions */
+    this.backend = undefined;
+    /** @type {string|undefined} the WebGPU adapter's description, when one was asked for */
+    this.adapter = undefined;
   }
 
   /**
@@ -183,7 +139,8 @@ export class Bridge {
     try {
       const adapter = await self.navigator.gpu.requestAdapter();
       if (!adapter) return 'wasm';
-      const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+      const legacy = /** @type {{isFallbackAdapter?: boolean}} */ (/** @type {unknown} */ (adapter));
+      const fallback = adapter.info?.isFallbackAdapter ?? legacy.isFallbackAdapter ?? false;
       this.adapter = `${adapter.info?.vendor || '?'} ${adapter.info?.architecture || ''}`.trim() + (fallback ? ' (software)' : '');
       if (this.requestedBackend === 'webgpu') return 'webgpu';
       const int8 = graphNames.some((name) => manifest.graphs[name].quantization === 'int8');
@@ -220,6 +177,7 @@ export class Bridge {
   }
 
   async createSession(graph, file, bytes) {
+    /** @type {ort.InferenceSession.SessionOptions} */
     const base = {
       graphOptimizationLevel: 'all',
       enableCpuMemArena: true,
@@ -250,7 +208,7 @@ export class Bridge {
       const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['wasm'] });
       return { session, backend: 'wasm' };
     } catch (error) {
-      throw new Error(`${file}: onnxruntime-web could not load it (${error.message || error})`);
+      throw new Error(`${file}: onnxruntime-web could not load it (${error.message || error})`, { cause: error });
     }
   }
 
@@ -288,7 +246,7 @@ export class Bridge {
       throw new Error(`tensor ${dtype}[${dims}] needs ${size * Typed.BYTES_PER_ELEMENT} bytes, got ${bytes.byteLength}`);
     }
     // bytes comes from to_js (a fresh copy at offset 0, so aligned): view it without copying.
-    const data = new Typed(bytes.buffer, bytes.byteOffset, size);
+    const data = new Typed(/** @type {ArrayBuffer} */ (bytes.buffer), bytes.byteOffset, size);
     return this.put(new ort.Tensor(dtype, data, dims));
   }
 

@@ -1,34 +1,19 @@
 // The synthesis worker: one Web Worker hosting Pyodide (py_core) and the onnxruntime-web bridge.
-//
-// Messages from the page (web/main.js):
-//   {type: 'init', baseUrl, modelPath, backend, threads, parallelDecoder}  load Python, py_core and a bundle
-//   {type: 'speak', id, text, voice, temperature, steps, decodeBatch, seed, normalize}
-//   {type: 'preview', id, text, normalize}                  what will be read (no audio)
-//   {type: 'stop', id}                                      cancel generation job `id`
-//   {type: 'clone', id, name, file, wav (16-bit WAV bytes) | pcm (Float32Array, 24 kHz mono)}
-// Messages to the page:
-//   {type: 'status', text}                                  what the worker is doing
-//   {type: 'download', file, loaded, total, allLoaded, allTotal}
-//   {type: 'ready', info}                                   voices, backend, threads, synthetic, ...
-//   {type: 'warm', seconds}                                 the background warm-up has ended
-//   {type: 'chunk', id, pcm, wav, chunkIndex, chunkCount, chunkDone}  decoded audio: pcm for playback,
-//                                                        PCM16 bytes for the WAV, progress in the text chunk
-//   {type: 'progress', id, chunkIndex, chunkCount}          a text chunk starts
-//   {type: 'done', id, header, samples, seconds, elapsed, stopped}
-//   {type: 'voice', id, voice, name}                        a cloned voice is ready (voice: its id)
-//   {type: 'error', id, message, fatal}
-//   {type: 'notice', id, warnings}                          skipped or clamped pause markup
-//   {type: 'preview', id, text, warnings}                   the normalized text, pauses as [pause Ns]
+// It routes the page's requests (web/protocol.js defines every message both ways) to the Python
+// driver (web/worker_driver.py); model files come from web/model-files.js, sessions from web/bridge.js.
 
-import { Bridge, fetchVerified } from './bridge.js';
+import { Bridge } from './bridge.js';
+import { fileEntry } from './manifest.js';
+import { ModelFiles } from './model-files.js';
 import driverSource from './worker_driver.py?raw';
 
 let pyodide;
 let bridge;
 let driver; // PyProxy of the Python driver module (web/worker_driver.py)
+/** @type {ModelFiles} */
+let model;
+/** @type {import('./manifest.js').Manifest} */
 let manifest;
-let modelUrl;
-let fileUrl;
 const loadedVoices = new Set();
 let busy = Promise.resolve(); // serializes speak/clone jobs
 // Stop: the engine polls cancel.is_set() between flow-LM steps. A stop names the job it stops, so a
@@ -47,7 +32,7 @@ const cancel = {
 const warmUpCancel = { wanted: true, is_set: () => !warmUpCancel.wanted };
 const WARM_UP_SECONDS = 8;
 
-const post = (message, transfer = []) => self.postMessage(message, transfer);
+const post = (message, transfer = []) => self.postMessage(message, { transfer });
 const status = (text) => post({ type: 'status', text });
 
 function errorMessage(error) {
@@ -73,6 +58,7 @@ async function checkWebAssemblyAllowed() {
     throw new Error(
       "This site's security policy does not allow WebAssembly, which the engine needs. " +
         "The host must add 'wasm-unsafe-eval' to the Content-Security-Policy's script-src.",
+      { cause: error },
     );
   }
 }
@@ -95,58 +81,22 @@ async function loadPython(baseUrl) {
   return runtime;
 }
 
-/** Download the files of `groups`, verified, with progress over all of them. Returns path → bytes. */
-async function downloadFiles(groups) {
-  const entries = manifest.files.filter((f) => groups.includes(f.download));
-  const allTotal = entries.reduce((sum, f) => sum + f.bytes, 0);
-  const done = new Map();
-  let doneBytes = 0;
-  const results = await Promise.all(
-    entries.map(async (entry) => {
-      const bytes = await fetchVerified(fileUrl(entry), entry, (loaded, total) => {
-        done.set(entry.path, loaded);
-        doneBytes = [...done.values()].reduce((a, b) => a + b, 0);
-        post({ type: 'download', file: entry.path, loaded, total, allLoaded: doneBytes, allTotal });
-      });
-      return [entry.path, bytes];
-    }),
-  );
-  return new Map(results);
-}
-
-/**
- * Drop the service worker's cached copies of this bundle's files that its manifest no longer names
- * (the bundle was rebuilt: new sha256, new URL). The cache name is set in vite.config.js.
- */
-async function pruneModelCache() {
-  if (typeof caches === 'undefined' || !(await caches.has('pocket-tts-models'))) return;
-  const cache = await caches.open('pocket-tts-models');
-  const current = new Set(manifest.files.map(fileUrl));
-  for (const request of await cache.keys()) {
-    if (request.url.startsWith(modelUrl) && !current.has(request.url)) await cache.delete(request);
-  }
-}
-
 async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
-  modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
-  // Model files are addressed by content: the service worker caches them cache-first under this URL.
-  fileUrl = (entry) => `${new URL(entry.path, modelUrl).href}?sha256=${entry.sha256}`;
+  model = new ModelFiles(baseUrl, modelPath, post);
   status('Reading the model manifest…');
-  const response = await fetch(new URL('manifest.json', modelUrl));
-  if (!response.ok) throw new Error(`models/${modelPath}manifest.json: HTTP ${response.status}`);
-  const manifestText = await response.text();
-  manifest = JSON.parse(manifestText);
+  const manifestText = await model.readManifest();
+  manifest = model.manifest;
 
   // Python starts while the model files are requested and their sessions created. Measured
   // (bench/ready_timeline.mjs): the download loop makes no progress during Pyodide's synchronous
   // start on this same thread, so the overlap is small until downloads move to another thread.
   const python = loadPython(baseUrl);
   const sessions = (async () => {
-    const files = await downloadFiles(['default']);
+    const files = await model.download(['default']);
     status('Creating onnxruntime-web sessions…');
     bridge = new Bridge({ ortBaseUrl: new URL('ort/', baseUrl).href, backend, threads, parallelDecoder });
     const graphs = Object.entries(manifest.graphs)
-      .filter(([, g]) => manifest.files.find((f) => f.path === g.file)?.download === 'default')
+      .filter(([, g]) => fileEntry(manifest, g.file).download === 'default')
       .map(([name]) => name);
     await bridge.createSessions(manifest, graphs, (path) => files.get(path));
     return files;
@@ -160,7 +110,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   await driver.load(bridge, manifestText, files.get(manifest.tokenizer.file), voice.name, files.get(voice.file));
   loadedVoices.add(voice.name);
   files.clear();
-  pruneModelCache().catch((error) => console.warn('could not prune the model cache', error));
+  model.pruneCache().catch((error) => console.warn('could not prune the model cache', error));
 
   post({
     type: 'ready',
@@ -172,6 +122,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
       defaultVoice: voice.name,
       hasVoiceCloning: Boolean(manifest.has_voice_cloning) && driver.supports_cloning(),
       sampleRate: manifest.audio.sample_rate,
+      timestamps: Boolean(manifest.timestamps), // word timestamps (the read-along view)
       generation: manifest.generation,
       backend: bridge.backend,
       graphBackends: bridge.graphBackends(),
@@ -181,6 +132,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
       parallelDecoder: Boolean(bridge.graphs.mimi_decoder.remote),
       crossOriginIsolated: self.crossOriginIsolated === true,
       versions: runtime,
+      library: driver.library_model(manifestText), // {modelId, displayName, manifestSha256}
     },
   });
 }
@@ -204,18 +156,20 @@ async function ensureVoice(name) {
   const entry = manifest.voices.find((v) => v.name === name);
   if (!entry) throw new Error(`unknown voice "${name}"`);
   status(`Downloading voice ${name}…`);
-  const file = manifest.files.find((f) => f.path === entry.file);
-  const bytes = await fetchVerified(fileUrl(file), file, (loaded, total) =>
-    post({ type: 'download', file: file.path, loaded, total, allLoaded: loaded, allTotal: total }),
-  );
+  const bytes = await model.downloadFile(entry.file);
   driver.add_voice(name, bytes);
   loadedVoices.add(name);
 }
 
 /** Hooks the Python driver calls while generating (plain JS: Python passes only to_js copies). */
 const hooks = {
-  chunk(id, pcm, wav, chunkIndex, chunkCount, chunkDone) {
-    post({ type: 'chunk', id, pcm, wav, chunkIndex, chunkCount, chunkDone }, [pcm.buffer, wav.buffer]);
+  /** `words`: the word events decided with this audio, [kind, index, start, end] (seconds). */
+  chunk(id, pcm, wav, chunkIndex, chunkCount, chunkDone, words) {
+    post({ type: 'chunk', id, pcm, wav, chunkIndex, chunkCount, chunkDone, words }, [pcm.buffer, wav.buffer]);
+  },
+  /** Before the first chunk (bundles with timestamp heads): the words, [word, index, begin, end] in `text`. */
+  words(id, text, words) {
+    post({ type: 'words', id, text, words });
   },
   /** One timer task, so that messages from the page (Stop) are handled (see `cancel`). */
   pause() {
@@ -229,8 +183,12 @@ const hooks = {
   },
 };
 
-async function speak({ id, text, voice, temperature, steps, decodeBatch, seed, normalize }) {
+async function speak({ id, text, voice, voiceData, temperature, steps, decodeBatch, seed, normalize }) {
   cancel.job = id;
+  if (voiceData && !loadedVoices.has(voice)) {
+    driver.add_library_voice(voice, voiceData.name, voiceData.data); // refuses another model's voice
+    loadedVoices.add(voice);
+  }
   await ensureVoice(voice);
   bridge.timings = {};
   // WebGPU pays a fixed cost per dispatch: decoding a few frames per call is much cheaper per frame.
@@ -246,17 +204,24 @@ async function preview({ id, text, normalize }) {
   post({ type: 'preview', id, ...driver.preview(text, normalize !== false) });
 }
 
-async function clone({ id, name, file, wav, pcm }) {
+async function clone({ id, name, voiceId, file, wav, pcm }) {
   if (!bridge.graphs.mimi_encoder) {
     status('Downloading the voice-cloning encoder…');
-    const files = await downloadFiles(['cloning']);
+    const files = await model.download(['cloning']);
     await bridge.createSessions(manifest, ['mimi_encoder'], (path) => files.get(path));
   }
   status('Encoding the voice…');
-  const voice = `clone:${name}`;
+  const voice = voiceId ?? `clone:${name}`;
   await driver.clone_voice(voice, wav, pcm, file ?? name); // the one not sent is undefined: None in Python
   loadedVoices.add(voice);
-  post({ type: 'voice', id, voice, name });
+  const saved = await driver.cloned_voice_file(voice, name); // for the library: {name, data, meta}
+  post({ type: 'voice', id, voice, ...saved }, [saved.data.buffer]);
+}
+
+/** A .safetensors voice file to add to the library, checked by py_core (id: the new record's). */
+async function importVoice({ id, file, data }) {
+  const checked = driver.import_voice(data, file);
+  post({ type: 'imported', id, ...checked }, [checked.data.buffer]);
 }
 
 self.onmessage = ({ data }) => {
@@ -265,7 +230,7 @@ self.onmessage = ({ data }) => {
     cancel.stopped = Math.max(cancel.stopped, data.id);
     return;
   }
-  const job = { init, speak, clone, preview }[data.type];
+  const job = { init, speak, clone, preview, import: importVoice }[data.type];
   if (!job) return;
   busy = busy.then(async () => {
     try {

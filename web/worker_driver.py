@@ -11,17 +11,29 @@ from array import array
 import js
 from pyodide.ffi import to_js
 
-from py_core import tokenizer as tokenizers
+from py_core import subtitles
 from py_core.audio_prompt import load_prompt, prepare_prompt
-from py_core.engine import AudioChunk, ChunkStarted, DecodePolicy, Engine, Finished, Settings
+from py_core.bundle import Bundle
+from py_core.engine import (
+    AudioChunk,
+    ChunkStarted,
+    DecodePolicy,
+    Engine,
+    Finished,
+    Settings,
+    WordEnd,
+    WordsPlanned,
+    WordStart,
+)
 from py_core.js_runtime import JsRuntime
 from py_core.manifest import parse_manifest
 from py_core.rng import NoiseSource
-from py_core.voices import load_voice
+from py_core.voice_library import ModelIdentity, check_voice, make_library_voice, voice_metadata
+from py_core.voices import Voice, dump_voice, load_voice
 from py_core.wav import WavStreamWriter
 
+_bundle: Bundle | None = None
 _engine: Engine | None = None
-_voices = {}  # name → py_core.voices.Voice (predefined) or array('f') prompt audio (cloned)
 
 
 def check_manifest(text: str) -> None:
@@ -30,20 +42,28 @@ def check_manifest(text: str) -> None:
 
 
 def load(bridge, manifest_text: str, tokenizer_bytes, voice_name: str, voice_bytes) -> None:
-    """Create the engine over the bridge's sessions, with the tokenizer and the default voice."""
-    global _engine
+    """Open the bundle over the bridge's sessions, with the tokenizer and the default voice."""
+    global _bundle, _engine
     manifest = parse_manifest(manifest_text)
-    tokenizer = tokenizers.load(tokenizer_bytes.to_bytes())
-    _engine = Engine(JsRuntime(bridge, manifest), manifest, tokenizer)
+    files = {manifest.tokenizer.file: tokenizer_bytes.to_bytes()}
+
+    def read(path: str) -> bytes:
+        if path not in files:  # web/worker.js downloads a voice and calls add_voice before use
+            raise ValueError(f"{path} has not been downloaded")
+        return files[path]
+
+    _bundle = Bundle(manifest, read, JsRuntime(bridge, manifest))
+    _engine = _bundle.engine
     add_voice(voice_name, voice_bytes)
 
 
 def add_voice(name: str, voice_bytes) -> None:
-    _voices[name] = load_voice(voice_bytes.to_bytes())
+    """Register a voice file's bytes (a bundled voice fetched on demand) under `name`."""
+    _bundle.add_voice(name, load_voice(voice_bytes.to_bytes()))
 
 
 def supports_cloning() -> bool:
-    return "mimi_encoder" in _engine.manifest["graphs"]
+    return _bundle.supports_cloning
 
 
 async def clone_voice(name: str, wav, pcm, file_name: str) -> None:
@@ -58,17 +78,7 @@ async def clone_voice(name: str, wav, pcm, file_name: str) -> None:
         samples = array("f", bytes(pcm.byteLength))
         pcm.assign_to(samples)
         audio = prepare_prompt(samples, rate, target_rate=rate, stdlib_only=True, name=file_name)
-    _voices[name] = audio
-    await _engine.clone_voice(audio, key=name)
-
-
-async def _voice_state(name: str):
-    voice = _voices.get(name)
-    if voice is None:
-        raise ValueError(f"voice {name!r} is not loaded")
-    if isinstance(voice, array):
-        return await _engine.clone_voice(voice, key=name)
-    return await _engine.voice_state(voice, key=name)
+    await _bundle.clone(name, audio)
 
 
 def preview(text: str, normalize: bool):
@@ -83,9 +93,7 @@ def preview(text: str, normalize: bool):
 
 async def warm_up(hooks, cancel) -> None:
     """One throw-away utterance in the default voice (its output is discarded)."""
-    manifest = _engine.manifest
-    name = manifest.get("default_voice") or next(iter(_voices))
-    state = await _voice_state(name)
+    state = await _bundle.voice_state(_bundle.default_voice or _bundle.voice_names()[0])
     events = _engine.generate("Warming up the engine, one moment.", state, cancel=cancel)
     async for event in events:
         if isinstance(event, AudioChunk):
@@ -100,6 +108,9 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     `options`: `seed` (None: random), `decode_batch` (frames per decoder call), `decode_overlap`
     (decode while the next step runs: when the bridge's decoder has a worker of its own).
     The summary's `header` is the final WAV header for the chunks' PCM16 data.
+    Word timestamps (bundles with timestamp heads): `hooks.words` first gets the words, then each
+    chunk carries the word events decided so far, [kind, index, start, end] in seconds of the
+    utterance's audio; the summary has the rest (`words`) and the subtitles (`vtt`, else None).
     """
     options = options.to_py()
     settings = Settings.from_manifest(_engine.manifest, temperature=temperature, sampler_steps=steps)
@@ -110,7 +121,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     if script.warnings:
         hooks.notice(job, to_js(script.warnings))
     plans = script.plans
-    state = await _voice_state(voice)
+    state = await _bundle.voice_state(voice)
     writer = WavStreamWriter(_engine.sample_rate)
     seed = options.get("seed")
     noise = NoiseSource(None if seed is None else int(seed))
@@ -118,16 +129,35 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
         batch=int(options.get("decode_batch") or 1), overlap=bool(options.get("decode_overlap"))
     )
     finished = None
-    events = _engine.generate(plans, state, settings, noise=noise, policy=policy, cancel=cancel)
+    timestamps = _engine.manifest.timestamps is not None
+    events = _engine.generate(
+        plans, state, settings, noise=noise, policy=policy, cancel=cancel, timestamps=timestamps
+    )
     budget = 1  # frames the current text chunk may take at most (it usually ends earlier, at EOS)
+    words: list[list] = []  # word events not sent yet
+    ended: list[WordEnd] = []
     async for event in events:
         if isinstance(event, AudioChunk):
             pcm = event.samples
             done = min(1.0, event.chunk_frames / budget)
             hooks.chunk(
-                job, to_js(memoryview(pcm)), to_js(writer.encode(pcm)), event.index, event.count, done
+                job,
+                to_js(memoryview(pcm)),
+                to_js(writer.encode(pcm)),
+                event.index,
+                event.count,
+                done,
+                to_js(words),
             )
+            words = []
             await hooks.pause()
+        elif isinstance(event, WordStart):
+            words.append(["start", event.index, event.start, event.start])
+        elif isinstance(event, WordEnd):
+            words.append(["end", event.index, event.start, event.end])
+            ended.append(event)
+        elif isinstance(event, WordsPlanned):
+            hooks.words(job, event.text, to_js([list(w) for w in event.words]))
         elif isinstance(event, ChunkStarted):
             budget = max(1, event.max_frames)
             hooks.progress(job, event.index, event.count)
@@ -144,6 +174,47 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
             "stopped": finished.cancelled,
             "seed": str(noise.seed),
             "planSeconds": plan_seconds,
+            "words": to_js(words),
+            "vtt": subtitles.to_vtt(ended) if timestamps else None,
         },
         dict_converter=js.Object.fromEntries,
     )
+
+
+# ---------- the voice library (web/voice-library-ui.js keeps the files; py_core.voice_library checks them)
+
+_model: ModelIdentity | None = None
+
+
+def library_model(manifest_text: str):
+    """The loaded bundle's identity for the library: {modelId, displayName, manifestSha256}."""
+    global _model
+    _model = ModelIdentity.from_manifest(manifest_text)
+    info = {"modelId": _model.model_id, "displayName": _model.display_name}
+    return to_js({**info, "manifestSha256": _model.manifest_sha256}, dict_converter=js.Object.fromEntries)
+
+
+async def cloned_voice_file(key: str, name: str):
+    """The library file of cloned voice `key`: its KV state with the library's metadata."""
+    state = await _bundle.voice_state(key)
+    return _library_file(await _engine.export_voice(state, voice_metadata(name, _model)))
+
+
+def add_library_voice(key: str, name: str, data) -> None:
+    """Register a library voice file under `key`; VoiceModelError if it was made for another model."""
+    voice = load_voice(data.to_bytes())
+    check_voice(voice, _model, name)
+    _bundle.add_voice(key, voice)
+
+
+def import_voice(data, file_name: str):
+    """A .safetensors voice (this app's or upstream's export-voice) checked and made a library file."""
+    stem = file_name.rsplit("/", 1)[-1].removesuffix(".safetensors")
+    return _library_file(make_library_voice(data.to_bytes(), _model, None, stem or "imported voice"))
+
+
+def _library_file(voice: Voice):
+    """{name, data (the .safetensors bytes), meta} for the page."""
+    meta = to_js(voice.metadata, dict_converter=js.Object.fromEntries)
+    result = {"name": voice.metadata["name"], "data": to_js(dump_voice(voice)), "meta": meta}
+    return to_js(result, dict_converter=js.Object.fromEntries)

@@ -1,0 +1,101 @@
+// Unit tests (node --test) for web/model-files.js: verified downloads and the manifest's file lookup.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { afterEach, test } from 'node:test';
+
+import { fileEntry } from '../web/manifest.js';
+import { ModelFiles, fetchVerified } from '../web/model-files.js';
+
+const realFetch = globalThis.fetch;
+afterEach(() => {
+  globalThis.fetch = realFetch;
+});
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** A fetch that serves `files` (URL path → bytes) in small pieces, and 404 for anything else. */
+function serve(files, piece = 7) {
+  const requested = [];
+  globalThis.fetch = async (url) => {
+    const path = new URL(url).pathname;
+    requested.push(String(url));
+    const bytes = files[path];
+    if (!bytes) return new Response('not found', { status: 404 });
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += piece) controller.enqueue(bytes.slice(at, at + piece));
+        controller.close();
+      },
+    });
+    return new Response(stream, { headers: { 'content-length': String(bytes.length) } });
+  };
+  return requested;
+}
+
+test('fetchVerified returns the bytes, reports progress up to the total, and checks the sha256', async () => {
+  const body = new TextEncoder().encode('a model file of a few dozen bytes, served in pieces');
+  serve({ '/m/a.onnx': body });
+  const progress = [];
+  const got = await fetchVerified('http://x/m/a.onnx', { path: 'a.onnx', sha256: sha256(body), bytes: body.length }, (l, t) =>
+    progress.push([l, t]),
+  );
+  assert.deepEqual(Buffer.from(got), Buffer.from(body));
+  assert.deepEqual(progress[0], [0, body.length]);
+  assert.deepEqual(progress.at(-1), [body.length, body.length]);
+  assert.ok(progress.length > 3, 'progress while the body arrives');
+});
+
+test('a corrupted or missing file is refused with its name', async () => {
+  const body = new TextEncoder().encode('the right content');
+  const bad = Uint8Array.from(body);
+  bad[3] ^= 0xff;
+  serve({ '/m/a.onnx': bad });
+  await assert.rejects(
+    fetchVerified('http://x/m/a.onnx', { path: 'a.onnx', sha256: sha256(body), bytes: body.length }),
+    /a\.onnx is corrupted: sha256 .* does not match the manifest's/,
+  );
+  await assert.rejects(fetchVerified('http://x/m/b.onnx', { path: 'b.onnx', sha256: sha256(body) }), /b\.onnx: download failed \(HTTP 404\)/);
+  globalThis.fetch = async () => {
+    throw new TypeError('network down');
+  };
+  await assert.rejects(fetchVerified('http://x/m/a.onnx', { path: 'a.onnx' }), /a\.onnx: download failed \(network down\)/);
+});
+
+test('a body longer than announced is still read whole and then checked', async () => {
+  const body = new Uint8Array(100).map((_, i) => i);
+  serve({ '/m/a.bin': body });
+  const got = await fetchVerified('http://x/m/a.bin', { path: 'a.bin', sha256: sha256(body), bytes: 10 });
+  assert.equal(got.length, 100);
+});
+
+test('ModelFiles reads the manifest and downloads a group by content-addressed URLs', async () => {
+  const graph = new TextEncoder().encode('graph bytes');
+  const voice = new TextEncoder().encode('voice bytes');
+  const manifest = {
+    model_id: 'm',
+    files: [
+      { path: 'g.onnx', sha256: sha256(graph), bytes: graph.length, role: 'graph', download: 'default' },
+      { path: 'voices/v.safetensors', sha256: sha256(voice), bytes: voice.length, role: 'voice', download: 'on_demand' },
+    ],
+  };
+  const requested = serve({
+    '/app/models/m/manifest.json': new TextEncoder().encode(JSON.stringify(manifest)),
+    '/app/models/m/g.onnx': graph,
+    '/app/models/m/voices/v.safetensors': voice,
+  });
+  const posted = [];
+  const files = new ModelFiles('http://x/app/', 'm/', (message) => posted.push(message));
+  assert.equal(JSON.parse(await files.readManifest()).model_id, 'm');
+  const got = await files.download(['default']);
+  assert.deepEqual([...got.keys()], ['g.onnx']);
+  assert.ok(requested.includes(`http://x/app/models/m/g.onnx?sha256=${sha256(graph)}`));
+  assert.deepEqual(posted.at(-1), { type: 'download', file: 'g.onnx', loaded: graph.length, total: graph.length, allLoaded: graph.length, allTotal: graph.length });
+  assert.equal(new TextDecoder().decode(await files.downloadFile('voices/v.safetensors')), 'voice bytes');
+  await assert.rejects(files.downloadFile('nope.onnx'), /nope\.onnx is not a file of the bundle m/);
+  assert.throws(() => fileEntry(manifest, 'x'), /x is not a file of the bundle m/);
+});
+
+test('a missing manifest names the bundle and the HTTP status', async () => {
+  serve({});
+  await assert.rejects(new ModelFiles('http://x/', 'gone/', () => {}).readManifest(), /models\/gone\/manifest\.json: HTTP 404/);
+});

@@ -1,0 +1,79 @@
+// The bundle manifest as the web app reads it: JSDoc types mirroring py_core/manifest.py (the one
+// schema; Python validates every manifest with it before the app uses one, see web/worker.js).
+
+/** Schema version this app reads (py_core.manifest.SCHEMA_VERSION). */
+export const SCHEMA_VERSION = 3;
+
+/**
+ * @typedef {object} TensorSpec
+ * @property {string} name
+ * @property {string} dtype
+ * @property {(number|string)[]} shape
+ *
+ * @typedef {object} StateSpec
+ * @property {string} input
+ * @property {string} output
+ * @property {number[]} initial_shape
+ * @property {string} dtype
+ *
+ * @typedef {object} GraphSpec
+ * @property {string} file
+ * @property {TensorSpec[]} inputs
+ * @property {TensorSpec[]} outputs
+ * @property {StateSpec[]} states
+ * @property {string} quantization  'none' | 'int8' | …
+ * @property {boolean} simplified
+ *
+ * @typedef {object} FileEntry
+ * @property {string} path      relative to the bundle folder
+ * @property {string} sha256
+ * @property {number} bytes
+ * @property {string} role      'graph' | 'tokenizer' | 'voice'
+ * @property {string} download  'default' (fetched at load) | 'on_demand' | 'never'
+ * @property {string|null} [quantization]
+ * @property {string|null} [voice]
+ *
+ * @typedef {object} VoiceSpec
+ * @property {string} name
+ * @property {string} file
+ * @property {string} layout
+ *
+ * @typedef {object} GenerationDefaults
+ * @property {number} temperature
+ * @property {number} eos_threshold
+ * @property {number} min_frames_before_eos
+ * @property {string} sampler
+ * @property {number} sampler_steps
+ * @property {number|null} noise_clamp
+ * @property {number} fade_in_ms
+ * @property {number} max_tokens_per_chunk
+ *
+ * @typedef {object} Manifest
+ * @property {string} schema
+ * @property {number} schema_version
+ * @property {string} model_id
+ * @property {string} display_name
+ * @property {string} language
+ * @property {{size: string, seed: number, warning: string}|null} synthetic
+ * @property {boolean} has_voice_cloning
+ * @property {{sample_rate: number, frame_rate: number, samples_per_frame: number, channels: number}} audio
+ * @property {GenerationDefaults} generation
+ * @property {{file: string, format: string, version: number}} tokenizer
+ * @property {VoiceSpec[]} voices
+ * @property {string|null} default_voice
+ * @property {Object<string, GraphSpec>} graphs
+ * @property {FileEntry[]} files
+ * @property {{heads: {layer: number, head: number}[], output: string}|null} [timestamps]  word timestamps (py_core.timestamps)
+ */
+
+/**
+ * The `files` entry of `path`.
+ * @param {Manifest} manifest
+ * @param {string} path
+ * @returns {FileEntry}
+ */
+export function fileEntry(manifest, path) {
+  const entry = manifest.files.find((f) => f.path === path);
+  if (!entry) throw new Error(`${path} is not a file of the bundle ${manifest.model_id}`);
+  return entry;
+}

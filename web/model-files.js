@@ -1,0 +1,132 @@
+// A model bundle's files as the worker gets them: the manifest, downloads with byte progress, each
+// file's sha256 checked against the manifest (a mismatch names the file), and the service worker's
+// cache kept to the files the current manifest names.
+
+import { fileEntry } from './manifest.js';
+
+// The service worker's cache of model files (its name is set in vite.config.js).
+const MODEL_CACHE = 'pocket-tts-models';
+
+/**
+ * Fetch `url`, reporting bytes as they arrive, and check the body's sha256.
+ * @param {string} url
+ * @param {{path: string, sha256?: string, bytes?: number}} entry  the manifest's file entry
+ * @param {(loaded: number, total: number) => void} [onProgress]
+ * @returns {Promise<Uint8Array>}
+ */
+export async function fetchVerified(url, { path, sha256, bytes }, onProgress = () => {}) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`${path}: download failed (${error.message})`, { cause: error });
+  }
+  if (!response.ok) throw new Error(`${path}: download failed (HTTP ${response.status})`);
+  const total = bytes ?? Number(response.headers.get('content-length') || 0);
+  const reader = response.body.getReader();
+  // One buffer of the announced size, filled in place (no second copy of a large model file).
+  let data = new Uint8Array(total);
+  let loaded = 0;
+  onProgress(0, total);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.byteLength > data.length) {
+      const grown = new Uint8Array(Math.max(2 * data.length, loaded + value.byteLength));
+      grown.set(data.subarray(0, loaded));
+      data = grown;
+    }
+    data.set(value, loaded);
+    loaded += value.byteLength;
+    onProgress(loaded, total);
+  }
+  data = data.subarray(0, loaded);
+  if (sha256) {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    if (hex !== sha256) {
+      await evictFromCaches(url);
+      throw new Error(
+        `${path} is corrupted: sha256 ${hex.slice(0, 12)}… does not match the manifest's ${sha256.slice(0, 12)}…` +
+          ` (${loaded} bytes received, ${bytes ?? '?'} expected)`,
+      );
+    }
+  }
+  return data;
+}
+
+/** Drop a bad copy from the service worker's caches so that a retry downloads it again. */
+async function evictFromCaches(url) {
+  if (typeof caches === 'undefined') return;
+  try {
+    for (const name of await caches.keys()) await (await caches.open(name)).delete(url);
+  } catch {
+    // caches may be unavailable (opaque origin, private mode): nothing to evict then
+  }
+}
+
+/** One bundle on the server: `models/<modelPath>` under `baseUrl`. */
+export class ModelFiles {
+  /**
+   * @param {string} baseUrl  the app's base URL
+   * @param {string} modelPath  the bundle's folder under models/, with a trailing slash
+   * @param {(message: object) => void} post  sends 'download' progress messages to the page
+   */
+  constructor(baseUrl, modelPath, post) {
+    this.modelPath = modelPath;
+    this.modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
+    this.post = post;
+    /** @type {import('./manifest.js').Manifest | null} */
+    this.manifest = null;
+  }
+
+  /** Fetch manifest.json; returns its text (py_core validates it) and keeps the parsed manifest. */
+  async readManifest() {
+    const response = await fetch(new URL('manifest.json', this.modelUrl));
+    if (!response.ok) throw new Error(`models/${this.modelPath}manifest.json: HTTP ${response.status}`);
+    const text = await response.text();
+    this.manifest = JSON.parse(text);
+    return text;
+  }
+
+  /** A file's URL. Files are addressed by content: the service worker caches them cache-first. */
+  url(entry) {
+    return `${new URL(entry.path, this.modelUrl).href}?sha256=${entry.sha256}`;
+  }
+
+  /** Download the files of the download `groups`, verified, with progress over all of them. Returns path → bytes. */
+  async download(groups) {
+    const entries = this.manifest.files.filter((f) => groups.includes(f.download));
+    const allTotal = entries.reduce((sum, f) => sum + f.bytes, 0);
+    const done = new Map();
+    const results = await Promise.all(
+      entries.map(async (entry) => {
+        const bytes = await fetchVerified(this.url(entry), entry, (loaded, total) => {
+          done.set(entry.path, loaded);
+          const allLoaded = [...done.values()].reduce((a, b) => a + b, 0);
+          this.post({ type: 'download', file: entry.path, loaded, total, allLoaded, allTotal });
+        });
+        return /** @type {[string, Uint8Array]} */ ([entry.path, bytes]);
+      }),
+    );
+    return new Map(results);
+  }
+
+  /** Download one file of the bundle, verified, with progress. */
+  async downloadFile(path) {
+    const entry = fileEntry(this.manifest, path);
+    return fetchVerified(this.url(entry), entry, (loaded, total) =>
+      this.post({ type: 'download', file: entry.path, loaded, total, allLoaded: loaded, allTotal: total }),
+    );
+  }
+
+  /** Drop cached copies of this bundle's files that its manifest no longer names (a rebuilt bundle). */
+  async pruneCache() {
+    if (typeof caches === 'undefined' || !(await caches.has(MODEL_CACHE))) return;
+    const cache = await caches.open(MODEL_CACHE);
+    const current = new Set(this.manifest.files.map((entry) => this.url(entry)));
+    for (const request of await cache.keys()) {
+      if (request.url.startsWith(this.modelUrl) && !current.has(request.url)) await cache.delete(request);
+    }
+  }
+}

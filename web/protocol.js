@@ -1,0 +1,43 @@
+// The messages between the page (web/main.js) and the synthesis worker (web/worker.js): the one
+// place they are defined. Both sides post plain objects of these shapes (structured clone).
+
+/**
+ * Page → worker.
+ * @typedef {{type: 'init', baseUrl: string, modelPath: string, backend: string, threads: number,
+ *   parallelDecoder: boolean}} InitRequest  load Python, py_core and a bundle
+ * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
+ *   decodeBatch?: number, seed?: string|null, normalize?: boolean}} SpeakRequest
+ * @typedef {{type: 'preview', id: number, text: string, normalize?: boolean}} PreviewRequest
+ *   what will be read (no audio)
+ * @typedef {{type: 'stop', id: number}} StopRequest  cancel generation job `id` (a later job is untouched)
+ * @typedef {{type: 'clone', id: number, name: string, file?: string, wav?: Uint8Array,
+ *   pcm?: Float32Array}} CloneRequest  16-bit WAV bytes, or PCM at the model's rate, mono
+ * @typedef {InitRequest|SpeakRequest|PreviewRequest|StopRequest|CloneRequest} Request
+ */
+
+/**
+ * Worker → page.
+ * @typedef {{type: 'status', text: string}} StatusMessage  what the worker is doing
+ * @typedef {{type: 'download', file: string, loaded: number, total: number, allLoaded: number,
+ *   allTotal: number}} DownloadMessage
+ * @typedef {{type: 'ready', info: object}} ReadyMessage  voices, backend, threads, synthetic, …
+ * @typedef {{type: 'warm', seconds: number}} WarmMessage  the background warm-up has ended
+ * @typedef {{type: 'progress', id: number, chunkIndex: number, chunkCount: number}} ProgressMessage
+ *   a text chunk starts
+ * @typedef {{type: 'chunk', id: number, pcm: Float32Array, wav: Uint8Array, chunkIndex: number,
+ *   chunkCount: number, chunkDone: number}} ChunkMessage  decoded audio: pcm for playback, PCM16
+ *   bytes for the WAV, progress within the text chunk
+ * @typedef {{type: 'done', id: number, header: Uint8Array, samples: number, frames: number,
+ *   elapsed: number, firstAudio: number|null, stopped: boolean, seed: string}} DoneMessage
+ * @typedef {{type: 'voice', id: number, voice: string, name: string}} VoiceMessage
+ *   a cloned voice is ready (`voice`: its id)
+ * @typedef {{type: 'notice', id: number, warnings: string[]}} NoticeMessage
+ *   skipped or clamped pause markup
+ * @typedef {{type: 'preview', id: number, text: string, warnings: string[]}} PreviewMessage
+ *   the normalized text, pauses as [pause Ns]
+ * @typedef {{type: 'error', id?: number, message: string, fatal: boolean}} ErrorMessage
+ * @typedef {StatusMessage|DownloadMessage|ReadyMessage|WarmMessage|ProgressMessage|ChunkMessage|
+ *   DoneMessage|VoiceMessage|NoticeMessage|PreviewMessage|ErrorMessage} Message
+ */
+
+export {};
