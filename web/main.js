@@ -2,6 +2,7 @@
 // The UI thread never runs Python or ONNX: it sends messages to the worker and plays what comes back.
 
 import { Player } from './player.js';
+import { ReadAlong } from './read-along.js';
 import { AudioFileError, decodeToMono24k, readPromptFile } from './audio-file.js';
 import { checkSpeed } from './time-stretch.js';
 
@@ -14,6 +15,8 @@ const ui = {
   speak: $('speak'),
   stop: $('stop'),
   download: $('download'),
+  downloadVtt: $('download-vtt'),
+  readAlong: $('read-along'),
   speed: $('speed'),
   speedValue: $('speed-value'),
   downloadSpeed: $('download-speed'),
@@ -62,6 +65,11 @@ const state = {
   stopRequestedAt: 0,
   downloadUrl: null,
   wavBlob: null, // the last utterance's WAV (for "Download WAV at N×")
+  wavHeaderBytes: 0, // its header's size (a click in the read-along view replays from its PCM)
+  vttUrl: null, // the last utterance's subtitles (.vtt), when the model has timestamps
+  heardFrom: 0, // seconds of the utterance where the current playback started (a replay from a word)
+  heard: 0, // the utterance's position being heard, in seconds (what the highlight was chosen for)
+  highlight: false, // the read-along view follows playback (off after Stop and once drained)
   preparingWav: false, // a WAV at a speed is being made
   speed: 1, // playback speed (pitch kept)
   playing: false, // audio of the current utterance is still to be heard (Stop and the media controls act)
@@ -72,6 +80,9 @@ const state = {
   events: [], // test hook: a log of what happened
   capture: params.get('capture') === 'pcm' ? [] : null, // test hook: float PCM copies (?capture=pcm)
 };
+
+// The text with the word being heard highlighted; a click on a word replays from it.
+const readAlong = new ReadAlong(ui.readAlong, (seconds) => replayFrom(seconds));
 
 // ---------- small helpers ----------
 
@@ -151,6 +162,12 @@ function updateButtons() {
   ui.download.tabIndex = canDownload ? 0 : -1;
   if (!canDownload) ui.download.removeAttribute('href');
   else ui.download.href = state.downloadUrl;
+  const canVtt = Boolean(state.vttUrl) && !speaking;
+  ui.downloadVtt.hidden = !state.info?.timestamps;
+  ui.downloadVtt.setAttribute('aria-disabled', String(!canVtt));
+  ui.downloadVtt.tabIndex = canVtt ? 0 : -1;
+  if (!canVtt) ui.downloadVtt.removeAttribute('href');
+  else ui.downloadVtt.href = state.vttUrl;
   ui.downloadSpeed.hidden = !state.wavBlob || state.speed === 1;
   ui.downloadSpeed.disabled = !canDownload || state.preparingWav;
 }
@@ -242,6 +259,9 @@ function onWorkerMessage(msg) {
       break;
     case 'progress':
       if (msg.id === state.job) onSynthesisProgress(msg.chunkIndex, msg.chunkCount);
+      break;
+    case 'words':
+      if (msg.id === state.job) readAlong.plan(msg.text, msg.words);
       break;
     case 'chunk':
       if (msg.id === state.job) onChunk(msg);
@@ -350,6 +370,12 @@ async function speak() {
   if (state.downloadUrl) URL.revokeObjectURL(state.downloadUrl);
   state.downloadUrl = null;
   state.wavBlob = null;
+  if (state.vttUrl) URL.revokeObjectURL(state.vttUrl);
+  state.vttUrl = null;
+  state.heardFrom = 0;
+  state.highlight = state.audioOut;
+  if (state.info.timestamps) readAlong.show('Generating…');
+  else readAlong.unavailable();
   state.playing = state.audioOut;
   showInMediaSession(text);
   setPhase('speaking');
@@ -386,6 +412,7 @@ function onChunk(msg) {
   state.samples += msg.pcm.length;
   state.capture?.push(msg.pcm.slice());
   state.wavParts.push(new Blob([msg.wav]));
+  readAlong.add(msg.words);
   // After Stop, or without an audio output: into the WAV, not the speakers.
   if (!state.stopRequestedAt && state.audioOut) state.player.push(msg.pcm);
   onSynthesisProgress(msg.chunkIndex, msg.chunkCount, msg.chunkDone);
@@ -401,6 +428,9 @@ function onDone(msg) {
   state.wavParts = [];
   state.downloadUrl = msg.samples ? URL.createObjectURL(blob) : null;
   state.wavBlob = msg.samples ? blob : null;
+  state.wavHeaderBytes = msg.header.byteLength;
+  readAlong.add(msg.words);
+  if (typeof msg.vtt === 'string') state.vttUrl = URL.createObjectURL(new Blob([msg.vtt], { type: 'text/vtt' }));
   state.lastResult = {
     id: msg.id,
     samples: msg.samples,
@@ -416,6 +446,7 @@ function onDone(msg) {
     timings: msg.timings,
     liveTensors: msg.liveTensors,
     planSeconds: msg.planSeconds,
+    vtt: msg.vtt ?? null, // the subtitles (null without timestamp heads)
   };
   state.events.push({ type: 'done', ...state.lastResult });
   const engine = describeEngine(state.info);
@@ -443,7 +474,46 @@ function stop() {
   }
   state.player.flush();
   state.player.resume(); // a paused context would hold the next utterance
+  state.highlight = false;
+  readAlong.clear();
   state.events.push({ type: 'stop', id: state.job });
+}
+
+/** Heard position → the read-along highlight (the worklet counts source samples, so speed is in it). */
+function followPlayback(stats) {
+  if (!state.highlight || !state.player) return;
+  if (stats.drained) {
+    state.highlight = false;
+    readAlong.clear();
+    return;
+  }
+  const context = state.player.context;
+  const latency = ((context?.outputLatency || 0) + (context?.baseLatency || 0)) * (stats.speed || 1);
+  state.heard = state.heardFrom + Math.max(0, stats.rendered / state.info.sampleRate - latency);
+  readAlong.seek(state.heard);
+}
+
+/** A click on a word of the read-along view: play the last utterance again from that word. */
+async function replayFrom(seconds) {
+  if (state.phase !== 'ready' || !state.wavBlob) return;
+  const rate = state.info.sampleRate;
+  const first = state.wavHeaderBytes + 2 * Math.floor(seconds * rate);
+  const data = new Int16Array(await state.wavBlob.slice(first, state.wavBlob.size - (state.wavBlob.size - first) % 2).arrayBuffer());
+  const pcm = Float32Array.from(data, (v) => v / 32768);
+  try {
+    await state.player.start();
+  } catch (error) {
+    showError(NO_AUDIO_MESSAGE, error);
+    return;
+  }
+  state.player.reset(); // empties the queue (a flush would report "drained" and end the highlight)
+  state.heardFrom = Math.floor(seconds * rate) / rate;
+  state.highlight = true;
+  state.playing = true;
+  state.player.push(pcm);
+  state.player.end();
+  state.events.push({ type: 'replay', from: state.heardFrom });
+  updateButtons();
 }
 
 // ---------- voice cloning ----------
@@ -507,6 +577,7 @@ function savedSpeed() {
 
 /** The worklet's counters (every ~50 ms while playing): Stop and the media controls follow them. */
 function onPlaybackStats(stats) {
+  followPlayback(stats);
   const playing = state.audioOut && !stats.drained;
   if (playing === state.playing) return;
   state.playing = playing;
@@ -658,6 +729,10 @@ window.__pocketTTS = {
   get phase() { return state.phase; },
   get info() { return state.info; },
   get playback() { return state.player?.stats ?? null; },
+  /** The read-along view: the highlighted word and the heard position it was chosen for. */
+  get readAlong() {
+    return { word: readAlong.currentWord, index: readAlong.current, heard: state.heard, highlighted: readAlong.root.querySelectorAll('.current').length };
+  },
   get lastResult() { return state.lastResult; },
   get events() { return state.events; },
   /** Sample counts of the last utterance's chunks as they arrived (only with ?capture=pcm). */
