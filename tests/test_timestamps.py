@@ -233,6 +233,24 @@ def test_cli_writes_the_engines_timestamps(tiny_bundle_fp32, tmp_path, suffix):
         }
 
 
+def test_the_bundle_records_its_heads_and_verifies_the_output(tiny_bundle_fp32):
+    """The manifest names the heads and the output; the build compared it with PyTorch (parity_fp32
+    covers every output of flow_lm_kv); the fork's config for the same bundle names the same heads."""
+    import yaml
+
+    ours = Ours(tiny_bundle_fp32)
+    spec = ours.manifest.timestamps
+    assert spec is not None and spec.output == "timestamp_logits"
+    heads = [(h.layer, h.head) for h in spec.heads]
+    assert heads == [(3, 0), (2, 1)]
+    step = ours.manifest.graphs["flow_lm_step"]
+    assert step.outputs[-1].name == "timestamp_logits" and step.outputs[-1].shape[:2] == [1, len(heads)]
+    assert step.parity_fp32.max_relative_error < 1e-4
+    config = yaml.safe_load((tiny_bundle_fp32 / "source" / "config.timestamped.yaml").read_text())
+    assert [(h["layer"], h["head"]) for h in config["timestamp_heads"]] == heads
+    assert "timestamp_heads" not in yaml.safe_load((tiny_bundle_fp32 / "source" / "config.yaml").read_text())
+
+
 def test_subtitle_formats():
     words = [WordEnd("Hello", 0, 0.0, 0.32), WordEnd("world", 1, 0.32, 3725.041)]
     assert subtitles.to_vtt(words) == (
