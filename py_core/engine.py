@@ -525,14 +525,14 @@ class Engine:
                         for event in _timed(words, pcm):
                             yield event
                         yield AudioChunk(index, count, pcm, len(batch), decoder.frames, clock())
-            for batch in (due, pending):
-                if batch:
+            for rest in (due, pending):
+                if rest:
                     if cancel is not None and cancel.is_set():
                         return
-                    pcm = await decoder.decode(batch)
+                    pcm = await decoder.decode(rest)
                     for event in _timed(words, pcm):
                         yield event
-                    yield AudioChunk(index, count, pcm, len(batch), decoder.frames, clock())
+                    yield AudioChunk(index, count, pcm, len(rest), decoder.frames, clock())
             if words is not None:
                 for event in words.finish():
                     yield event
