@@ -5,8 +5,11 @@
 import workletUrl from './playback-worklet.js?worker&url';
 import { checkSpeed } from './time-stretch.js';
 
-/** How long Speak waits for the audio output before it generates without sound. */
-export const AUDIO_START_TIMEOUT_MS = 2000;
+/**
+ * How long Speak waits for the audio output before it generates without sound. A working device
+ * starts in well under a second; Firefox on PulseAudio's null sink (the engine journeys) takes 2 s.
+ */
+export const AUDIO_START_TIMEOUT_MS = 3000;
 
 /** The audio output did not start in time (no device, a busy device, a blocked context). */
 export class AudioStartTimeout extends Error {
