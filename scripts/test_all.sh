@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up from nothing and run every test: pytest (py_core, bundle builder, engine
-# parity, Pyodide in Node), the JS unit tests (Node) and the Playwright end-to-end suite in headless Chromium.
+# parity, Pyodide in Node), the JS unit tests (Node), the Playwright end-to-end suite in headless
+# Chromium, and the same user journeys in Firefox and WebKitGTK (e2e-engines/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,5 @@ echo "==> JS unit tests (node --test tests-js/: bridge, verified downloads, time
 npm run test:unit
 echo "==> Playwright end-to-end (headless Debian chromium; its global setup builds the tiny bundles and the app)"
 npm run test:e2e
+echo "==> the same journeys in Firefox and WebKitGTK (node --test e2e-engines/: firefox-esr over WebDriver BiDi, WebKitWebDriver + MiniBrowser in Xvfb)"
+npm run test:engines
