@@ -5,6 +5,7 @@ import { Player } from './player.js';
 import { ReadAlong } from './read-along.js';
 import { AudioFileError, decodeToMono24k, readPromptFile } from './audio-file.js';
 import { checkSpeed } from './time-stretch.js';
+import { VoicePanel } from './voice-library-ui.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -156,7 +157,7 @@ function updateButtons() {
   ui.model.disabled = busy;
   ui.backend.disabled = busy;
   ui.threads.disabled = busy;
-  ui.clone.disabled = !ready || !ui.cloneFile.files?.length;
+  ui.clone.disabled = !ready || !voices.clipFile || voices.recording;
   const canDownload = Boolean(state.downloadUrl) && !speaking;
   ui.download.setAttribute('aria-disabled', String(!canDownload));
   ui.download.tabIndex = canDownload ? 0 : -1;
@@ -280,7 +281,10 @@ function onWorkerMessage(msg) {
       }
       break;
     case 'voice':
-      onVoiceCloned(msg.voice, msg.name);
+      onVoiceCloned(msg);
+      break;
+    case 'imported':
+      voices.onImported(msg);
       break;
     case 'error':
       onWorkerError(msg);
@@ -301,6 +305,9 @@ function onReady(info) {
     ui.syntheticBanner.hidden = false;
   }
   ui.cloneSection.hidden = !info.hasVoiceCloning;
+  voices.onReady(info.library).then(() => {
+    if (savedVoice && [...ui.voice.options].some((o) => o.value === savedVoice)) ui.voice.value = savedVoice;
+  });
   ui.temperature.value = info.generation?.temperature ?? ui.temperature.value;
   ui.steps.value = info.generation?.sampler?.steps ?? ui.steps.value;
   syncSliders();
@@ -388,6 +395,7 @@ async function speak() {
     id: state.job,
     text,
     voice: ui.voice.value,
+    voiceData: voices.voiceData(ui.voice.value), // a library voice's file (the worker may not have it yet)
     temperature: Number(ui.temperature.value),
     steps: Number(ui.steps.value),
     decodeBatch: Number(ui.decodeBatch.value),
@@ -518,11 +526,11 @@ async function replayFrom(seconds) {
 
 // ---------- voice cloning ----------
 
-async function cloneVoice() {
-  const file = ui.cloneFile.files?.[0];
+/** Clone the recorded or picked clip (or, for `recordId`, a library voice's kept clip, again). */
+async function cloneVoice({ file = voices.clipFile, name = ui.cloneName.value.trim() || 'my voice', recordId } = {}) {
   if (!file || state.phase !== 'ready') return;
   clearError();
-  const name = ui.cloneName.value.trim() || 'my voice';
+  const voiceId = voices.cloneRequest(recordId); // the library keeps the voice under this id
   setPhase('cloning');
   setStatus(`Reading ${file.name}…`);
   try {
@@ -530,10 +538,10 @@ async function cloneVoice() {
     state.job++;
     if (pcm16) {
       // 16-bit WAV: py_core checks, reads and resamples it exactly as upstream does (resample_poly).
-      state.worker.postMessage({ type: 'clone', id: state.job, name, file: file.name, wav: bytes }, [bytes.buffer]);
+      state.worker.postMessage({ type: 'clone', id: state.job, name, voiceId, file: file.name, wav: bytes }, [bytes.buffer]);
     } else {
       const pcm = await decodeToMono24k(bytes.buffer, state.info.sampleRate, file.name);
-      state.worker.postMessage({ type: 'clone', id: state.job, name, file: file.name, pcm }, [pcm.buffer]);
+      state.worker.postMessage({ type: 'clone', id: state.job, name, voiceId, file: file.name, pcm }, [pcm.buffer]);
     }
   } catch (error) {
     setPhase('ready');
@@ -545,8 +553,9 @@ async function cloneVoice() {
   }
 }
 
-function onVoiceCloned(id, name) {
-  if (![...ui.voice.options].some((o) => o.value === id)) ui.voice.add(new Option(`${name} (cloned)`, id));
+async function onVoiceCloned(msg) {
+  const { voice: id, name } = msg;
+  await voices.saveCloned(msg); // into the library (and the Voice picker)
   ui.voice.value = id;
   state.events.push({ type: 'voice', id, name });
   setStatus(`Voice “${name}” is ready`);
@@ -713,8 +722,17 @@ ui.model.addEventListener('change', () => {
 ui.voice.addEventListener('change', () => localStorage.setItem('pocket-tts:voice', ui.voice.value));
 ui.backend.addEventListener('change', () => { clearError(); startWorker(); });
 ui.threads.addEventListener('change', () => { clearError(); startWorker(); });
-ui.cloneFile.addEventListener('change', updateButtons);
-ui.clone.addEventListener('click', cloneVoice);
+const voices = new VoicePanel({
+  voiceSelect: ui.voice,
+  post: (message, transfer) => state.worker.postMessage(message, transfer),
+  clone: cloneVoice,
+  showError,
+  setStatus,
+  log: (event) => state.events.push(event),
+  idle: () => state.phase === 'ready',
+  changed: updateButtons,
+});
+ui.clone.addEventListener('click', () => cloneVoice());
 ui.download.addEventListener('click', (event) => {
   if (ui.download.getAttribute('aria-disabled') === 'true') event.preventDefault();
 });

@@ -6,13 +6,18 @@
  * @typedef {{type: 'init', baseUrl: string, modelPath: string, backend: string, threads: number,
  *   parallelDecoder: boolean}} InitRequest  load Python, py_core and a bundle
  * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
- *   decodeBatch?: number, seed?: string|null, normalize?: boolean}} SpeakRequest
+ *   decodeBatch?: number, seed?: string|null, normalize?: boolean,
+ *   voiceData?: {name: string, data: ArrayBuffer|Uint8Array}|null}} SpeakRequest
+ *   `voiceData`: a library voice's .safetensors file (web/voice-library-ui.js), checked by py_core
  * @typedef {{type: 'preview', id: number, text: string, normalize?: boolean}} PreviewRequest
  *   what will be read (no audio)
  * @typedef {{type: 'stop', id: number}} StopRequest  cancel generation job `id` (a later job is untouched)
- * @typedef {{type: 'clone', id: number, name: string, file?: string, wav?: Uint8Array,
- *   pcm?: Float32Array}} CloneRequest  16-bit WAV bytes, or PCM at the model's rate, mono
- * @typedef {InitRequest|SpeakRequest|PreviewRequest|StopRequest|CloneRequest} Request
+ * @typedef {{type: 'clone', id: number, name: string, voiceId?: string, file?: string, wav?: Uint8Array,
+ *   pcm?: Float32Array}} CloneRequest  16-bit WAV bytes, or PCM at the model's rate, mono; `voiceId`:
+ *   the library's id for the voice (default `clone:<name>`)
+ * @typedef {{type: 'import', id: string, file: string, data: ArrayBuffer}} ImportRequest
+ *   a .safetensors voice file for the library: py_core parses it and checks it against the model
+ * @typedef {InitRequest|SpeakRequest|PreviewRequest|StopRequest|CloneRequest|ImportRequest} Request
  */
 
 /**
@@ -29,15 +34,18 @@
  *   bytes for the WAV, progress within the text chunk
  * @typedef {{type: 'done', id: number, header: Uint8Array, samples: number, frames: number,
  *   elapsed: number, firstAudio: number|null, stopped: boolean, seed: string}} DoneMessage
- * @typedef {{type: 'voice', id: number, voice: string, name: string}} VoiceMessage
+ * @typedef {{name: string, data: Uint8Array, meta: Object<string, string>}} LibraryFile
+ *   a voice file for the library: upstream's layout, `meta` its py_core.voice_library metadata
+ * @typedef {{type: 'voice', id: number, voice: string} & LibraryFile} VoiceMessage
  *   a cloned voice is ready (`voice`: its id)
+ * @typedef {{type: 'imported', id: string} & LibraryFile} ImportedMessage  an imported voice, checked
  * @typedef {{type: 'notice', id: number, warnings: string[]}} NoticeMessage
  *   skipped or clamped pause markup
  * @typedef {{type: 'preview', id: number, text: string, warnings: string[]}} PreviewMessage
  *   the normalized text, pauses as [pause Ns]
  * @typedef {{type: 'error', id?: number, message: string, fatal: boolean}} ErrorMessage
  * @typedef {StatusMessage|DownloadMessage|ReadyMessage|WarmMessage|ProgressMessage|ChunkMessage|
- *   DoneMessage|VoiceMessage|NoticeMessage|PreviewMessage|ErrorMessage} Message
+ *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|ErrorMessage} Message
  */
 
 export {};
