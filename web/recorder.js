@@ -54,9 +54,17 @@ export class Recorder {
       throw new RecorderError(describeMicrophoneError(error));
     }
     this.context = new AudioContext();
-    await this.context.audioWorklet.addModule(workletUrl);
-    const source = this.context.createMediaStreamSource(this.stream);
-    this.node = new AudioWorkletNode(this.context, 'pocket-recorder', { numberOfOutputs: 0 });
+    let source;
+    try {
+      await this.context.audioWorklet.addModule(workletUrl);
+      source = this.context.createMediaStreamSource(this.stream);
+      this.node = new AudioWorkletNode(this.context, 'pocket-recorder', { numberOfOutputs: 0 });
+    } catch (error) {
+      this.stream.getTracks().forEach((track) => track.stop()); // the microphone is released
+      await this.context.close();
+      this.context = null;
+      throw new RecorderError(`Recording could not start (${error.message || error}).`);
+    }
     this.blocks = [];
     this.samples = 0;
     const limit = MAX_PROMPT_SECONDS * this.context.sampleRate;
