@@ -73,6 +73,7 @@ export class ModelFiles {
    * @param {(message: object) => void} post  sends 'download' progress messages to the page
    */
   constructor(baseUrl, modelPath, post) {
+    this.baseUrl = baseUrl;
     this.modelPath = modelPath;
     this.modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
     this.post = post;
@@ -110,6 +111,30 @@ export class ModelFiles {
       }),
     );
     return new Map(results);
+  }
+
+  /**
+   * `download(groups)` on a thread of its own (web/download-worker.js), so that it goes on while this
+   * thread is busy (Pyodide's start); in this thread where workers cannot be started.
+   */
+  downloadInWorker(groups) {
+    if (typeof Worker === 'undefined') return this.download(groups);
+    const worker = new Worker(new URL('./download-worker.js', import.meta.url), { type: 'module', name: 'pocket-tts downloads' });
+    return new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        if (data.type === 'download') return this.post(data);
+        worker.terminate();
+        if (data.type === 'files') resolve(new Map(data.files));
+        else reject(new Error(data.message));
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        worker.terminate();
+        // A worker that cannot start (an old engine, a host policy): download here instead.
+        this.download(groups).then(resolve, reject);
+      };
+      worker.postMessage({ type: 'download', baseUrl: this.baseUrl, modelPath: this.modelPath, manifest: this.manifest, groups });
+    });
   }
 
   /** Download one file of the bundle, verified, with progress. */

@@ -87,12 +87,12 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   const manifestText = await model.readManifest();
   manifest = model.manifest;
 
-  // Python starts while the model files are requested and their sessions created. Measured
-  // (bench/ready_timeline.mjs): the download loop makes no progress during Pyodide's synchronous
-  // start on this same thread, so the overlap is small until downloads move to another thread.
+  // Python starts while the model files download on a thread of their own (web/download-worker.js:
+  // a download loop on this thread made no progress during Pyodide's synchronous start, measured by
+  // bench/ready_timeline.mjs); the sessions are created here once both are done.
   const python = loadPython(baseUrl);
   const sessions = (async () => {
-    const files = await model.download(['default']);
+    const files = await model.downloadInWorker(['default']);
     status('Creating onnxruntime-web sessions…');
     bridge = new Bridge({ ortBaseUrl: new URL('ort/', baseUrl).href, backend, threads, parallelDecoder });
     const graphs = Object.entries(manifest.graphs)
@@ -141,14 +141,18 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
  * Generate a few throw-away utterances right after loading, until the page asks for the engine or
  * WARM_UP_SECONDS pass. Browsers first run WebAssembly through a baseline compiler and optimize hot
  * functions later: measured here, a first utterance ran at 1.0x real time and the fourth at 3.4x.
- * Warming up moves that cost to while the user is still typing.
+ * Warming up moves that cost to while the user is still typing. The speed of the last utterance
+ * that ran to its end (× real time; null when none did) goes to the page: its automatic model choice.
  */
 async function warmUp() {
   const started = performance.now();
+  let speed = null;
   while (performance.now() - started < WARM_UP_SECONDS * 1000 && !warmUpCancel.is_set()) {
-    await driver.warm_up(hooks, warmUpCancel);
+    const begun = performance.now();
+    const samples = await driver.warm_up(hooks, warmUpCancel);
+    if (!warmUpCancel.is_set()) speed = samples / manifest.audio.sample_rate / ((performance.now() - begun) / 1000);
   }
-  post({ type: 'warm', seconds: (performance.now() - started) / 1000 });
+  post({ type: 'warm', seconds: (performance.now() - started) / 1000, speed });
 }
 
 async function ensureVoice(name) {
