@@ -18,11 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
+from bundle.parity import Ours, compare
 
-from parity_support import Ours, compare  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 TEXTS = ["Hello world, this is a short test.", "The old lighthouse keeper climbed the stairs at dusk."]
 

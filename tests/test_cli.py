@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from parity_support import load_upstream
 
+from bundle.parity import load_upstream
 from py_core.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import wave
 
 import numpy as np
 import pytest
-from parity_support import Ours, compare, load_upstream, pick_threshold, upstream_generate, upstream_noise
 
+from bundle.parity import Ours, compare, load_upstream, pick_threshold, upstream_generate, upstream_noise
 from py_core import safetensors
 from py_core.audio_prompt import prepare_prompt, read_audio
 from py_core.engine import DecodePolicy
@@ -114,7 +114,7 @@ def test_multi_chunk_text_with_eos_in_some_chunks(sides):
 def test_temperature_with_the_same_noise_gives_the_same_latents(sides):
     """temperature 0.7, 2 sampler steps, truncated noise: upstream takes our noise draws."""
     ours, upstream = sides
-    from parity_support import RecordingNoise
+    from bundle.parity import RecordingNoise
 
     voice = asyncio.run(ours.kv_voice("cedar"))
     state = upstream.get_state_for_audio_prompt(ours.voice_file("cedar"))

@@ -14,8 +14,8 @@ import unicodedata
 
 import pytest
 from conftest import FIXTURES
-from parity_support import Ours
 
+from bundle.parity import Ours
 from py_core import subtitles
 from py_core.cli import main as cli_main
 from py_core.engine import AudioChunk, EngineError, Settings, WordEnd, WordStart

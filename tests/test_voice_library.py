@@ -9,9 +9,9 @@ import shutil
 
 import numpy as np
 import pytest
-from parity_support import Ours, compare, load_upstream, upstream_generate
 from test_parity import _prompt_wav
 
+from bundle.parity import Ours, compare, load_upstream, upstream_generate
 from py_core import safetensors
 from py_core.audio_prompt import prepare_prompt, read_audio
 from py_core.cli import main

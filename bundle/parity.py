@@ -1,4 +1,6 @@
-"""Shared helpers for the parity tests: py_core + OrtRuntime on one side, upstream pocket_tts on the other.
+"""Parity with upstream: py_core + OrtRuntime on one side, upstream pocket_tts on the other.
+
+Used by the parity tests, the benchmark's SNR check and the e2e voice tools.
 
 Both load the same bundle: ours its ONNX graphs, upstream `TTSModel.load_model(config=<bundle>/source/
 config.yaml)`, i.e. the very weights the graphs were exported from.
