@@ -68,7 +68,7 @@ class ModelIdentity:
 
 def describe_model(model_id: str, display_name: str, manifest_sha256: str) -> str:
     """How a message names a model: display name, id and the manifest's short sha256."""
-    return f"“{display_name}” ({model_id}, manifest {manifest_sha256[:12]})"
+    return f"“{display_name}” ({model_id}, manifest {manifest_sha256[:8]})"
 
 
 def check_name(name: str) -> str:
@@ -104,7 +104,7 @@ def check_voice(voice: Voice, model: ModelIdentity, name: str = "voice") -> None
         meta = voice.metadata
         theirs = describe_model(meta.get("model_id", "?"), meta.get("model_name", "?"), sha)
         raise VoiceModelError(
-            f"voice “{name}” was made for model {theirs}, not for this model {model.describe()}: "
+            f"voice “{name}” was made for {theirs}, not for this model {model.describe()}: "
             "clone it again with this model"
         )
     if voice.layout != KV_STATE:

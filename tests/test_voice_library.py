@@ -83,7 +83,7 @@ def test_exported_voice_loads_in_upstream_and_the_cli_with_the_same_audio(sides,
     assert _voices("list", "--library", library, "--bundle", ours.bundle) == 0
     listed = capsys.readouterr().out
     assert (
-        listed.startswith("Ada\t") and model.manifest_sha256[:12] in listed and "another model" not in listed
+        listed.startswith("Ada\t") and model.manifest_sha256[:8] in listed and "another model" not in listed
     )
 
 
@@ -134,9 +134,8 @@ def _dims(model):
 def test_a_voice_of_another_model_is_refused_naming_both(model, tiny_bundle_fp32, tmp_path, capsys):
     path = _foreign_voice_file(model, tmp_path)
     both = [
-        "voice “Old” was made for model “english (an older build)”",
-        f"not for this model “{model.display_name}” ({model.model_id}, "
-        f"manifest {model.manifest_sha256[:12]})",
+        f"voice “Old” was made for “english (an older build)” ({model.model_id}, manifest abababab)",
+        f"not for this model “{model.display_name}” ({model.model_id}, manifest {model.manifest_sha256[:8]})",
     ]
     with pytest.raises(VoiceModelError) as refused:
         make_library_voice(path.read_bytes(), model)
