@@ -399,6 +399,7 @@ class Engine:
         clock = _Clock()
         totals = {"frames": 0, "samples": 0}
         first_audio = None
+        job = _ChunkJob(voice, settings, noise, policy, cancel, clock)
         voice._users += 1
         try:
             if timed is not None:
@@ -415,9 +416,7 @@ class Engine:
                         index, len(plans), plan.text, len(plan.token_ids), plan.max_frames, clock()
                     )
                     timing = None if timed is None else (next(timed.chunks), totals["samples"])
-                    chunk = self._chunk(
-                        plan, index, len(plans), voice, settings, noise, policy, cancel, clock, timing
-                    )
+                    chunk = self._chunk(job, plan, index, len(plans), timing)
                 async with aclosing(chunk) as events:
                     async for event in events:
                         if isinstance(event, AudioChunk):
@@ -459,59 +458,64 @@ class Engine:
         yield AudioChunk(index, count, array("f", bytes(4 * samples)), 0, 0, clock())
         yield ChunkFinished(index, count, 0, None, clock())
 
-    async def _chunk(self, plan, index, count, voice, settings, noise, policy, cancel, clock, timing=None):
+    async def _chunk(self, job: "_ChunkJob", plan: ChunkPlan, index: int, count: int, timing=None):
         """One independent generation from the voice state: events for this text chunk.
 
-        `timing`: (the chunk's TimestampChunk, output samples before it) for word events.
+        `timing`: (the chunk's TimestampChunk, output samples before it) for word events. Every
+        tensor made here is owned by `tensors` and released once: when the next step replaces it,
+        or when the chunk ends however it ends (the voice state and the engine's constants are only
+        borrowed, never owned).
         """
-        rt = self.runtime
+        rt, settings, policy, cancel = self.runtime, job.settings, job.policy, job.cancel
         decoder = _StreamingDecoder(self)
-        words = None if timing is None else _WordTimer(self, timing[0], timing[1], voice.positions)
-        frames_after_eos = plan.frames_after_eos
+        tensors = _Owned(rt)
+        words = None if timing is None else _WordTimer(self, timing[0], timing[1], job.voice.positions)
         threshold = _f32(settings.eos_threshold)  # torch compares a float32 logit with a float32 scalar
-        tokens = rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids)
-        text = (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
-        rt.release(tokens)
-        # Text prefill and AR step 0 (BOS latent) in one call: same cache, step 0's hidden state.
-        graph, conditioning, latent, past = "flow_lm_prefill", text, self._bos, voice.past
-        hidden = None
         pending: list[array] = []  # sampled latents not decoded yet
         due: list[array] | None = None  # a batch to decode concurrently with the next step
         emitted, eos_frame = 0, None
+
+        def audio(pcm: array, frames: int) -> list:
+            return [*_timed(words, pcm), AudioChunk(index, count, pcm, frames, decoder.frames, job.clock())]
+
         try:
+            if cancel is not None and cancel.is_set():
+                return
+            tokens = tensors.own(rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids))
+            outputs = await rt.run("text_conditioner", {"token_ids": tokens})
+            text = tensors.own(outputs["text_embeddings"])
+            tensors.release(tokens)
+            # Text prefill and AR step 0 (BOS latent) in one call: same cache, step 0's hidden state.
+            latent = self._bos
+            hidden, eos, past = await self._step("flow_lm_prefill", text, latent, job.voice.past, words)
+            tensors.own(hidden, *past.values())
+            tensors.release(text)
             for step in range(plan.max_frames):
-                if cancel is not None and cancel.is_set():
-                    return
-                step_call = self._step(graph, conditioning, latent, past, words)
-                if due is not None:
-                    # The decode is started first: a runtime that runs it elsewhere (the browser's
-                    # decoder worker) gets the request before this thread starts the step.
-                    pcm, (hidden, eos, next_past) = await asyncio.gather(decoder.decode(due), step_call)
-                    for event in _timed(words, pcm):
-                        yield event
-                    yield AudioChunk(index, count, pcm, len(due), decoder.frames, clock())
-                    due = None
-                else:
-                    hidden, eos, next_past = await step_call
-                if past is not voice.past:
-                    _release_all(rt, past)
-                past = next_past
-                if conditioning is not self._empty_conditioning:
-                    rt.release(conditioning)
-                    conditioning, graph = self._empty_conditioning, "flow_lm_step"
-                if latent is not self._bos:
-                    rt.release(latent)
-                latent = None
+                if step:
+                    if cancel is not None and cancel.is_set():
+                        return
+                    step_call = self._step("flow_lm_step", self._empty_conditioning, latent, past, words)
+                    if due is not None:
+                        # The decode is started first: a runtime that runs it elsewhere (the browser's
+                        # decoder worker) gets the request before this thread starts the step.
+                        pcm, (hidden, eos, next_past) = await asyncio.gather(decoder.decode(due), step_call)
+                        for event in audio(pcm, len(due)):
+                            yield event
+                        due = None
+                    else:
+                        hidden, eos, next_past = await step_call
+                    tensors.own(hidden, *next_past.values())
+                    tensors.release(latent, *past.values())
+                    past = next_past
                 # Upstream draws the noise before looking at EOS, so one draw per step.
-                x = noise.draw(self.latent_dim, settings.temperature, settings.noise_clamp)
+                x = job.noise.draw(self.latent_dim, settings.temperature, settings.noise_clamp)
                 if eos > threshold and eos_frame is None and step >= settings.min_frames_before_eos:
                     eos_frame = step
-                if eos_frame is not None and step >= eos_frame + frames_after_eos:
+                if eos_frame is not None and step >= eos_frame + plan.frames_after_eos:
                     break
                 x = await self._sample(hidden, x, settings.sampler_steps)
-                rt.release(hidden)
-                hidden = None
-                latent = rt.tensor("float32", (1, 1, self.latent_dim), x)
+                tensors.release(hidden)
+                latent = tensors.own(rt.tensor("float32", (1, 1, self.latent_dim), x))
                 pending.append(x)
                 if words is not None:
                     words.keep_step()
@@ -521,30 +525,20 @@ class Engine:
                     if policy.overlap and emitted > 1:
                         due = batch
                     else:
-                        pcm = await decoder.decode(batch)
-                        for event in _timed(words, pcm):
+                        for event in audio(await decoder.decode(batch), len(batch)):
                             yield event
-                        yield AudioChunk(index, count, pcm, len(batch), decoder.frames, clock())
             for rest in (due, pending):
                 if rest:
                     if cancel is not None and cancel.is_set():
                         return
-                    pcm = await decoder.decode(rest)
-                    for event in _timed(words, pcm):
+                    for event in audio(await decoder.decode(rest), len(rest)):
                         yield event
-                    yield AudioChunk(index, count, pcm, len(rest), decoder.frames, clock())
             if words is not None:
                 for event in words.finish():
                     yield event
-            yield ChunkFinished(index, count, emitted, eos_frame, clock())
+            yield ChunkFinished(index, count, emitted, eos_frame, job.clock())
         finally:
-            for tensor in (hidden, latent if latent is not self._bos else None):
-                if tensor is not None:
-                    rt.release(tensor)
-            if conditioning is not self._empty_conditioning:
-                rt.release(conditioning)
-            if past is not voice.past:
-                _release_all(rt, past)
+            tensors.release_all()
             decoder.close()
 
     async def _step(
@@ -681,6 +675,43 @@ class _Clock:
 
     def __call__(self) -> float:
         return time.perf_counter() - self.start
+
+
+@dataclass(frozen=True)
+class _ChunkJob:
+    """What every text chunk of one `generate` call shares."""
+
+    voice: VoiceState
+    settings: Settings
+    noise: NoiseSource
+    policy: DecodePolicy
+    cancel: Any  # anything with is_set(), or None
+    clock: "_Clock"
+
+
+class _Owned:
+    """The tensors one text chunk owns, each released exactly once (borrowed ones never enter)."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.tensors: dict[int, Tensor] = {}
+
+    def own(self, *tensors: Tensor) -> Any:
+        """Take ownership of `tensors`; returns the first (for `x = owned.own(make())`)."""
+        for tensor in tensors:
+            self.tensors[id(tensor)] = tensor
+        return tensors[0] if tensors else None
+
+    def release(self, *tensors: Tensor) -> None:
+        """Release those of `tensors` that are owned here (a borrowed one is left alone)."""
+        for tensor in tensors:
+            if self.tensors.pop(id(tensor), None) is not None:
+                self.runtime.release(tensor)
+
+    def release_all(self) -> None:
+        for tensor in self.tensors.values():
+            self.runtime.release(tensor)
+        self.tensors.clear()
 
 
 def _release_all(runtime: Runtime, tensors: dict[str, Tensor]) -> None:
