@@ -115,7 +115,9 @@ export class Bridge {
     ort.env.wasm.proxy = false;
     // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page. The automatic choice is
     // onnxruntime-web's own: half the cores, at most 4 (the other half runs Python, audio, the UI).
-    const isolated = self.crossOriginIsolated === true;
+    // WebKitGTK 2.50 reports crossOriginIsolated but has no SharedArrayBuffer: onnxruntime-web then
+    // runs one thread whatever it is asked, so say 1.
+    const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
     const cores = self.navigator?.hardwareConcurrency || 1;
     this.threads = isolated ? (threads > 0 ? threads : Math.min(4, Math.ceil(cores / 2))) : 1;
     ort.env.wasm.numThreads = this.threads;

@@ -77,6 +77,7 @@ const state = {
   player: null,
   audioOut: true, // false while the current utterance has no audio output (it still goes to the WAV)
   startingAudio: false, // Speak is waiting for the audio output to start
+  autoModel: null, // {models, note}: the model was chosen automatically (no ?model=, none saved)
   lastResult: null,
   events: [], // test hook: a log of what happened
   capture: params.get('capture') === 'pcm' ? [] : null, // test hook: float PCM copies (?capture=pcm)
@@ -207,7 +208,31 @@ async function loadModelIndex() {
   );
   const wanted = params.get('model') ?? localStorage.getItem('pocket-tts:model');
   if (wanted && index.models.some((m) => m.path === wanted)) ui.model.value = wanted;
+  else state.autoModel = { models: index.models, note: '' }; // nobody chose: checkModelSpeed may change it
   return index;
+}
+
+/** Below this speed (× real time) playback would stutter: the automatic choice wants headroom. */
+const REAL_TIME_NEEDED = 1.2;
+
+/**
+ * The automatic model choice, after the warm-up measured `speed` (× real time) in this browser: when
+ * nobody chose the model and it is too slow here, switch once to the largest smaller model of the
+ * same language and say why (WebKitGTK ran the full-size model at 0.7× real time).
+ */
+function checkModelSpeed(speed) {
+  const auto = state.autoModel;
+  if (!auto || auto.note || !Number.isFinite(speed) || speed >= REAL_TIME_NEEDED || state.phase !== 'ready') return;
+  const current = auto.models.find((m) => m.path === ui.model.value);
+  const smaller = auto.models
+    .filter((m) => m.language === current?.language && m.default_download_bytes < current.default_download_bytes)
+    .sort((a, b) => b.default_download_bytes - a.default_download_bytes)[0];
+  if (!smaller) return;
+  auto.note = `Switched to the smaller ${smaller.display_name}: ${current.display_name} ran at ` +
+    `${speed.toFixed(1)}× real time in this browser, too slow to play without gaps (Advanced settings: Model)`;
+  state.events.push({ type: 'model-switch', from: current.path, to: smaller.path, speed });
+  ui.model.value = smaller.path;
+  startWorker();
 }
 
 function startWorker() {
@@ -256,7 +281,8 @@ function onWorkerMessage(msg) {
       onReady(msg.info);
       break;
     case 'warm':
-      state.events.push({ type: 'warm', seconds: msg.seconds });
+      state.events.push({ type: 'warm', seconds: msg.seconds, speed: msg.speed });
+      checkModelSpeed(msg.speed);
       break;
     case 'progress':
       if (msg.id === state.job) onSynthesisProgress(msg.chunkIndex, msg.chunkCount);
@@ -319,7 +345,8 @@ function onReady(info) {
   }
   const engine = describeEngine(info);
   ui.engineInfo.textContent = `${info.displayName} · ${engine}` +
-    (info.fallbacks.length ? ` · on WASM: ${info.fallbacks.map((f) => f.split(' ')[0]).join(', ')}` : '');
+    (info.fallbacks.length ? ` · on WASM: ${info.fallbacks.map((f) => f.split(' ')[0]).join(', ')}` : '') +
+    (state.autoModel?.note ? ` · ${state.autoModel.note}` : '');
   setProgress(1, 'Ready', '');
   setStatus(`Ready · ${engine}`);
   setPhase('ready');
@@ -716,6 +743,7 @@ ui.temperature.addEventListener('input', syncSliders);
 ui.steps.addEventListener('input', syncSliders);
 ui.model.addEventListener('change', () => {
   localStorage.setItem('pocket-tts:model', ui.model.value);
+  state.autoModel = null; // chosen now
   clearError();
   startWorker();
 });

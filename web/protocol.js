@@ -26,7 +26,8 @@
  * @typedef {{type: 'download', file: string, loaded: number, total: number, allLoaded: number,
  *   allTotal: number}} DownloadMessage
  * @typedef {{type: 'ready', info: object}} ReadyMessage  voices, backend, threads, synthetic, …
- * @typedef {{type: 'warm', seconds: number}} WarmMessage  the background warm-up has ended
+ * @typedef {{type: 'warm', seconds: number, speed: number|null}} WarmMessage  the background warm-up
+ *   has ended; `speed`: its last whole utterance's × real time (null when none ran to its end)
  * @typedef {{type: 'progress', id: number, chunkIndex: number, chunkCount: number}} ProgressMessage
  *   a text chunk starts
  * @typedef {{type: 'chunk', id: number, pcm: Float32Array, wav: Uint8Array, chunkIndex: number,

@@ -91,13 +91,17 @@ def preview(text: str, normalize: bool):
     return to_js({"text": said, "warnings": to_js(warnings)}, dict_converter=js.Object.fromEntries)
 
 
-async def warm_up(hooks, cancel) -> None:
-    """One throw-away utterance in the default voice (its output is discarded)."""
+async def warm_up(hooks, cancel) -> int:
+    """One throw-away utterance in the default voice (its output is discarded); returns its length
+    in samples (the worker times it: the speed check of the automatic model choice)."""
     state = await _bundle.voice_state(_bundle.default_voice or _bundle.voice_names()[0])
     events = _engine.generate("Warming up the engine, one moment.", state, cancel=cancel)
+    samples = 0
     async for event in events:
         if isinstance(event, AudioChunk):
+            samples += len(event.samples)
             await hooks.pause()
+    return samples
 
 
 async def speak(hooks, job: int, text: str, voice: str, temperature, steps, cancel, options):
