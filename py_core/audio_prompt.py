@@ -28,7 +28,7 @@ from fractions import Fraction
 from functools import lru_cache
 from operator import mul
 
-from py_core.engine import linspace
+from py_core.float32 import linspace
 
 SAMPLE_RATE = 24000
 SAMPLES_PER_FRAME = 1920

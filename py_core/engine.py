@@ -26,6 +26,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, fields
 from typing import Any
 
+from py_core.float32 import heads_to_positions, linspace, positions_to_heads, round_f32
 from py_core.manifest import Manifest
 from py_core.markup import PARAGRAPH_PAUSE
 from py_core.rng import NoiseSource
@@ -271,7 +272,7 @@ class Engine:
         for i in range(self.num_layers):
             k = await self.runtime.read(state.past[f"past_k_{i}"])
             v = await self.runtime.read(state.past[f"past_v_{i}"])
-            caches.append(_heads_to_positions(k, n, heads, dim) + _heads_to_positions(v, n, heads, dim))
+            caches.append(heads_to_positions(k, n, heads, dim) + heads_to_positions(v, n, heads, dim))
         return Voice(
             KV_STATE, n, caches=tuple(caches), num_heads=heads, head_dim=dim, metadata=dict(metadata or {})
         )
@@ -298,7 +299,7 @@ class Engine:
         half = n * heads * dim
         for i, cache in enumerate(voice.caches):
             for j, kv in enumerate("kv"):
-                data = _positions_to_heads(memoryview(cache)[j * half : (j + 1) * half], n, heads, dim)
+                data = positions_to_heads(memoryview(cache)[j * half : (j + 1) * half], n, heads, dim)
                 past[f"past_{kv}_{i}"] = self.runtime.tensor("float32", (1, heads, n, dim), data)
         return VoiceState(past, n)
 
@@ -470,7 +471,7 @@ class Engine:
         decoder = _StreamingDecoder(self)
         tensors = _Owned(rt)
         words = None if timing is None else _WordTimer(self, timing[0], timing[1], job.voice.positions)
-        threshold = _f32(settings.eos_threshold)  # torch compares a float32 logit with a float32 scalar
+        threshold = round_f32(settings.eos_threshold)  # torch compares a float32 logit with a float32 scalar
         pending: list[array] = []  # sampled latents not decoded yet
         due: list[array] | None = None  # a batch to decode concurrently with the next step
         emitted, eos_frame = 0, None
@@ -717,48 +718,6 @@ class _Owned:
 def _release_all(runtime: Runtime, tensors: dict[str, Tensor]) -> None:
     for tensor in tensors.values():
         runtime.release(tensor)
-
-
-def linspace(start: float, stop: float, n: int) -> array:
-    """torch.linspace(start, stop, n) in float32: the first half counts up, the second down from stop."""
-    if n == 1:
-        return array("f", [start])
-    step = _f32((stop - start) / (n - 1))
-    half = n // 2
-    return array(
-        "f", [start + _f32(step * i) if i < half else stop - _f32(step * (n - 1 - i)) for i in range(n)]
-    )
-
-
-def _f32(value: float) -> float:
-    """`value` rounded to float32."""
-    return array("f", [value])[0]
-
-
-def _positions_to_heads(values: memoryview, n: int, heads: int, dim: int) -> array:
-    """[N, H, Dh] → [H, N, Dh], one row of Dh values per copy."""
-    out = array("f", bytes(4 * n * heads * dim))
-    target = memoryview(out)
-    row = heads * dim
-    for h in range(heads):
-        base = h * n * dim
-        for p in range(n):
-            source = p * row + h * dim
-            target[base + p * dim : base + (p + 1) * dim] = values[source : source + dim]
-    return out
-
-
-def _heads_to_positions(values: array, n: int, heads: int, dim: int) -> array:
-    """[H, N, Dh] → [N, H, Dh], one row of Dh values per copy."""
-    out = array("f", bytes(4 * n * heads * dim))
-    target, source = memoryview(out), memoryview(values)
-    row = heads * dim
-    for h in range(heads):
-        base = h * n * dim
-        for p in range(n):
-            start = p * row + h * dim
-            target[start : start + dim] = source[base + p * dim : base + (p + 1) * dim]
-    return out
 
 
 __all__ = [

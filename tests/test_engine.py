@@ -22,8 +22,8 @@ from py_core.engine import (
     EngineError,
     Finished,
     Settings,
-    linspace,
 )
+from py_core.float32 import linspace
 from py_core.rng import NoiseSource
 from py_core.text import ChunkPlan, TextConfig
 from py_core.voices import AUDIO_PROMPT, KV_STATE, Voice
