@@ -6,6 +6,9 @@ files are refused with clear messages (tiny synthetic fp32 bundle, upstream on i
 import asyncio
 import json
 import shutil
+import subprocess
+import sys
+import wave
 
 import numpy as np
 import pytest
@@ -205,3 +208,28 @@ def test_names_and_duplicates(model, tiny_bundle_fp32, tmp_path, capsys):
     assert _voices("export", "nobody", tmp_path / "n.safetensors", "--library", library) == 1
     assert "no voice “nobody”" in capsys.readouterr().err
     assert json.loads(json.dumps(voice_metadata("ok", model)))["name"] == "ok"
+
+
+def test_upstream_cli_generate_loads_a_library_voice(sides, model, tmp_path):
+    """`pocket-tts generate --voice file.safetensors` (upstream's own command line) on an exported
+    library voice writes what `python -m py_core synth --voice` writes, within 1 LSB."""
+    ours, _ = sides
+    voice = make_library_voice((ours.bundle / "voices" / "aurora.safetensors").read_bytes(), model, "Aurora")
+    path = tmp_path / "Aurora.safetensors"
+    path.write_bytes(dump_voice(voice))
+    theirs, mine = tmp_path / "theirs.wav", tmp_path / "mine.wav"
+    upstream_cli = [sys.executable, "-c", "from pocket_tts.main import cli_app; cli_app()"]
+    config = str(ours.bundle / "source" / "config.yaml")
+    common = ["--text", TEXT, "--voice", str(path), "--temperature", "0"]
+    subprocess.run(
+        [*upstream_cli, "generate", "--config", config, *common, "--output-path", str(theirs), "-q"],
+        check=True,
+    )
+    assert main(["synth", "--bundle", str(ours.bundle), *common, "--out", str(mine), "-q"]) == 0
+
+    def pcm(p):
+        with wave.open(str(p), "rb") as w:
+            return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(int)
+
+    a, b = pcm(theirs), pcm(mine)
+    assert len(a) == len(b) and np.abs(a - b).max() <= 1
