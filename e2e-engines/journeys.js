@@ -22,7 +22,7 @@ const LONG_TEXT = Array.from(
 ).join(' ');
 
 /** Open the app on the tiny bundle and wait until it is ready (or failed: then say why). */
-export async function openApp(page, baseUrl, query = {}) {
+async function openApp(page, baseUrl, query = {}) {
   await page.goto(`${baseUrl}?${new URLSearchParams({ model: TINY, ...query })}`);
   const phase = await page.waitFor(
     () => ['ready', 'error'].includes(document.body.dataset.phase) && document.body.dataset.phase,
@@ -46,7 +46,7 @@ async function waitForResult(page, timeoutMs = 120_000) {
   return page.waitFor(() => window.__pocketTTS.lastResult, null, timeoutMs, 'the utterance to finish');
 }
 
-/** The new file `name` (or `name (1)`, ...) in `dir` once its size stops changing. */
+/** The one new .wav file in `dir` (not in `before`), once its size stops changing. */
 async function waitForDownload(dir, before, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
