@@ -67,8 +67,8 @@ class ModelIdentity:
 
 
 def describe_model(model_id: str, display_name: str, manifest_sha256: str) -> str:
-    """How a message names a model: display name, id and the manifest's short sha256."""
-    return f"“{display_name}” ({model_id}, manifest {manifest_sha256[:8]})"
+    """How a message names a model: its display name (else its id) and the manifest's short sha256."""
+    return f"“{display_name or model_id}” (manifest {manifest_sha256[:8]})"
 
 
 def check_name(name: str) -> str:

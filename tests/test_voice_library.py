@@ -137,8 +137,8 @@ def _dims(model):
 def test_a_voice_of_another_model_is_refused_naming_both(model, tiny_bundle_fp32, tmp_path, capsys):
     path = _foreign_voice_file(model, tmp_path)
     both = [
-        f"voice “Old” was made for “english (an older build)” ({model.model_id}, manifest abababab)",
-        f"not for this model “{model.display_name}” ({model.model_id}, manifest {model.manifest_sha256[:8]})",
+        "voice “Old” was made for “english (an older build)” (manifest abababab)",
+        f"not for this model “{model.display_name}” (manifest {model.manifest_sha256[:8]}): clone it again",
     ]
     with pytest.raises(VoiceModelError) as refused:
         make_library_voice(path.read_bytes(), model)
