@@ -147,9 +147,8 @@ test('record, clone, speak, reload, export to the CLI and upstream, import, rena
   pythonCompare(upstreamFile, await speakPcm(page, 'their-voice (my voice)'), 'upstream-made voice');
 
   // Rename (kept after a reload, carried by the export) and delete.
-  const row = libraryRows(page).filter({ has: page.locator('input[value="Mic voice"]') });
-  await row.getByRole('textbox').fill('Renamed voice');
-  await row.getByRole('button', { name: 'Rename' }).click();
+  await page.getByLabel('Name of the voice Mic voice').fill('Renamed voice');
+  await page.getByRole('button', { name: 'Rename Mic voice' }).click();
   await expect(voiceSelect(page).locator('option', { hasText: 'Renamed voice (my voice)' })).toHaveCount(1);
   await page.reload();
   await waitForPhase(page, 'ready', 150_000);
