@@ -21,13 +21,27 @@ import { freePort } from './services.js';
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** Poll `fn(arg)` in the page every 250 ms until it returns a truthy value; returns that value. */
+/**
+ * Poll `fn(arg)` in the page every 250 ms until it returns a truthy value; returns that value. A
+ * call that gets no answer within 10 s counts as "not yet" and is asked again, and the timeout error
+ * says how many went unanswered: in some Firefox runs a WebDriver BiDi script.callFunction never
+ * answered (puppeteer gives up after 180 s), and the page could not be polled any more.
+ */
 async function poll(page, fn, arg, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
+  let calls = 0;
+  let unanswered = 0;
   for (;;) {
-    const value = await page.evaluate(fn, arg);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what ?? fn.toString()}`);
+    const call = page.evaluate(fn, arg);
+    call.catch(() => {}); // an abandoned call may still fail later
+    const noAnswer = Symbol('no answer');
+    const value = await Promise.race([call, sleep(10_000).then(() => noAnswer)]);
+    calls++;
+    if (value === noAnswer) unanswered++;
+    else if (value) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what ?? fn.toString()} (${unanswered} of ${calls} page calls got no answer within 10 s)`);
+    }
     await sleep(250);
   }
 }
