@@ -335,7 +335,7 @@ function onReady(info) {
     if (savedVoice && [...ui.voice.options].some((o) => o.value === savedVoice)) ui.voice.value = savedVoice;
   });
   ui.temperature.value = info.generation?.temperature ?? ui.temperature.value;
-  ui.steps.value = info.generation?.sampler?.steps ?? ui.steps.value;
+  ui.steps.value = info.generation?.sampler_steps ?? ui.steps.value;
   syncSliders();
   if (!state.player || state.player.sampleRate !== info.sampleRate) {
     state.player?.close();

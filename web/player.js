@@ -27,6 +27,7 @@ export class Player {
     this.speed = 1;
     this.paused = false; // suspended by pause() (media keys); start() and resume() undo it
     this.stats = { rendered: 0, output: 0, speed: 1, queued: 0, underruns: 0, drained: true };
+    /** @type {(stats: object) => void} called with every stats report of the worklet */
     this.onStats = () => {};
   }
 
