@@ -264,6 +264,7 @@ function startWorker() {
   });
 }
 
+/** @param {import('./protocol.js').Message} msg  a message from the worker (web/protocol.js) */
 function onWorkerMessage(msg) {
   switch (msg.type) {
     case 'status':

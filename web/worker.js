@@ -81,6 +81,7 @@ async function loadPython(baseUrl) {
   return runtime;
 }
 
+/** @param {import('./protocol.js').InitRequest} request */
 async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   model = new ModelFiles(baseUrl, modelPath, post);
   status('Reading the model manifest…');
@@ -187,6 +188,7 @@ const hooks = {
   },
 };
 
+/** @param {import('./protocol.js').SpeakRequest} request */
 async function speak({ id, text, voice, voiceData, temperature, steps, decodeBatch, seed, normalize }) {
   cancel.job = id;
   if (voiceData && !loadedVoices.has(voice)) {
@@ -204,10 +206,12 @@ async function speak({ id, text, voice, voiceData, temperature, steps, decodeBat
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
 }
 
+/** @param {import('./protocol.js').PreviewRequest} request */
 async function preview({ id, text, normalize }) {
   post({ type: 'preview', id, ...driver.preview(text, normalize !== false) });
 }
 
+/** @param {import('./protocol.js').CloneRequest} request */
 async function clone({ id, name, voiceId, file, wav, pcm }) {
   if (!bridge.graphs.mimi_encoder) {
     status('Downloading the voice-cloning encoder…');
@@ -222,26 +226,32 @@ async function clone({ id, name, voiceId, file, wav, pcm }) {
   post({ type: 'voice', id, voice, ...saved }, [saved.data.buffer]);
 }
 
-/** A .safetensors voice file to add to the library, checked by py_core (id: the new record's). */
+/**
+ * A .safetensors voice file to add to the library, checked by py_core (id: the new record's).
+ * @param {import('./protocol.js').ImportRequest} request
+ */
 async function importVoice({ id, file, data }) {
   const checked = driver.import_voice(data, file);
   post({ type: 'imported', id, ...checked }, [checked.data.buffer]);
 }
 
+/** @param {MessageEvent<import('./protocol.js').Request>} event  a request from the page */
 self.onmessage = ({ data }) => {
   warmUpCancel.wanted = false;
   if (data.type === 'stop') {
     cancel.stopped = Math.max(cancel.stopped, data.id);
     return;
   }
-  const job = { init, speak, clone, preview, import: importVoice }[data.type];
+  /** @type {Object<string, (request: any) => Promise<void>>} each takes its own request type */
+  const jobs = { init, speak, clone, preview, import: importVoice };
+  const job = jobs[data.type];
   if (!job) return;
   busy = busy.then(async () => {
     try {
       await job(data);
     } catch (error) {
       console.error(error);
-      post({ type: 'error', id: data.id, message: errorMessage(error), fatal: data.type === 'init' });
+      post({ type: 'error', id: 'id' in data ? data.id : undefined, message: errorMessage(error), fatal: data.type === 'init' });
     }
   });
   if (data.type === 'init') {
