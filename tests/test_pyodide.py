@@ -90,7 +90,12 @@ def test_pyodide_ran_offline_with_py_core_from_its_wheel(pyodide_run):
 @pytest.mark.parametrize("module", ["tokenizer", "text", "voices", "wav", "normalize", "audio_prompt"])
 def test_pyodide_gives_what_cpython_gives(pyodide_run, cpython_result, module):
     assert pyodide_run["result"].keys() == cpython_result.keys()
-    assert pyodide_run["result"][module] == cpython_result[module]
+    assert _outcomes(pyodide_run["result"][module]) == _outcomes(cpython_result[module])
+
+
+def _outcomes(result: dict) -> dict:
+    """A probe module's results without its timings (each side's timing is checked on its own)."""
+    return {key: value for key, value in result.items() if key != "slow_cases"}
 
 
 def test_pyodide_refuses_hostile_prompt_audio_quickly_and_only_with_audio_prompt_error(pyodide_run):
