@@ -16,7 +16,7 @@ test('dist has no model sources and the precache no model files', () => {
   }
   const sw = readFileSync('dist/sw.js', 'utf8');
   expect(sw).not.toMatch(/url:"models\//);
-  for (const file of ['pyodide/pyodide.asm.wasm', 'pyodide/python_stdlib.zip', 'ort/ort-wasm-simd-threaded.jsep.wasm', 'wheels/py_core-']) {
+  for (const file of ['pyodide/pyodide.asm.wasm', 'pyodide/python_stdlib.zip', 'ort/ort-wasm-simd-threaded.wasm', 'ort/ort-wasm-simd-threaded.jsep.wasm', 'wheels/py_core-']) {
     expect(sw).toContain(`url:"${file}`);
   }
 });

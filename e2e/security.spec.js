@@ -17,7 +17,7 @@ test('every kind of file is served with every security header', async ({ request
   expect(worker, 'the synthesis worker is a file in dist/assets').toBeTruthy();
   expect(worklet, 'the AudioWorklet module is a file in dist/assets').toBeTruthy();
   const paths = ['./', 'index.html', `assets/${worker}`, `assets/${worklet}`, 'sw.js', 'manifest.webmanifest',
-    'pyodide/pyodide.asm.wasm', 'ort/ort-wasm-simd-threaded.jsep.mjs', 'models/index.json',
+    'pyodide/pyodide.asm.wasm', 'ort/ort-wasm-simd-threaded.mjs', 'ort/ort-wasm-simd-threaded.jsep.mjs', 'models/index.json',
     'models/english-synthetic-tiny/manifest.json', 'icons/icon-192.png'];
   for (const path of paths) {
     const response = await request.head(path);
@@ -123,7 +123,7 @@ test("onnxruntime-web's WebAssembly threads (its own worker file) run under the 
   await expect(page.locator('#status')).toContainText('2 threads');
   await startSpeaking(page, 'Two threads.');
   expect((await waitForResult(page)).samples).toBeGreaterThan(0);
-  expect(workers).toContain('/ort/ort-wasm-simd-threaded.jsep.mjs');
+  expect(workers).toContain('/ort/ort-wasm-simd-threaded.mjs'); // the plain build runs the WASM EP (web/ort-builds.js)
 });
 
 test("a host policy without 'wasm-unsafe-eval' gets a clear message instead of a page that never loads", async ({ page, policyWatch, securityPolicy }) => {

@@ -19,13 +19,18 @@ const TEXT = 'Hi.';
 const SEED = 7;
 
 async function synthesize(page, backend) {
+  const ortFiles = []; // which onnxruntime-web build this page (and its workers) loaded
+  page.context().on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith('/ort/') && path.endsWith('.wasm')) ortFiles.push(path.slice(5));
+  });
   // The same decoder batching on both paths (WebGPU's automatic choice: 4 frames per call).
   await openApp(page, { model: TINY_FP32, capture: 'pcm', backend, decode_batch: '4' });
   const info = await page.evaluate(() => window.__pocketTTS.info);
   await setAdvanced(page, { temperature: 0, seed: SEED });
   await startSpeaking(page, TEXT);
   const result = await waitForResult(page, 170_000);
-  return { info, result, pcm: await capturedPcm(page) };
+  return { info, result, pcm: await capturedPcm(page), ortFiles };
 }
 
 test('WebGPU gives the frame count and audio of WASM', async ({ context }) => {
@@ -34,6 +39,8 @@ test('WebGPU gives the frame count and audio of WASM', async ({ context }) => {
   const wasm = await synthesize(wasmPage, 'wasm');
   await wasmPage.close();
   expect(Object.values(wasm.info.graphBackends).every((b) => b === 'wasm')).toBe(true);
+  expect(wasm.ortFiles, 'WASM sessions run on the plain build (web/ort-builds.js)').toEqual(expect.arrayContaining(['ort-wasm-simd-threaded.wasm']));
+  expect(wasm.ortFiles).not.toContain('ort-wasm-simd-threaded.jsep.wasm');
 
   const gpuPage = await context.newPage();
   const gpu = await synthesize(gpuPage, 'webgpu');
@@ -42,6 +49,7 @@ test('WebGPU gives the frame count and audio of WASM', async ({ context }) => {
   note({ type: 'webgpu graphs', description: JSON.stringify(gpu.info.graphBackends) });
   note({ type: 'webgpu fallbacks to wasm', description: gpu.info.fallbacks.join('; ') || 'none' });
   expect(gpu.info.backend).toBe('webgpu');
+  expect(gpu.ortFiles, 'the WebGPU EP needs the JSEP build').toContain('ort-wasm-simd-threaded.jsep.wasm');
   expect(Object.values(gpu.info.graphBackends)).toContain('webgpu');
 
   expect(gpu.result.frames).toBe(wasm.result.frames);

@@ -15,11 +15,21 @@
 // py_core/js_runtime.py for how JsRuntime calls them). Everything else is for the worker.
 
 import * as ort from 'onnxruntime-web';
+import { ortWasmPaths } from './ort-builds.js';
 
 const TYPED = { float32: Float32Array, int64: BigInt64Array }; // the Runtime protocol's dtypes
 
 // Graphs that run in the decoder worker when the parallel decoder is on (WASM backend).
 const REMOTE_GRAPHS = ['mimi_decoder'];
+
+/** @type {ort.InferenceSession.SessionOptions} */
+const SESSION_OPTIONS = {
+  graphOptimizationLevel: 'all',
+  enableCpuMemArena: true,
+  // Idle intra-op threads sleep instead of spinning: spinning threads compete with Python and the
+  // audio thread for the same cores.
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
 
 /** A tensor that lives in the decoder worker (`ref`), or came back from it with its `data`. */
 class RemoteTensor {
@@ -111,7 +121,6 @@ export class Bridge {
     this.ortBaseUrl = ortBaseUrl;
     this.parallelDecoder = parallelDecoder && typeof Worker !== 'undefined';
 
-    ort.env.wasm.wasmPaths = ortBaseUrl;
     ort.env.wasm.proxy = false;
     // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page. The automatic choice is
     // onnxruntime-web's own: half the cores, at most 4 (the other half runs Python, audio, the UI).
@@ -160,14 +169,29 @@ export class Bridge {
    * @param {(path: string) => Uint8Array} bytesOf  the verified bytes of a bundle file
    */
   async createSessions(manifest, graphNames, bytesOf) {
-    this.backend ??= await this.chooseBackend(manifest, graphNames);
+    if (!this.backend) {
+      this.backend = await this.chooseBackend(manifest, graphNames);
+      ort.env.wasm.wasmPaths = ortWasmPaths(this.ortBaseUrl, this.backend); // before the first session
+    }
+    const graphOf = new Map(); // file → the first graph that uses it
+    for (const name of graphNames) if (!graphOf.has(manifest.graphs[name].file)) graphOf.set(manifest.graphs[name].file, name);
+    const files = [...graphOf.keys()].filter((file) => !this.sessions.has(file));
+    // The decoder worker creates its session on its own thread: started first, it is ready while
+    // this thread creates the others (one after the other: one onnxruntime-web instance here).
+    const remote = new Map();
+    for (const file of files) {
+      if (this.runsRemotely(graphOf.get(file))) remote.set(file, this.createRemoteSession(graphOf.get(file), bytesOf(file)));
+    }
+    for (const file of files) {
+      if (!remote.has(file)) this.sessions.set(file, await this.createSession(graphOf.get(file), file, bytesOf(file)));
+    }
+    for (const [file, created] of remote) {
+      // A decoder worker that could not start: the decoder runs in this thread.
+      this.sessions.set(file, (await created) ?? (await this.createSession(graphOf.get(file), file, bytesOf(file))));
+    }
     for (const name of graphNames) {
       const entry = manifest.graphs[name];
-      let record = this.sessions.get(entry.file);
-      if (!record) {
-        record = await this.createSession(name, entry.file, bytesOf(entry.file));
-        this.sessions.set(entry.file, record);
-      }
+      const record = this.sessions.get(entry.file);
       this.graphs[name] = {
         session: record.session,
         remote: record.remote,
@@ -178,36 +202,37 @@ export class Bridge {
     }
   }
 
-  async createSession(graph, file, bytes) {
-    /** @type {ort.InferenceSession.SessionOptions} */
-    const base = {
-      graphOptimizationLevel: 'all',
-      enableCpuMemArena: true,
-      // Idle intra-op threads sleep instead of spinning: spinning threads compete with Python and
-      // the audio thread for the same cores.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    };
-    if (this.backend === 'wasm' && this.parallelDecoder && REMOTE_GRAPHS.includes(graph)) {
-      const remote = new RemoteSession();
-      try {
-        await remote.load(bytes, this.ortBaseUrl, base);
-        return { remote, backend: 'wasm' };
-      } catch (error) {
-        remote.terminate();
-        this.parallelDecoder = false;
-        this.fallbacks.push(`${graph}: no decoder worker, decoding in this thread (${error.message})`);
-      }
+  /** Whether `graph` runs in the decoder worker (WASM, parallel decoder on). */
+  runsRemotely(graph) {
+    return this.backend === 'wasm' && this.parallelDecoder && REMOTE_GRAPHS.includes(graph);
+  }
+
+  /** A session in a decoder worker of its own, or null (with the reason in `fallbacks`) when none starts. */
+  async createRemoteSession(graph, bytes) {
+    const remote = new RemoteSession();
+    try {
+      await remote.load(bytes, this.ortBaseUrl, SESSION_OPTIONS);
+      return { remote, backend: 'wasm' };
+    } catch (error) {
+      remote.terminate();
+      this.parallelDecoder = false;
+      this.fallbacks.push(`${graph}: no decoder worker, decoding in this thread (${error.message})`);
+      return null;
     }
+  }
+
+  /** A session in this thread: on WebGPU when that is the backend and the graph loads there, else WASM. */
+  async createSession(graph, file, bytes) {
     if (this.backend === 'webgpu') {
       try {
-        const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['webgpu'] });
+        const session = await ort.InferenceSession.create(bytes, { ...SESSION_OPTIONS, executionProviders: ['webgpu'] });
         return { session, backend: 'webgpu' };
       } catch (error) {
         this.fallbacks.push(`${graph} (${file}): ${String(error.message || error).split('\n')[0]}`);
       }
     }
     try {
-      const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['wasm'] });
+      const session = await ort.InferenceSession.create(bytes, { ...SESSION_OPTIONS, executionProviders: ['wasm'] });
       return { session, backend: 'wasm' };
     } catch (error) {
       throw new Error(`${file}: onnxruntime-web could not load it (${error.message || error})`, { cause: error });

@@ -12,6 +12,7 @@
 //   {type: 'release', refs}                                  refs the bridge no longer needs
 
 import * as ort from 'onnxruntime-web';
+import { ortWasmPaths } from './ort-builds.js';
 
 let session;
 const kept = new Map(); // ref → ort.Tensor
@@ -25,7 +26,7 @@ function input(feed) {
 }
 
 async function load({ bytes, ortBaseUrl, sessionOptions }) {
-  ort.env.wasm.wasmPaths = ortBaseUrl;
+  ort.env.wasm.wasmPaths = ortWasmPaths(ortBaseUrl, 'wasm');
   ort.env.wasm.proxy = false;
   ort.env.wasm.numThreads = 1; // this worker is the second core's work; one thread
   ort.env.logLevel = 'error';

@@ -72,10 +72,12 @@ async function loadPython(baseUrl) {
   // Every URL Pyodide might use points at our own copy: nothing comes from a CDN.
   pyodide = await loadPyodide({ indexURL, packageBaseUrl: indexURL, cdnUrl: indexURL, stdout: console.log, stderr: console.warn });
   status('Installing py_core…');
-  await pyodide.loadPackage(`${indexURL}${runtime.micropip}`, { messageCallback: () => {} });
-  const micropip = pyodide.pyimport('micropip');
-  await micropip.install.callKwargs(new URL(`wheels/${runtime.py_core}`, baseUrl).href, { deps: false });
-  micropip.destroy();
+  // py_core is pure Python with no dependencies: its wheel is unpacked into site-packages as it is
+  // (micropip, a package manager, would cost a package load and an import of its own).
+  const wheel = await fetch(new URL(`wheels/${runtime.py_core}`, baseUrl));
+  if (!wheel.ok) throw new Error(`could not download the py_core wheel (HTTP ${wheel.status})`);
+  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  pyodide.unpackArchive(await wheel.arrayBuffer(), 'wheel', { extractDir: sitePackages });
   pyodide.FS.writeFile('/home/pyodide/pocket_driver.py', driverSource);
   driver = pyodide.pyimport('pocket_driver');
   return runtime;
