@@ -6,6 +6,7 @@ import { ReadAlong } from './read-along.js';
 import { AudioFileError, decodeToMono24k, readPromptFile } from './audio-file.js';
 import { checkSpeed } from './time-stretch.js';
 import { VoicePanel } from './voice-library-ui.js';
+import { SUGGEST_SPEED, loadSpeeds, modelLabel, rememberSpeed, smallerModel, startingModel } from './model-choice.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -77,7 +78,8 @@ const state = {
   player: null,
   audioOut: true, // false while the current utterance has no audio output (it still goes to the WAV)
   startingAudio: false, // Speak is waiting for the audio output to start
-  autoModel: null, // {models, note}: the model was chosen automatically (no ?model=, none saved)
+  models: [], // models/index.json's list
+  autoModel: null, // {note}: the model was chosen automatically (no ?model=, none saved)
   lastResult: null,
   events: [], // test hook: a log of what happened
   capture: params.get('capture') === 'pcm' ? [] : null, // test hook: float PCM copies (?capture=pcm)
@@ -196,41 +198,55 @@ async function loadModelIndex() {
   if (!response.ok) throw new Error(`models/index.json: HTTP ${response.status}. Build a bundle first (scripts/build_bundle.py).`);
   const index = await response.json();
   if (!index.models?.length) throw new Error('models/index.json lists no models. Build a bundle first (scripts/build_bundle.py).');
-  // Two bundles may share a display name (e.g. int8 and fp32 builds): tell them apart by folder.
-  const names = index.models.map((m) => m.display_name);
-  const shared = (name) => names.indexOf(name) !== names.lastIndexOf(name);
-  ui.model.replaceChildren(
-    ...index.models.map((m) => {
-      const folder = shared(m.display_name) ? ` [${m.path}]` : '';
-      const size = m.default_download_bytes ? ` — ${formatBytes(m.default_download_bytes)}` : '';
-      return new Option(`${m.display_name}${folder}${size}`, m.path);
-    }),
-  );
+  state.models = index.models;
+  labelModels();
   const wanted = params.get('model') ?? localStorage.getItem('pocket-tts:model');
   if (wanted && index.models.some((m) => m.path === wanted)) ui.model.value = wanted;
-  else state.autoModel = { models: index.models, note: '' }; // nobody chose: checkModelSpeed may change it
+  else {
+    // Nobody chose: the largest model not measured too slow in this browser (web/model-choice.js).
+    state.autoModel = { note: '' };
+    ui.model.value = startingModel(index.models, loadSpeeds(localStorage));
+  }
   return index;
 }
 
-/** Below this speed (× real time) playback would stutter: the automatic choice wants headroom. */
-const REAL_TIME_NEEDED = 1.2;
+/** The model picker's options: name, download size and the speed measured in this browser. */
+function labelModels() {
+  const speeds = loadSpeeds(localStorage);
+  // Two bundles may share a display name (e.g. int8 and fp32 builds): tell them apart by folder.
+  const names = state.models.map((m) => m.display_name);
+  const shared = (name) => names.indexOf(name) !== names.lastIndexOf(name);
+  const chosen = ui.model.value;
+  ui.model.replaceChildren(
+    ...state.models.map((m) => {
+      const folder = shared(m.display_name) ? ` [${m.path}]` : '';
+      const size = m.default_download_bytes ? formatBytes(m.default_download_bytes) : '';
+      return new Option(modelLabel(`${m.display_name}${folder}`, size, speeds[m.path]), m.path);
+    }),
+  );
+  if (chosen) ui.model.value = chosen;
+}
 
 /**
- * The automatic model choice, after the warm-up measured `speed` (× real time) in this browser: when
- * nobody chose the model and it is too slow here, switch once to the largest smaller model of the
- * same language and say why (WebKitGTK ran the full-size model at 0.7× real time).
+ * After the warm-up measured `speed` (× real time) of the loaded model in this browser: remember it
+ * (the picker shows it; the next visit starts with a model fast enough here) and, when the model was
+ * chosen automatically and runs below SUGGEST_SPEED, switch to the next smaller model of the same
+ * language and say why (WebKitGTK ran the full-size model at 0.7× real time). Each switch is
+ * measured again.
  */
 function checkModelSpeed(speed) {
-  const auto = state.autoModel;
-  if (!auto || auto.note || !Number.isFinite(speed) || speed >= REAL_TIME_NEEDED || state.phase !== 'ready') return;
-  const current = auto.models.find((m) => m.path === ui.model.value);
-  const smaller = auto.models
-    .filter((m) => m.language === current?.language && m.default_download_bytes < current.default_download_bytes)
-    .sort((a, b) => b.default_download_bytes - a.default_download_bytes)[0];
+  if (!Number.isFinite(speed) || state.phase !== 'ready') return;
+  const current = ui.model.value;
+  const speeds = rememberSpeed(localStorage, current, speed);
+  labelModels();
+  if (!state.autoModel) return;
+  const smaller = smallerModel(state.models, current, speed, speeds);
   if (!smaller) return;
-  auto.note = `Switched to the smaller ${smaller.display_name}: ${current.display_name} ran at ` +
-    `${speed.toFixed(1)}× real time in this browser, too slow to play without gaps (Advanced settings: Model)`;
-  state.events.push({ type: 'model-switch', from: current.path, to: smaller.path, speed });
+  const from = state.models.find((m) => m.path === current);
+  state.autoModel.note = `Switched to the smaller ${smaller.display_name}: ${from.display_name} ran at ` +
+    `${speed.toFixed(1)}× real time in this browser; the app picks the largest model that runs at ` +
+    `${SUGGEST_SPEED}× or faster here (Advanced settings: Model)`;
+  state.events.push({ type: 'model-switch', from: current, to: smaller.path, speed });
   ui.model.value = smaller.path;
   startWorker();
 }
