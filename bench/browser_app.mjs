@@ -2,6 +2,9 @@
 // Debian's Chromium as these machines must start it.
 
 import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join } from 'node:path';
 import { chromium } from '@playwright/test';
 
 /** The value after `--name` on the command line, else `fallback`. */
@@ -33,4 +36,34 @@ export function launchChromium(extraArgs = []) {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
+}
+
+const TYPES = { '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
+
+/**
+ * A cross-origin isolated static server for graph benchmarks: `/` is an empty page, `/<prefix>/…`
+ * serves files from `folders[prefix]`. Returns { url, close }.
+ * @param {Record<string, string>} folders  URL prefix (no slashes) → folder
+ */
+export async function serveFolders(folders, port) {
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
+    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    if (path === '/') {
+      response.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
+      return response.end('<!doctype html><title>graph benchmark</title>');
+    }
+    const [, prefix, ...rest] = path.split('/');
+    const file = folders[prefix] && join(folders[prefix], ...rest);
+    try {
+      if (!file || !statSync(file).isFile()) throw new Error('not a file');
+    } catch {
+      response.writeHead(404);
+      return response.end();
+    }
+    response.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] || 'application/octet-stream' });
+    response.end(readFileSync(file));
+  });
+  await new Promise((done) => server.listen(port, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
 }

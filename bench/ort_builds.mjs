@@ -7,12 +7,11 @@
 //
 //   node bench/ort_builds.mjs --bundle public/models/english-synthetic-full --rounds 3 > bench/results/ort-builds.json
 
-import { createServer } from 'node:http';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium } from './browser_app.mjs';
+import { arg, launchChromium, serveFolders } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = resolve(arg('bundle', join(root, 'public/models/english-synthetic-full')));
@@ -61,32 +60,14 @@ async function measureInPage({ wasmPaths, graphs, calls }) {
   return result;
 }
 
-const TYPES = { '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
-const server = createServer((request, response) => {
-  const path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
-  const file = path === '/' ? null : path.startsWith('/ort/') ? join(ortDist, path.slice(5)) : path.startsWith('/bundle/') ? join(bundle, path.slice(8)) : undefined;
-  const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-  if (file === null) {
-    response.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
-    return response.end('<!doctype html><title>ort builds</title>');
-  }
-  try {
-    statSync(file);
-  } catch {
-    response.writeHead(404);
-    return response.end();
-  }
-  response.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] || 'application/octet-stream' });
-  response.end(readFileSync(file));
-});
-await new Promise((done) => server.listen(port, '127.0.0.1', done));
+const server = await serveFolders({ ort: ortDist, bundle }, port);
 
 const runs = [];
 for (let round = 1; round <= rounds; round++) {
   for (const [build, wasmPaths] of Object.entries(BUILDS)) {
     const browser = await launchChromium();
     const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(server.url);
     const graphs = await page.evaluate(measureInPage, { wasmPaths, graphs: GRAPHS, calls });
     runs.push({ round, build, load_before: loadavg()[0], graphs });
     console.error(`round ${round} ${build}: ${JSON.stringify(graphs)}`);
