@@ -286,8 +286,8 @@ def build(args: argparse.Namespace) -> Path:
         (out_dir / "tokenizer.pocket.json").write_bytes(compact_tokenizer)
         tok = py_tokenizer.load(compact_tokenizer)
         quantized = any(r.quantization != "none" for r in results)
-        sampler = loaded.model.flow_lm.flow_type
-        checks = _utterance_checks(specs, fp32_dir, out_dir, tok, loaded.model.flow_lm.dim, sampler, quantized)
+        flow_lm = loaded.model.flow_lm
+        checks = _utterance_checks(specs, fp32_dir, out_dir, tok, flow_lm.dim, flow_lm.flow_type, quantized)
 
         voice_files = _write_voices(loaded, args, out_dir)
         seconds = time.monotonic() - started

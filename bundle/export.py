@@ -79,7 +79,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
 
     sampler = getattr(flow_lm, "flow_type", "lsd")
     if sampler not in SAMPLERS:
-        raise ValueError(f"flow type {sampler!r} is not supported; this builder exports {', '.join(SAMPLERS)}")
+        raise ValueError(f"flow type {sampler!r} is not supported; the builder exports {', '.join(SAMPLERS)}")
     head = graphs.FlowLMFlow(model)
 
     prompt_frames = Dim("prompt_frames", min=1, max=1000)

@@ -3,7 +3,8 @@
 Oracle: `TTSModel.load_model(config=<bundle>/source/config.yaml)` (the checkpoint the graphs were
 exported from), `get_state_for_audio_prompt` for voices, `generate_audio` for speech. Ours: the
 fp32 bundle's graphs, driven by py_core.engine. Pass: the same frames per chunk, and audio within
-1e-3 max abs difference and >= 40 dB SNR. `tiny` runs in CI; `full` (the real english size) is slow.
+1e-3 max abs difference and >= 40 dB SNR. `tiny` runs in CI; `full` (the real english size) is slow;
+the small English models (2m, 7m, 18m) run at their real size.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ import wave
 
 import numpy as np
 import pytest
+from conftest import SMALL_MODELS
 
 from bundle.parity import Ours, compare, load_upstream, pick_threshold, upstream_generate, upstream_noise
 from py_core import safetensors
@@ -32,11 +34,18 @@ LONG = (
 LONG_MAX_TOKENS = 20  # four sentences of 15-20 tokens: one chunk each
 
 
-@pytest.fixture(scope="session", params=["tiny", pytest.param("full", marks=pytest.mark.slow)])
+@pytest.fixture(
+    scope="session",
+    params=["tiny", pytest.param("full", marks=pytest.mark.slow), *SMALL_MODELS],
+)
 def sides(request):
-    """(ours, upstream) on the tiny fp32 bundle, or on the full-size one (slow)."""
-    name = "tiny_bundle_fp32" if request.param == "tiny" else "full_bundle_fp32"
-    bundle = request.getfixturevalue(name)
+    """(ours, upstream) on the tiny fp32 bundle, the full-size one (slow), or one of upstream's small
+    English models at its real size (english_2m/7m/18m_2026-10: pointwise or drifting head, GQA)."""
+    if request.param in SMALL_MODELS:
+        bundle = request.getfixturevalue("small_bundle_fp32")(request.param)
+    else:
+        name = "tiny_bundle_fp32" if request.param == "tiny" else "full_bundle_fp32"
+        bundle = request.getfixturevalue(name)
     return Ours(bundle), load_upstream(bundle)
 
 
@@ -69,14 +78,15 @@ def test_short_text_without_eos(sides):
 
 
 def test_short_text_with_eos_and_the_bundle_default_threshold(sides):
-    """EOS fires at a frame chosen from the observed logits; the bundle's -4.0 is checked too."""
+    """EOS fires at a frame chosen from the observed logits; the bundle's default (-4.0; the small
+    models' -1.0) is checked too."""
     ours, upstream = sides
     voice = asyncio.run(ours.kv_voice("aurora"))
     ours.recorder.eos_logits.clear()
     _, frames, _ = ours.generate(SHORT, voice, temperature=0.0, eos_threshold=1e9)
     threshold = pick_threshold(_logits_by_chunk(ours, frames))
     state = upstream.get_state_for_audio_prompt(ours.voice_file("aurora"))
-    for eos_threshold in (threshold, -4.0):
+    for eos_threshold in (threshold, ours.manifest.generation.eos_threshold):
         audio, frames, eos = ours.generate(SHORT, voice, temperature=0.0, eos_threshold=eos_threshold)
         reference = upstream_generate(upstream, state, SHORT, eos_threshold=eos_threshold)
         _check(
