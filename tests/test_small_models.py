@@ -10,21 +10,21 @@ is test_parity.py (its `sides` runs every test on these bundles too); here the C
 
 import json
 
-import numpy as np
 import pytest
 import soundfile
 import yaml
-from conftest import SMALL_MODELS
+from conftest import SMALL_MODEL_PARAMS, SMALL_MODELS
 from pocket_tts.utils.config import CONFIGS_DIR
 
 from bundle.model_source import synthetic_config
-from bundle.parity import compare, load_upstream
+from bundle.parity import compare, load_upstream, upstream_generate, upstream_noise
 from py_core.cli import main
+from py_core.rng import NoiseSource
 
 TEXT = "Hello world, this is a short test."
 
 
-@pytest.fixture(scope="module", params=SMALL_MODELS)
+@pytest.fixture(scope="module", params=[SMALL_MODEL_PARAMS[size] for size in SMALL_MODELS])
 def small(request, small_bundle_fp32):
     """(size, bundle folder, upstream config dict)."""
     with open(CONFIGS_DIR / f"english_{request.param}_2026-10.yaml", encoding="utf-8") as f:
@@ -63,18 +63,24 @@ def test_the_manifest_describes_the_small_architecture(small):
 
 
 def test_cli_synth_matches_upstream(small, tmp_path):
-    """`python -m py_core synth --float32` against upstream generate_audio on the same weights,
-    temperature 0, the bundle's (and the config's) default EOS threshold; prints the max abs error."""
+    """`python -m py_core synth --float32 --temperature 0.7 --seed 5` against upstream generate_audio
+    on the same weights with the same noise draws, free-running (no teacher forcing: with noise the AR
+    loop of these random weights does not amplify rounding), the bundle's (and the config's) default
+    EOS threshold and sampler steps; prints the max abs error. At temperature > 0 the pointwise head's
+    x + head(h, x) differs from head(h, x), so this tells the two samplers apart."""
     size, bundle, _ = small
     out = tmp_path / "ours.wav"
     args = ["synth", "--bundle", str(bundle), "--text", TEXT, "--voice", "aurora", "--out", str(out)]
-    assert main([*args, "--temperature", "0", "--float32", "--no-normalize", "-q"]) == 0
+    assert main([*args, "--temperature", "0.7", "--seed", "5", "--float32", "--no-normalize", "-q"]) == 0
     ours, rate = soundfile.read(str(out), dtype="float32")
     assert rate == 24000
     model = load_upstream(bundle)
     assert model.eos_threshold == -1.0  # upstream's default for these configs
     state = model.get_state_for_audio_prompt(bundle / "voices" / "aurora.safetensors")
-    reference = model.generate_audio(state, TEXT).numpy().astype(np.float32)
+    noise = NoiseSource(5)
+    draws = [noise.draw(32, 0.7, None) for _ in range(len(ours) // 1920)]  # one per step, and spares
+    with upstream_noise(draws):
+        reference = upstream_generate(model, state, TEXT, temperature=0.7, eos_threshold=-1.0)
     tail = int(0.2 * 24000)  # the CLI ends the file with 200 ms of silence, as upstream's CLI does
     assert len(ours) == len(reference) + tail and not ours[len(reference) :].any()
     max_abs, snr = compare(reference, ours[: len(reference)])
