@@ -159,14 +159,16 @@ def _build_graph(spec: export.GraphSpec, out_dir: Path, fp32_dir: Path, args, ba
     )
 
 
-def _utterance_checks(specs, fp32_dir: Path, out_dir: Path, tok, d_model: int, quantized: bool) -> dict:
+def _utterance_checks(
+    specs, fp32_dir: Path, out_dir: Path, tok, d_model: int, sampler: str, quantized: bool
+) -> dict:
     """KV path vs stateless main over a whole utterance, and quantized vs fp32 audio SNR."""
     rng = np.random.default_rng(1234)
     conditioning = (rng.standard_normal((1, 12, d_model)) * 0.5).astype(np.float32)
     token_ids = np.array([tok.encode(CHECK_TEXT)], np.int64)
     by_name = {s.name: s for s in specs}
     fp32 = {s.name: verify.session(fp32_dir / s.file) for s in specs if s.name != "mimi_encoder"}
-    reference = utterance.greedy_utterance(fp32, by_name, conditioning, token_ids, CHECK_FRAMES)
+    reference = utterance.greedy_utterance(fp32, by_name, conditioning, token_ids, CHECK_FRAMES, sampler)
     hidden_error, eos_error = utterance.stateless_max_error(fp32, conditioning, token_ids, reference)
     checks = {
         "frames": CHECK_FRAMES,
@@ -182,7 +184,7 @@ def _utterance_checks(specs, fp32_dir: Path, out_dir: Path, tok, d_model: int, q
         )
     if quantized:
         final = {s.name: verify.session(out_dir / s.file) for s in specs if s.name not in ("mimi_encoder",)}
-        candidate = utterance.greedy_utterance(final, by_name, conditioning, token_ids, CHECK_FRAMES)
+        candidate = utterance.greedy_utterance(final, by_name, conditioning, token_ids, CHECK_FRAMES, sampler)
         decoder_only = utterance.decode_latents(final, by_name["mimi_decoder"], reference.latents)
         checks["quantized_full_decode_snr_db"] = round(utterance.snr_db(reference.audio, candidate.audio), 2)
         checks["quantized_decoder_only_snr_db"] = round(utterance.snr_db(reference.audio, decoder_only), 2)
@@ -284,7 +286,8 @@ def build(args: argparse.Namespace) -> Path:
         (out_dir / "tokenizer.pocket.json").write_bytes(compact_tokenizer)
         tok = py_tokenizer.load(compact_tokenizer)
         quantized = any(r.quantization != "none" for r in results)
-        checks = _utterance_checks(specs, fp32_dir, out_dir, tok, loaded.model.flow_lm.dim, quantized)
+        flow_lm = loaded.model.flow_lm
+        checks = _utterance_checks(specs, fp32_dir, out_dir, tok, flow_lm.dim, flow_lm.flow_type, quantized)
 
         voice_files = _write_voices(loaded, args, out_dir)
         seconds = time.monotonic() - started
@@ -388,7 +391,7 @@ def _manifest(loaded, results, checks, voice_files, out_dir: Path, args, seconds
             temperature=float(config.get("default_temperature", 0.3)),
             eos_threshold=float(config.get("default_eos_threshold", -4.0)),
             min_frames_before_eos=MIN_FRAMES_BEFORE_EOS,
-            sampler=flow_cfg["flow"].get("type", "lsd"),
+            sampler=model.flow_lm.flow_type,
             sampler_steps=1,
             noise_clamp=None,
             fade_in_ms=FADE_IN_MS,

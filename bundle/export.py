@@ -18,6 +18,7 @@ from pocket_tts import TTSModel
 from torch.export import Dim
 
 from bundle import graphs
+from py_core.manifest import SAMPLERS
 
 OPSET = 18
 MAX_SEQUENCE = 8192
@@ -76,6 +77,11 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
     )
     context = decoder.context
 
+    sampler = getattr(flow_lm, "flow_type", "lsd")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"flow type {sampler!r} is not supported; the builder exports {', '.join(SAMPLERS)}")
+    head = graphs.FlowLMFlow(model)
+
     prompt_frames = Dim("prompt_frames", min=1, max=1000)
     frame_size = model.mimi.frame_size
 
@@ -118,17 +124,17 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
         GraphSpec(
             "flow_lm_flow",
             "flow_lm_flow.onnx",
-            graphs.FlowLMFlow(model),
-            ["c", "s", "t", "x"],
+            head,
+            head.input_names(),
             ["flow_dir"],
-            (
-                _zeros((1, flow_lm.flow_net.cond_embed.in_features)),
-                _zeros((1, 1)),
-                torch.ones(1, 1),
-                _zeros((1, ldim)),
+            tuple(
+                {"c": _zeros((1, head.flow_net.cond_embed.in_features)), "s": _zeros((1, 1))}.get(
+                    name, torch.ones(1, 1) if name == "t" else _zeros((1, ldim))
+                )
+                for name in head.input_names()
             ),
             None,
-            role="sampler head (lsd): flow direction",
+            role=f"sampler head ({sampler}): flow direction",
         ),
         GraphSpec(
             "mimi_decoder",

@@ -189,14 +189,24 @@ class FlowLMKV(nn.Module):
 
 
 class FlowLMFlow(nn.Module):
-    """Sampler head (lsd): c [1,D], s [1,1], t [1,1], x [1,32] → flow direction [1,32]."""
+    """Sampler head: c [1,Z], s [1,1], t [1,1], x [1,ldim] → flow direction [1,ldim] (lsd).
+
+    `c` is the flow LM's `hidden` (Z = z_dim where the model projects its output, else d_model).
+    Heads without time conditions (upstream's `pointwise` and `drifting` samplers) take c and x
+    only: the output is the head's value for the noise x, which the sampler adds to x (pointwise)
+    or takes as the latent (drifting).
+    """
 
     def __init__(self, model: TTSModel):
         super().__init__()
         self.flow_net = model.flow_lm.flow_net
+        self.time_conditioned = self.flow_net.num_time_conds > 0
 
-    def forward(self, c: torch.Tensor, s: torch.Tensor, t: torch.Tensor, x: torch.Tensor):
-        return self.flow_net(c, s, t, x)
+    def input_names(self) -> list[str]:
+        return ["c", "s", "t", "x"] if self.time_conditioned else ["c", "x"]
+
+    def forward(self, c: torch.Tensor, *args: torch.Tensor):
+        return self.flow_net(c, *args)
 
 
 class LatentToMimi(nn.Module):

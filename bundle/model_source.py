@@ -109,11 +109,22 @@ def _deep_update(base: dict, overrides: dict) -> dict:
     return base
 
 
+def is_small_model(config: dict) -> bool:
+    """A config of upstream's small English models (english_2m/7m/18m_2026-10): a decoder of its own."""
+    mimi = config["mimi"]
+    return mimi.get("decoder_seanet") is not None or mimi.get("decoder_transformer") is not None
+
+
 def synthetic_config(base: dict, size: str, tokenizer_path: Path, weights_path: Path) -> dict:
     """The config for a synthetic model: `full` keeps the architecture, `tiny` shrinks it."""
     if size not in SYNTHETIC_SIZES:
         raise ValueError(f"--synthetic must be one of {SYNTHETIC_SIZES}, got {size!r}")
     config = copy.deepcopy(base)
+    if size == "tiny" and is_small_model(base):
+        raise ValueError(
+            "--synthetic tiny shrinks the default architecture's widths; this config is one of the small "
+            "models already (its own decoder, GQA, a low-rank text table): use --synthetic full"
+        )
     if size == "tiny":
         full_seanet_dim = config["mimi"]["seanet"]["dimension"]
         _deep_update(config, _TINY_OVERRIDES)

@@ -6,6 +6,7 @@ options, bundle/*.py and the py_core modules that bundle/ imports (directly or n
 key differs from the current code's is rebuilt.
 
     python -m bundle.synthetic_cache            # make sure the test bundles are current
+    python -m bundle.synthetic_cache small-2m-fp32   # one named bundle (the small models' are on demand)
 """
 
 from __future__ import annotations
@@ -24,6 +25,21 @@ BUNDLES_DIR = REPO_ROOT / "build" / "bundles"
 TEST_BUNDLES = {
     "tiny-int8": ("--synthetic", "tiny", "--seed", "0"),
     "tiny-fp32": ("--synthetic", "tiny", "--seed", "0", "--quantize", "none"),
+}
+# Upstream's small English models at their real size (1.9 M, 6.9 M and 18.2 M parameters), fp32, for
+# the parity tests (`python -m bundle.synthetic_cache small-2m-fp32 ...` builds them on demand).
+SMALL_TEST_BUNDLES = {
+    f"small-{size}-fp32": (
+        "--language",
+        f"english_{size}_2026-10",
+        "--synthetic",
+        "full",
+        "--seed",
+        "0",
+        "--quantize",
+        "none",
+    )
+    for size in ("2m", "7m", "18m")
 }
 
 _PY_CORE_IMPORT = re.compile(r"^\s*(?:from py_core(?:\.(\w+))? import (\w+)|import py_core\.(\w+))", re.M)
@@ -84,8 +100,9 @@ def build_synthetic_bundle(name: str, *options: str) -> Path:
 
 def main(names: list[str]) -> None:
     """Make sure the named test bundles (all of them by default) are built and current."""
+    known = {**TEST_BUNDLES, **SMALL_TEST_BUNDLES}
     for name in names or TEST_BUNDLES:
-        build_synthetic_bundle(name, *TEST_BUNDLES[name])
+        build_synthetic_bundle(name, *known[name])
 
 
 if __name__ == "__main__":

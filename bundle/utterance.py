@@ -1,7 +1,7 @@
 """Whole-utterance checks on the exported graphs (build time, CPython + onnxruntime).
 
 A temperature-0 decode of a fixed number of frames (no EOS) through the graph set: voice prefill,
-text prefill, the AR loop with one sampler step (s=0, t=1, zero noise), and the streaming decoder.
+text prefill, the AR loop with one sampler step (lsd: s=0, t=1; zero noise), and the streaming decoder.
 Two uses: the KV prefill/step path against the stateless `flow_lm_main` at every step, and the
 audio SNR of a quantized graph set against the fp32 one.
 """
@@ -30,7 +30,12 @@ def _next_state(spec: GraphSpec, outputs: list[np.ndarray]) -> dict[str, np.ndar
 
 
 def greedy_utterance(
-    sessions, specs: dict[str, GraphSpec], voice_conditioning: np.ndarray, token_ids: np.ndarray, frames: int
+    sessions,
+    specs: dict[str, GraphSpec],
+    voice_conditioning: np.ndarray,
+    token_ids: np.ndarray,
+    frames: int,
+    sampler: str = "lsd",
 ) -> Utterance:
     """Decode `frames` frames at temperature 0 from a voice conditioning and text token ids."""
     kv, dec = specs["flow_lm_kv"], specs["mimi_decoder"]
@@ -54,16 +59,12 @@ def greedy_utterance(
         )
         hidden, eos = outputs[0], outputs[1]
         state = _next_state(kv, outputs)
-        flow = sessions["flow_lm_flow"].run(
-            None,
-            {
-                "c": hidden,
-                "s": np.zeros((1, 1), np.float32),
-                "t": np.ones((1, 1), np.float32),
-                "x": zero_noise,
-            },
-        )[0]
-        latent = (zero_noise + flow)[:, None, :]
+        head_inputs = {"c": hidden, "x": zero_noise}
+        if "s" in specs["flow_lm_flow"].input_names:  # lsd: one step from s=0 to t=1
+            head_inputs.update(s=np.zeros((1, 1), np.float32), t=np.ones((1, 1), np.float32))
+        flow = sessions["flow_lm_flow"].run(None, head_inputs)[0]
+        # lsd and pointwise add the head's output to the noise; drifting takes it as the latent.
+        latent = (flow if sampler == "drifting" else zero_noise + flow)[:, None, :]
         latents.append(latent[0, 0])
         hiddens.append(hidden[0])
         eos_logits.append(float(eos[0, 0]))

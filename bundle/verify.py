@@ -94,6 +94,9 @@ def _cases(spec: GraphSpec, rng: np.random.Generator) -> list[list[dict[str, np.
         ]
     if spec.name == "flow_lm_flow":
         c, x = example["c"].shape[-1], example["x"].shape[-1]
+        times = ((0.0, 1.0), (0.25, 0.5), (0.5, 1.0))
+        if "s" not in spec.input_names:  # pointwise / drifting heads: no time conditions
+            return [[{"c": randn(1, c), "x": randn(1, x, scale=scale)}] for scale in (0.0, 0.5, 1.0)]
         return [
             [
                 {
@@ -103,7 +106,7 @@ def _cases(spec: GraphSpec, rng: np.random.Generator) -> list[list[dict[str, np.
                     "x": randn(1, x),
                 }
             ]
-            for s, t in ((0.0, 1.0), (0.25, 0.5), (0.5, 1.0))
+            for s, t in times
         ]
     if spec.name == "mimi_decoder":
         ldim = example["latent"].shape[-1]

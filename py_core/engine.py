@@ -11,7 +11,8 @@ Pyodide (JsRuntime) and CPython (OrtRuntime). The order of work, as upstream's T
    (NaN): its cache equals upstream's text pass followed by AR step 0 (attention is causal), and its
    hidden state is step 0's. Then `flow_lm_step` per frame on the previous normalized latent.
 3. Each step: the raw EOS logit against the threshold (armed from frame 6); noise x ~ N(0, temp)
-   (truncated if `noise_clamp`); N sampler calls `x += flow_lm_flow(h, i/N, (i+1)/N, x) / N`.
+   (truncated if `noise_clamp`); lsd: N sampler calls `x += flow_lm_flow(h, i/N, (i+1)/N, x) / N`;
+   pointwise: x + flow_lm_flow(h, x); drifting: flow_lm_flow(h, x) (one call, as upstream).
    After EOS at frame e, frames e .. e+F-1 are still emitted; no EOS stops at the chunk's budget.
 4. The streaming decoder (`mimi_decoder`, latent_to_mimi fused in) starts from a fresh state per chunk,
    decodes frames as `DecodePolicy` says, and the first 5 ms of every chunk fade in.
@@ -210,6 +211,7 @@ class Engine:
         # Upstream: torch.linspace(0, 1, sample_rate // 200) on the first samples of each chunk.
         self.fade_in = linspace(0.0, 1.0, round(self.sample_rate * manifest.generation.fade_in_ms / 1000))
         self.default_settings = Settings.from_manifest(manifest)
+        self.sampler = manifest.generation.sampler  # one of py_core.manifest.SAMPLERS (checked on parse)
         self._flow_states = manifest.graphs["flow_lm_prefill"].states
         self._decoder_states = manifest.graphs["mimi_decoder"].states
         expected = {f"past_{kv}_{i}" for i in range(self.num_layers) for kv in "kv"}
@@ -556,8 +558,21 @@ class Engine:
         return hidden, eos, self._take_past(outputs)
 
     async def _sample(self, hidden: Tensor, x: array, steps: int) -> array:
-        """The lsd sampler: x += flow(h, s=i/N, t=(i+1)/N, x) / N for i < N, from the noise x."""
+        """The latent from the noise x, by the bundle's sampler (upstream's decode functions).
+
+        lsd: x += flow(h, s=i/N, t=(i+1)/N, x) / N for i < N. pointwise: x + head(h, x); drifting:
+        head(h, x). The last two take one step whatever N is, as upstream does.
+        """
         rt = self.runtime
+        if self.sampler != "lsd":
+            x_tensor = rt.tensor("float32", (1, self.latent_dim), x)
+            outputs = await rt.run("flow_lm_flow", {"c": hidden, "x": x_tensor})
+            rt.release(x_tensor)
+            head = await rt.read(outputs["flow_dir"])
+            _release_all(rt, outputs)
+            if self.sampler == "drifting":
+                return head
+            return array("f", [a + b for a, b in zip(x, head, strict=True)])
         for s, t in self._time_tensors(steps):
             x_tensor = rt.tensor("float32", (1, self.latent_dim), x)
             outputs = await rt.run("flow_lm_flow", {"c": hidden, "s": s, "t": t, "x": x_tensor})

@@ -20,6 +20,12 @@ SCHEMA = "pocket-tts-web/bundle"
 # 3: typed; prose fields removed; `max_tokens_per_chunk` moved from `text` to `generation`.
 SCHEMA_VERSION = 3
 
+# `generation.sampler`: upstream's flow types that py_core.engine implements. lsd: flow_lm_flow takes
+# (c, s, t, x) and x += flow_dir / N for N steps; pointwise: (c, x), one step, x + flow_dir;
+# drifting: (c, x), one step, flow_dir itself.
+SAMPLERS = ("lsd", "pointwise", "drifting")
+TIME_CONDITIONED_SAMPLERS = ("lsd",)
+
 REQUIRED_GRAPHS = (
     "text_conditioner",
     "flow_lm_prefill",
@@ -293,6 +299,15 @@ def check_manifest(manifest: Manifest) -> None:
         raise ManifestError("the tokenizer's file is not listed in the manifest")
     if manifest.default_voice is not None:
         manifest.voice(manifest.default_voice)
+    sampler = manifest.generation.sampler
+    if sampler not in SAMPLERS:
+        raise ManifestError(f"generation.sampler {sampler!r} is not supported (known: {', '.join(SAMPLERS)})")
+    head_inputs = [spec.name for spec in manifest.graphs["flow_lm_flow"].inputs]
+    expected = ["c", "s", "t", "x"] if sampler in TIME_CONDITIONED_SAMPLERS else ["c", "x"]
+    if head_inputs != expected:
+        raise ManifestError(
+            f"flow_lm_flow's inputs {head_inputs} do not fit the {sampler} sampler (it needs {expected})"
+        )
 
 
 def _typed(cls: Any, value: Any, where: str) -> Any:

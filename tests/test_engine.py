@@ -44,8 +44,9 @@ def _manifest(language: str = "english", **generation) -> pm.Manifest:
     ]
     parity = pm.Parity(0.0, 0.0, None, 1)
 
-    def graph(file, states=()):
-        return pm.GraphSpec(file, [], [], list(states), "none", parity, None, True)
+    def graph(file, states=(), inputs=()):
+        tensors = [pm.TensorSpec(name, "float32", [1, 1]) for name in inputs]
+        return pm.GraphSpec(file, tensors, [], list(states), "none", parity, None, True)
 
     files = ["text.onnx", "flow.onnx", "head.onnx", "decoder.onnx", "tokenizer.json"]
     defaults = dict(
@@ -79,7 +80,9 @@ def _manifest(language: str = "english", **generation) -> pm.Manifest:
             "text_conditioner": graph("text.onnx"),
             "flow_lm_prefill": graph("flow.onnx", flow_states),
             "flow_lm_step": graph("flow.onnx", flow_states),
-            "flow_lm_flow": graph("head.onnx"),
+            "flow_lm_flow": graph(
+                "head.onnx", inputs="cstx" if generation.get("sampler") in (None, "lsd") else "cx"
+            ),
             "mimi_decoder": graph("decoder.onnx", decoder_states),
         },
         files=[pm.FileEntry(f, "0" * 64, 1, "graph", "default") for f in files],
@@ -163,6 +166,8 @@ class FakeRuntime:
             out["hidden"] = self._new("float32", (1, D), [1.0] * D)
             out["eos_logit"] = self._new("float32", (1, 1), [eos])
             return out
+        if graph == "flow_lm_flow" and "s" not in inputs:  # pointwise / drifting head: 2x + 1
+            return {"flow_dir": self._new("float32", (1, LDIM), [2 * x + 1 for x in inputs["x"].values])}
         if graph == "flow_lm_flow":
             s, t = inputs["s"].values[0], inputs["t"].values[0]
             self.flow_times.append((s, t))
@@ -581,3 +586,16 @@ def test_runtime_modules_import_without_numpy_torch_or_onnxruntime():
         "assert len(resample(array('f', [0.0] * 441), 44100, 24000)) == 240\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("sampler", ["pointwise", "drifting"])
+def test_heads_without_time_conditions_take_one_call_whatever_the_steps(sampler):
+    """Upstream's pointwise_decode (x + head(h, x)) and drifting_decode (head(h, x)) ignore the step count."""
+    runtime = FakeRuntime()
+    engine = Engine(runtime, _manifest(sampler=sampler), Tok())
+    hidden = runtime.zeros("float32", (1, D))
+    x = array("f", [0.5, -1.0, 2.0, 0.0])
+    latent = asyncio.run(engine._sample(hidden, x, 3))
+    head = [2 * v + 1 for v in x]
+    assert list(latent) == (head if sampler == "drifting" else [a + b for a, b in zip(x, head, strict=True)])
+    assert [(g, sorted(i)) for g, i in runtime.calls] == [("flow_lm_flow", ["c", "x"])]

@@ -36,6 +36,9 @@ def test_a_manifest_reads_back_as_written():
         (lambda m: m["graphs"].pop("flow_lm_flow"), "lacks required graph(s): flow_lm_flow"),
         (lambda m: m["graphs"]["flow_lm_flow"].update(file="elsewhere.onnx"), "does not list"),
         (lambda m: m.update(default_voice="nobody"), "no voice 'nobody'"),
+        (lambda m: m["generation"].update(sampler="flow_matching"), "'flow_matching' is not supported"),
+        (lambda m: m["generation"].update(sampler="pointwise"), "do not fit the pointwise sampler"),
+        (lambda m: m["graphs"]["flow_lm_flow"]["inputs"].pop(1), "do not fit the lsd sampler"),
     ],
 )
 def test_a_bad_manifest_is_refused_with_a_message_that_names_the_problem(change, message):

@@ -42,7 +42,7 @@ export const SCHEMA_VERSION = 3;
  * @property {number} temperature
  * @property {number} eos_threshold
  * @property {number} min_frames_before_eos
- * @property {string} sampler
+ * @property {string} sampler  'lsd' | 'pointwise' | 'drifting' (py_core.manifest.SAMPLERS; flow_lm_flow's inputs follow it)
  * @property {number} sampler_steps
  * @property {number|null} noise_clamp
  * @property {number} fade_in_ms
