@@ -355,7 +355,7 @@ def _manifest(loaded, results, checks, voice_files, out_dir: Path, args, seconds
             if loaded.synthetic
             else loaded.language
         ),
-        language=loaded.language,
+        language=model_source.spoken_language(loaded.language),
         synthetic=synthetic,
         weights_origin=loaded.weights_origin,
         has_voice_cloning=loaded.has_voice_cloning,

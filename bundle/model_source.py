@@ -82,6 +82,15 @@ def available_languages() -> list[str]:
     return sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml"))
 
 
+def spoken_language(config_name: str) -> str:
+    """The language an upstream config speaks: its name up to the first '_' when that is one of
+    upstream's languages (english_2m_2026-10 → english, french_24l → french), else the name. The
+    manifest's `language`: text normalization and the app's automatic model choice go by it; the
+    config name stays in `upstream.config`."""
+    prefix = config_name.split("_", 1)[0]
+    return prefix if prefix in available_languages() else config_name
+
+
 def read_config(language: str | None, config_path: str | Path | None) -> tuple[str, dict]:
     """The config dict and its name, from an upstream language name or a YAML path."""
     if language and config_path:

@@ -227,3 +227,12 @@ def test_local_weights_build_the_same_model(tiny_bundle_fp32, tmp_path):
         assert sorted(hashlib.sha256(t.raw_data).hexdigest() for t in a) == sorted(
             hashlib.sha256(t.raw_data).hexdigest() for t in b
         )
+
+
+def test_the_manifest_language_is_the_spoken_language_of_the_config():
+    from bundle.model_source import spoken_language
+
+    assert spoken_language("english") == "english"
+    assert spoken_language("english_2m_2026-10") == "english"
+    assert spoken_language("french_24l") == "french"
+    assert spoken_language("my_model") == "my_model"  # a --config file with no upstream language

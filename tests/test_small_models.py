@@ -35,6 +35,8 @@ def small(request, small_bundle_fp32):
 def test_the_manifest_describes_the_small_architecture(small):
     size, bundle, config = small
     manifest = json.loads((bundle / "manifest.json").read_text())
+    # English for text normalization and the app's model choice; the config name stays upstream's.
+    assert (manifest["language"], manifest["upstream"]["config"]) == ("english", f"english_{size}_2026-10")
     flow_lm = config["flow_lm"]
     transformer = flow_lm["transformer"]
     heads = transformer["num_heads"]
