@@ -353,6 +353,9 @@ function onReady(info) {
   });
   ui.temperature.value = info.generation?.temperature ?? ui.temperature.value;
   ui.steps.value = info.generation?.sampler_steps ?? ui.steps.value;
+  // Only the lsd sampler takes steps; the small models' pointwise/drifting heads make a latent in one call.
+  ui.steps.disabled = (info.generation?.sampler ?? 'lsd') !== 'lsd';
+  ui.steps.title = ui.steps.disabled ? `This model's ${info.generation.sampler} sampler has no steps` : '';
   syncSliders();
   if (!state.player || state.player.sampleRate !== info.sampleRate) {
     state.player?.close();
