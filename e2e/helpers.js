@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 
 export const TINY = 'english-synthetic-tiny/'; // int8, what the app ships by default
 export const TINY_FP32 = 'english-synthetic-tiny-fp32/'; // the same weights unquantized (parity)
+export const SMALL_2M_FP32 = 'english-2m-synthetic-fp32/'; // upstream's english_2m_2026-10, fp32
 export const SAMPLES_PER_FRAME = 1920;
 export const SAMPLE_RATE = 24000;
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Puts the two tiny synthetic bundles the end-to-end tests use under public/models/:
+// Puts the synthetic bundles the end-to-end tests use under public/models/:
 //   english-synthetic-tiny/       int8 (what the app ships by default)
 //   english-synthetic-tiny-fp32/  the same seeded weights unquantized (browser/CLI parity)
+//   english-2m-synthetic-fp32/    upstream's smallest English model (english_2m_2026-10) at its real
+//                                 size, fp32 (its pointwise sampler and GQA in the browser)
 //
 // `python -m bundle.synthetic_cache` builds them into build/bundles/tiny-int8 and tiny-fp32 (the very
 // bundles pytest uses), or keeps them when their .build-key matches the current builder code; they are
@@ -19,6 +21,7 @@ const force = process.argv.includes('--force');
 const bundles = [
   { name: 'english-synthetic-tiny', cacheName: 'tiny-int8' },
   { name: 'english-synthetic-tiny-fp32', cacheName: 'tiny-fp32' },
+  { name: 'english-2m-synthetic-fp32', cacheName: 'small-2m-fp32' },
 ];
 
 const log = (message) => console.log(`[ensure_test_bundles] ${message}`);
