@@ -542,8 +542,7 @@ function followPlayback(stats) {
     readAlong.clear();
     return;
   }
-  const context = state.player.context;
-  const latency = ((context?.outputLatency || 0) + (context?.baseLatency || 0)) * (stats.speed || 1);
+  const latency = state.player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/player.js
   state.heard = state.heardFrom + Math.max(0, stats.rendered / state.info.sampleRate - latency);
   readAlong.seek(state.heard);
 }

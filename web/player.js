@@ -11,6 +11,17 @@ import { checkSpeed } from './time-stretch.js';
  */
 export const AUDIO_START_TIMEOUT_MS = 3000;
 
+/**
+ * Whether reading `AudioContext.outputLatency` is safe on this engine. In Gecko (Firefox) the first
+ * read while the output runs asks the audio server synchronously from the page's main thread (cubeb
+ * over AudioIPC), holding the audio graph's lock; on Linux with PulseAudio that request can deadlock
+ * with the audio callback and freeze the tab for good (seen with Firefox ESR 153: the main thread in
+ * AudioIPC, the server waiting for PulseAudio's mainloop lock; see docs/ENGINES.md). Chromium and
+ * WebKit answer from a value the audio thread keeps. Gecko's user agent says "Gecko/<date>"; the
+ * others say "like Gecko)".
+ */
+export const OUTPUT_LATENCY_IS_SAFE = !/\bGecko\/\d/.test(globalThis.navigator?.userAgent ?? '');
+
 /** The audio output did not start in time (no device, a busy device, a blocked context). */
 export class AudioStartTimeout extends Error {
   constructor(ms) {
@@ -65,6 +76,15 @@ export class Player {
     }
     this.paused = false;
     if (this.context.state !== 'running') await this.context.resume();
+  }
+
+  /**
+   * Seconds between a sample leaving the worklet and being heard: the base latency, plus the output
+   * latency where the engine gives it without blocking (OUTPUT_LATENCY_IS_SAFE).
+   */
+  get latency() {
+    if (!this.context) return 0;
+    return (OUTPUT_LATENCY_IS_SAFE ? this.context.outputLatency || 0 : 0) + (this.context.baseLatency || 0);
   }
 
   /** A new utterance: empty the queue and zero the counters. */
