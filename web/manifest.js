@@ -2,7 +2,7 @@
 // schema; Python validates every manifest with it before the app uses one, see web/worker.js).
 
 /** Schema version this app reads (py_core.manifest.SCHEMA_VERSION). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * @typedef {object} TensorSpec
@@ -15,6 +15,8 @@ export const SCHEMA_VERSION = 3;
  * @property {string} output
  * @property {number[]} initial_shape
  * @property {string} dtype
+ * @property {'replace'|'append'} update  'replace': the output is the next input; 'append': the
+ *   output's rows are appended to the input along axis 1 (Bridge.append)
  *
  * @typedef {object} GraphSpec
  * @property {string} file
