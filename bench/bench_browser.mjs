@@ -9,7 +9,8 @@
 //   node bench/bench_browser.mjs --dist build/bench-dist                      # a copy of dist/
 //
 // Configurations (URL parameters of the app):
-//   wasm-1t / wasm-2t          WASM, 1 or 2 intra-op threads, decoder in its own worker (the default)
+//   wasm-1t / wasm-2t          WASM, 1 or 2 intra-op threads, decoder in its own worker (?parallel_decoder=1;
+//                              the app's default for the full-size model only: web/worker.js)
 //   wasm-1t-inline / -2t-inline  the same with the decoder in the synthesis worker (?parallel_decoder=0)
 //   webgpu                     WebGPU on SwiftShader: a functional check only (its speed means nothing here)
 // Page open → ready is measured on every open: the first open of a fresh profile is "cold" (every
@@ -30,8 +31,8 @@ const outDir = resolve(served, arg('dist', 'dist')); // its built site
 const text = arg('text', JSON.parse(readFileSync(resolve(root, 'bench/text.json'), 'utf8')).text);
 
 const CONFIGS = {
-  'wasm-1t': { backend: 'wasm', threads: '1' },
-  'wasm-2t': { backend: 'wasm', threads: '2' },
+  'wasm-1t': { backend: 'wasm', threads: '1', parallel_decoder: '1' },
+  'wasm-2t': { backend: 'wasm', threads: '2', parallel_decoder: '1' },
   'wasm-1t-inline': { backend: 'wasm', threads: '1', parallel_decoder: '0' },
   'wasm-2t-inline': { backend: 'wasm', threads: '2', parallel_decoder: '0' },
   webgpu: { backend: 'webgpu' },

@@ -323,7 +323,13 @@ def _manifest(loaded, results, checks, voice_files, out_dir: Path, args, seconds
             inputs=inputs,
             outputs=outputs,
             states=[
-                pm.StateSpec(input=s.name, output=s.next_name, initial_shape=list(s.shape), dtype=s.dtype)
+                pm.StateSpec(
+                    input=s.name,
+                    output=s.next_name,
+                    initial_shape=list(s.shape),
+                    dtype=s.dtype,
+                    update=s.update,
+                )
                 for s in r.spec.states
             ],
             quantization=r.quantization,

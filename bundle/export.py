@@ -47,6 +47,11 @@ def _zeros(shape, dtype=torch.float32) -> torch.Tensor:
     return torch.zeros(shape, dtype=dtype)
 
 
+def _growing_axis(spec: graphs.StateSpec) -> int:
+    """The state's dynamic axis: the one its initial shape leaves empty."""
+    return spec.shape.index(0)
+
+
 def _example_state(spec: graphs.StateSpec) -> torch.Tensor:
     shape = tuple(3 if d == 0 and spec.name.startswith(("past_", "attn_")) else d for d in spec.shape)
     return _zeros(shape, torch.long if spec.dtype == "int64" else torch.float32)
@@ -103,8 +108,10 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             ["conditioning", "latent"] + [s.name for s in kv_states],
             ["hidden", "eos_logit"] + [s.next_name for s in kv_states] + kv_extra,
             (_zeros((1, 2, d_model)), _zeros((1, 2, ldim)), *[_example_state(s) for s in kv_states]),
-            ({1: cond}, {1: seq}, tuple({2: past} for _ in kv_states)),
-            context=lambda: graphs.explicit_kv_caches(flow_lm, window=None, offset_from_past=True),
+            ({1: cond}, {1: seq}, tuple({_growing_axis(s): past} for s in kv_states)),
+            context=lambda: graphs.explicit_kv_caches(
+                flow_lm, window=None, offset_from_past=True, append_only=True
+            ),
             states=kv_states,
             role="flow LM with explicit KV state: prefill (conditioning) and step (one latent)",
         ),

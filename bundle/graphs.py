@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from pocket_tts import TTSModel
 from pocket_tts.modules import attention as upstream_attention
@@ -47,12 +48,16 @@ def uncached_causal_masks():
 
 
 @contextlib.contextmanager
-def explicit_kv_caches(module: nn.Module, window: int | None, offset_from_past: bool):
+def explicit_kv_caches(
+    module: nn.Module, window: int | None, offset_from_past: bool, append_only: bool = False
+):
     """Swap every attention cache backend under `module` for an ExplicitKVCache, then restore."""
     attentions = [m for m in module.modules() if isinstance(m, StreamingMultiheadAttention)]
     originals = [m._cache_backend for m in attentions]
     for m in attentions:
-        m._cache_backend = ExplicitKVCache(window=window, offset_from_past=offset_from_past)
+        m._cache_backend = ExplicitKVCache(
+            window=window, offset_from_past=offset_from_past, append_only=append_only
+        )
     try:
         yield
     finally:
@@ -88,12 +93,24 @@ def _captured_queries(transformer: nn.Module, layers: set[int], queries: dict[in
 
 @dataclass(frozen=True)
 class StateSpec:
-    """One state tensor carried between calls: graph input `name`, graph output `next_name`."""
+    """One state tensor carried between calls: graph input `name`, graph output `next_name`.
+
+    `update`: "replace" (the output is the next call's input) or "append" (the output holds only
+    new rows, appended to the input along axis 1 for the next call).
+    """
 
     name: str
     next_name: str
     shape: tuple[int, ...]  # initial shape; a 0 marks the growing (dynamic) axis
     dtype: str  # "float32" | "int64"
+    update: str = "replace"
+
+
+def next_state(state: StateSpec, past, output):
+    """The next call's input for `state` from this call's input `past` and its output (numpy)."""
+    if state.update == "append":
+        return np.concatenate([past, output], axis=1)
+    return output
 
 
 def _attention_names(module: nn.Module) -> list[str]:
@@ -130,9 +147,11 @@ class FlowLMKV(nn.Module):
     """Prefill and step in one graph (one copy of the 75 M weights).
 
     Inputs: conditioning [1,T,D] (voice prompt or text embeddings; T may be 0), latent [1,S,32]
-    (NaN = BOS; S may be 0), and past_k_i / past_v_i [1,H,N,Dh] per layer. Outputs: hidden [1,D] and
-    eos_logit [1,1] for the last position, and present_k_i / present_v_i [1,H,N+T+S,Dh].
-    Positions continue from N, so the cache must start at position 0 (it always does).
+    (NaN = BOS; S may be 0), and past_k_i / past_v_i [1,N,H,Dh] per layer (positions-major).
+    Outputs: hidden [1,D] and eos_logit [1,1] for the last position, and only the new rows
+    new_k_i / new_v_i [1,T+S,H,Dh]: the caller appends them to the past (state update "append"),
+    so a step never returns the whole cache. Positions continue from N, so the cache must start at
+    position 0 (it always does).
     With `timestamp_heads` ((layer, head) pairs), a last output `timestamp_logits` [1,heads,N+T+S]:
     each head's q·k/√Dh of the last position over every key (pocket-tts-timestamped's capture,
     before its softmax over the text positions).
@@ -147,11 +166,11 @@ class FlowLMKV(nn.Module):
     def state_specs(self) -> list[StateSpec]:
         t = self.flow_lm.transformer
         attn = t.layers[0].self_attn
-        shape = (1, attn.num_kv_heads, 0, attn.dim_per_head)
+        shape = (1, 0, attn.num_kv_heads, attn.dim_per_head)
         specs = []
         for i in range(len(t.layers)):
-            specs.append(StateSpec(f"past_k_{i}", f"present_k_{i}", shape, "float32"))
-            specs.append(StateSpec(f"past_v_{i}", f"present_v_{i}", shape, "float32"))
+            specs.append(StateSpec(f"past_k_{i}", f"new_k_{i}", shape, "float32", "append"))
+            specs.append(StateSpec(f"past_v_{i}", f"new_v_{i}", shape, "float32", "append"))
         return specs
 
     def forward(self, conditioning: torch.Tensor, latent: torch.Tensor, *past: torch.Tensor):
@@ -183,7 +202,7 @@ class FlowLMKV(nn.Module):
         rows = []
         for layer, head in self.timestamp_heads:
             query = queries[layer][:, -1, head]  # [1, Dh], after RoPE
-            keys = state[self.attention_names[layer]]["present_k"][:, head // group]  # [1, keys, Dh]
+            keys = state[self.attention_names[layer]]["keys_k"][:, head // group]  # [1, keys, Dh]
             rows.append(torch.matmul(keys, query.unsqueeze(-1)).squeeze(-1) / attn.dim_per_head**0.5)
         return torch.stack(rows, dim=1)
 

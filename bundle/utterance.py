@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bundle.export import GraphSpec
+from bundle.graphs import next_state
 from bundle.verify import initial_states
 
 
@@ -25,8 +26,13 @@ class Utterance:
     audio: np.ndarray  # [samples]
 
 
-def _next_state(spec: GraphSpec, outputs: list[np.ndarray]) -> dict[str, np.ndarray]:
-    return {s.name: outputs[spec.output_names.index(s.next_name)] for s in spec.states}
+def _next_state(
+    spec: GraphSpec, state: dict[str, np.ndarray], outputs: list[np.ndarray]
+) -> dict[str, np.ndarray]:
+    return {
+        s.name: next_state(s, state[s.name], outputs[spec.output_names.index(s.next_name)])
+        for s in spec.states
+    }
 
 
 def greedy_utterance(
@@ -48,7 +54,7 @@ def greedy_utterance(
         outputs = sessions["flow_lm_kv"].run(
             None, {"conditioning": conditioning, "latent": empty_latent, **state}
         )
-        state = _next_state(kv, outputs)
+        state = _next_state(kv, state, outputs)
     latent = np.full((1, 1, ldim), np.nan, np.float32)
     empty_conditioning = np.zeros((1, 0, d_model), np.float32)
     zero_noise = np.zeros((1, ldim), np.float32)
@@ -58,7 +64,7 @@ def greedy_utterance(
             None, {"conditioning": empty_conditioning, "latent": latent, **state}
         )
         hidden, eos = outputs[0], outputs[1]
-        state = _next_state(kv, outputs)
+        state = _next_state(kv, state, outputs)
         head_inputs = {"c": hidden, "x": zero_noise}
         if "s" in specs["flow_lm_flow"].input_names:  # lsd: one step from s=0 to t=1
             head_inputs.update(s=np.zeros((1, 1), np.float32), t=np.ones((1, 1), np.float32))
@@ -81,7 +87,7 @@ def decode_latents(sessions, dec: GraphSpec, latents: np.ndarray, frames_per_cal
         chunk = latents[None, start : start + frames_per_call].astype(np.float32)
         outputs = sessions["mimi_decoder"].run(None, {"latent": chunk, **state})
         pieces.append(outputs[0].reshape(-1))
-        state = _next_state(dec, outputs)
+        state = _next_state(dec, state, outputs)
     return np.concatenate(pieces)
 
 

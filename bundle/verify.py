@@ -17,6 +17,7 @@ import onnxruntime as ort
 import torch
 
 from bundle.export import GraphSpec
+from bundle.graphs import next_state
 from py_core.manifest import Parity as ManifestParity
 
 FP32_RELATIVE_TOLERANCE = 1e-4
@@ -128,16 +129,25 @@ def _torch_run(spec: GraphSpec, inputs: dict[str, np.ndarray]) -> list[np.ndarra
 
 
 def run_streams(spec: GraphSpec, run, rng_seed: int = 0) -> list[list[list[np.ndarray]]]:
-    """Run every verification stream through `run(inputs) -> outputs`, threading state."""
+    """Run every verification stream through `run(inputs) -> outputs`, threading state.
+
+    Each call's recorded outputs hold every state as the next call gets it (an "append" state's
+    past followed by its new rows), so both sides' states are compared whole.
+    """
     rng = np.random.default_rng(rng_seed)
     results = []
     for stream in _cases(spec, rng):
         state = initial_states(spec)
         outputs_per_call = []
         for call in stream:
-            outputs = run({**call, **state})
+            outputs = list(run({**call, **state}))
             names = spec.output_names
-            state = {s.name: outputs[names.index(s.next_name)] for s in spec.states}
+            state = {
+                s.name: next_state(s, state[s.name], outputs[names.index(s.next_name)]) for s in spec.states
+            }
+            # An appended state is compared whole (past + new rows), as a replaced one is.
+            for s in spec.states:
+                outputs[names.index(s.next_name)] = state[s.name]
             outputs_per_call.append(outputs)
         results.append(outputs_per_call)
     return results

@@ -4,12 +4,15 @@ Stdlib only; the graphs are reached through a `Runtime` (py_core.runtime), so th
 Pyodide (JsRuntime) and CPython (OrtRuntime). The order of work, as upstream's TTSModel does it:
 
 1. Voice, once per voice and cached: a KV-state voice file becomes per-layer K and V tensors
-   [1,H,N,Dh]; an audio prompt (a v1 `audio_prompt` file, or `mimi_encoder` output when cloning) is
-   run through `flow_lm_prefill` from an empty state.
+   [1,N,H,Dh] (positions-major, the file's own layout); an audio prompt (a v1 `audio_prompt`
+   file, or `mimi_encoder` output when cloning) is run through `flow_lm_prefill` from an empty
+   state.
 2. Per text chunk (py_core.text.plan_chunks), from the voice state, which is never modified:
    `text_conditioner`, then one `flow_lm_prefill` call on the text embeddings *and* the BOS latent
    (NaN): its cache equals upstream's text pass followed by AR step 0 (attention is causal), and its
    hidden state is step 0's. Then `flow_lm_step` per frame on the previous normalized latent.
+   The flow LM returns only the new K/V rows; `Runtime.append` adds them to the past (state
+   update "append"), so no step copies the whole cache out of the graph.
 3. Each step: the raw EOS logit against the threshold (armed from frame 6); noise x ~ N(0, temp)
    (truncated if `noise_clamp`); lsd: N sampler calls `x += flow_lm_flow(h, i/N, (i+1)/N, x) / N`;
    pointwise: x + flow_lm_flow(h, x); drifting: flow_lm_flow(h, x) (one call, as upstream).
@@ -27,7 +30,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, fields
 from typing import Any
 
-from py_core.float32 import heads_to_positions, linspace, positions_to_heads, round_f32
+from py_core.float32 import linspace, round_f32
 from py_core.manifest import Manifest
 from py_core.markup import PARAGRAPH_PAUSE
 from py_core.rng import NoiseSource
@@ -179,7 +182,7 @@ Event = ChunkStarted | AudioChunk | ChunkFinished | Finished | WordsPlanned | Wo
 
 
 class VoiceState:
-    """A voice's flow-LM KV state: per-layer past K/V tensors ([1,H,N,Dh]) for `positions` positions.
+    """A voice's flow-LM KV state: per-layer past K/V tensors ([1,N,H,Dh]) for `positions` positions.
 
     Owned by the engine (its cache); generation only reads it.
     """
@@ -271,10 +274,10 @@ class Engine:
         """A KV-state `Voice` of `state` (write it with py_core.voices.dump_voice)."""
         n, heads, dim = state.positions, self.num_heads, self.head_dim
         caches = []
-        for i in range(self.num_layers):
+        for i in range(self.num_layers):  # the file's layout is the state's: [2 (K, V), 1, N, H, Dh]
             k = await self.runtime.read(state.past[f"past_k_{i}"])
             v = await self.runtime.read(state.past[f"past_v_{i}"])
-            caches.append(heads_to_positions(k, n, heads, dim) + heads_to_positions(v, n, heads, dim))
+            caches.append(k + v)
         return Voice(
             KV_STATE, n, caches=tuple(caches), num_heads=heads, head_dim=dim, metadata=dict(metadata or {})
         )
@@ -299,10 +302,10 @@ class Engine:
         n, heads, dim = voice.num_frames, voice.num_heads, voice.head_dim
         past = {}
         half = n * heads * dim
-        for i, cache in enumerate(voice.caches):
+        for i, cache in enumerate(voice.caches):  # [2 (K, V), 1, N, H, Dh]: the state's layout
             for j, kv in enumerate("kv"):
-                data = positions_to_heads(memoryview(cache)[j * half : (j + 1) * half], n, heads, dim)
-                past[f"past_{kv}_{i}"] = self.runtime.tensor("float32", (1, heads, n, dim), data)
+                data = memoryview(cache)[j * half : (j + 1) * half]
+                past[f"past_{kv}_{i}"] = self.runtime.tensor("float32", (1, n, heads, dim), data)
         return VoiceState(past, n)
 
     async def _prompt_state(self, prompt: Tensor) -> VoiceState:
@@ -312,7 +315,7 @@ class Engine:
             "flow_lm_prefill", {"conditioning": prompt, "latent": self._empty_latent, **self._empty_past}
         )
         rt.release(prompt)
-        past = self._take_past(outputs)
+        past = self._take_past(outputs, self._empty_past)
         return VoiceState(past, positions)
 
     def _remember(self, key: str | None, state: VoiceState) -> VoiceState:
@@ -329,12 +332,25 @@ class Engine:
                 self.runtime.release(tensor)
             state.past = {}
 
-    def _take_past(self, outputs: dict[str, Tensor]) -> dict[str, Tensor]:
-        """The present K/V outputs as the next call's past inputs; every other output is released."""
-        past = {s.input: outputs.pop(s.output) for s in self._flow_states}
+    def _take_past(self, outputs: dict[str, Tensor], past: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The next call's past inputs from this call's `past` and its state outputs.
+
+        A state with update "append" is `past` followed by the output's new rows (a new tensor;
+        `past` stays the caller's); one with "replace" is the output itself. Every other output is
+        released.
+        """
+        rt = self.runtime
+        next_past = {}
+        for s in self._flow_states:
+            output = outputs.pop(s.output)
+            if s.update == "append":
+                next_past[s.input] = rt.append(past[s.input], output)
+                rt.release(output)
+            else:
+                next_past[s.input] = output
         for tensor in outputs.values():
-            self.runtime.release(tensor)
-        return past
+            rt.release(tensor)
+        return next_past
 
     # ----- generation -----
 
@@ -555,7 +571,7 @@ class Engine:
         rt.release(eos_tensor)
         if words is not None:
             await words.read_step(outputs)
-        return hidden, eos, self._take_past(outputs)
+        return hidden, eos, self._take_past(outputs, past)
 
     async def _sample(self, hidden: Tensor, x: array, steps: int) -> array:
         """The latent from the noise x, by the bundle's sampler (upstream's decode functions).

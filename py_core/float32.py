@@ -1,6 +1,6 @@
-"""float32 in pure Python: rounding, torch's linspace, and the two KV-cache layouts.
+"""float32 in pure Python: rounding and torch's linspace.
 
-The engine (fade-in, the EOS comparison, voice states) and py_core.audio_prompt (its fade-out) share
+The engine (fade-in, the EOS comparison) and py_core.audio_prompt (its fade-out) share
 these; stdlib only.
 """
 
@@ -22,29 +22,3 @@ def linspace(start: float, stop: float, n: int) -> array:
 def round_f32(value: float) -> float:
     """`value` rounded to float32."""
     return array("f", [value])[0]
-
-
-def positions_to_heads(values: memoryview, n: int, heads: int, dim: int) -> array:
-    """[N, H, Dh] → [H, N, Dh], one row of Dh values per copy."""
-    out = array("f", bytes(4 * n * heads * dim))
-    target = memoryview(out)
-    row = heads * dim
-    for h in range(heads):
-        base = h * n * dim
-        for p in range(n):
-            source = p * row + h * dim
-            target[base + p * dim : base + (p + 1) * dim] = values[source : source + dim]
-    return out
-
-
-def heads_to_positions(values: array, n: int, heads: int, dim: int) -> array:
-    """[H, N, Dh] → [N, H, Dh], one row of Dh values per copy."""
-    out = array("f", bytes(4 * n * heads * dim))
-    target, source = memoryview(out), memoryview(values)
-    row = heads * dim
-    for h in range(heads):
-        base = h * n * dim
-        for p in range(n):
-            start = p * row + h * dim
-            target[start : start + dim] = source[base + p * dim : base + (p + 1) * dim]
-    return out

@@ -106,6 +106,15 @@ class JsRuntime:
             data.assign_to(out)
         return out
 
+    def append(self, state: JsTensor, rows: JsTensor) -> JsTensor:
+        # The bridge appends in place into a growing buffer when it can (web/bridge.js `append`).
+        try:
+            handle = self._bridge.append(state.handle, rows.handle)
+        except JsException as error:
+            raise GraphRunError(f"append: {error}") from None
+        shape = (state.shape[0], state.shape[1] + rows.shape[1], *state.shape[2:])
+        return JsTensor(handle, shape, state.dtype, self._release)
+
     def release(self, tensor: JsTensor) -> None:
         tensor.release()
 

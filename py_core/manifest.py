@@ -18,7 +18,11 @@ from py_core.text import TextConfig
 SCHEMA = "pocket-tts-web/bundle"
 # 2: latent_to_mimi fused into mimi_decoder (input `latent` [1,n,ldim]).
 # 3: typed; prose fields removed; `max_tokens_per_chunk` moved from `text` to `generation`.
-SCHEMA_VERSION = 3
+# 4: states have an `update` ("replace" | "append"); the flow LM's K/V states are positions-major
+#    [1,N,H,Dh] and its outputs `new_k_i` / `new_v_i` hold only the new rows (appended).
+SCHEMA_VERSION = 4
+
+STATE_UPDATES = ("replace", "append")
 
 # `generation.sampler`: upstream's flow types that py_core.engine implements. lsd: flow_lm_flow takes
 # (c, s, t, x) and x += flow_dir / N for N steps; pointwise: (c, x), one step, x + flow_dir;
@@ -50,12 +54,17 @@ class TensorSpec:
 
 @dataclass(frozen=True)
 class StateSpec:
-    """A recurrent state: fed as `input`, returned as `output`; starts as zeros of `initial_shape`."""
+    """A recurrent state: fed as `input`, updated from `output`; starts as zeros of `initial_shape`.
+
+    `update` says how: "replace" (the output is the next call's input) or "append" (the output
+    holds only the new rows, appended to the input along axis 1: Runtime.append).
+    """
 
     input: str
     output: str
     initial_shape: list[int]
     dtype: str
+    update: str
 
 
 @dataclass(frozen=True)
@@ -292,6 +301,12 @@ def check_manifest(manifest: Manifest) -> None:
     for name, graph in manifest.graphs.items():
         if graph.file not in listed:
             raise ManifestError(f"graph {name!r} points at a file the manifest does not list")
+        for state in graph.states:
+            if state.update not in STATE_UPDATES:
+                raise ManifestError(
+                    f"graph {name!r} state {state.input!r}: update must be one of "
+                    f"{', '.join(STATE_UPDATES)}, not {state.update!r}"
+                )
     for voice in manifest.voices:
         if voice.file not in listed:
             raise ManifestError(f"voice {voice.name!r} points at a file the manifest does not list")

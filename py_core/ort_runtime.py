@@ -162,6 +162,10 @@ class OrtRuntime:
         values.frombytes(np.ascontiguousarray(tensor).tobytes())
         return values
 
+    def append(self, state: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """`state` then `rows` along axis 1 (a new array)."""
+        return np.concatenate([state, rows], axis=1)
+
     def release(self, tensor: np.ndarray) -> None:
         """Nothing to do: numpy memory is freed when the last reference goes."""
 

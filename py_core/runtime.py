@@ -27,8 +27,9 @@ class Runtime(Protocol):
         """Run `graph` on named inputs; returns every output by name."""
         ...
 
-    def tensor(self, dtype: str, shape: tuple[int, ...], data: array | bytes | list) -> Tensor:
-        """Make a tensor: dtype "float32" (array('f') / little-endian bytes) or "int64" (ints)."""
+    def tensor(self, dtype: str, shape: tuple[int, ...], data: array | bytes | memoryview | list) -> Tensor:
+        """Make a tensor (copied): dtype "float32" (array('f') / little-endian bytes / a memoryview
+        of either) or "int64" (ints)."""
         ...
 
     def zeros(self, dtype: str, shape: tuple[int, ...]) -> Tensor:
@@ -41,6 +42,15 @@ class Runtime(Protocol):
 
     async def read(self, tensor: Tensor) -> array:
         """The tensor's values as array('f') (float32) or array('q') (int64)."""
+        ...
+
+    def append(self, state: Tensor, rows: Tensor) -> Tensor:
+        """A new tensor: `state` followed by `rows` along axis 1 (a state with update "append").
+
+        Neither argument changes and both stay the caller's to release; an implementation may let
+        the result share memory with `state` (the web bridge grows a buffer in place) as long as
+        no live tensor's values ever change.
+        """
         ...
 
     def release(self, tensor: Tensor) -> None:

@@ -77,3 +77,97 @@ test('the backend: WASM unless WebGPU is asked for or a hardware adapter serves 
   assert.equal(await withAdapter(software, 'auto', 'none'), 'wasm'); // emulated GPU: slower than WASM
   assert.equal(await withAdapter(software, 'webgpu', 'int8'), 'webgpu'); // asked for explicitly
 });
+
+test('append() grows a state in place, as views of one buffer, without changing any live tensor', () => {
+  const bridge = new Bridge({ ortBaseUrl: 'http://x/ort/', backend: 'wasm' });
+  const row = 2 * 3; // [1, n, H=2, Dh=3]
+  const rowsOf = (n, first) => bridge.tensor('float32', [1, n, 2, 3], bytesOf(Float32Array.from({ length: n * row }, (_, i) => first + i)));
+  const values = (h) => Array.from(bridge.readSync(h));
+  const empty = bridge.zeros('float32', [1, 0, 2, 3]);
+  const prompt = rowsOf(5, 0);
+  const voice = bridge.append(empty, prompt); // a first append: a buffer of its own
+  assert.deepEqual(bridge.get(voice).dims, [1, 5, 2, 3]);
+  assert.deepEqual(values(voice), values(prompt));
+  const buffer = bridge.get(voice).data.buffer;
+  assert.equal(bridge.get(voice).data.byteOffset, 0);
+  // The longest view grows in place: the same buffer, the earlier view unchanged.
+  const text = rowsOf(3, 100);
+  const a1 = bridge.append(voice, text);
+  assert.equal(bridge.get(a1).data.buffer, buffer);
+  assert.deepEqual(bridge.get(a1).dims, [1, 8, 2, 3]);
+  assert.deepEqual(values(a1), [...values(prompt), ...values(text)]);
+  assert.deepEqual(values(voice), values(prompt));
+  // Growing past the capacity (64 rows at first) moves to a doubled buffer; older views keep theirs.
+  let state = a1;
+  const steps = [];
+  for (let i = 0; i < 70; i++) {
+    const step = rowsOf(1, 1000 + i);
+    const next = bridge.append(state, step);
+    if (state !== a1) bridge.release(state);
+    bridge.release(step);
+    steps.push(1000 + i);
+    state = next;
+  }
+  assert.deepEqual(bridge.get(state).dims, [1, 78, 2, 3]);
+  assert.notEqual(bridge.get(state).data.buffer, buffer);
+  assert.equal(bridge.get(state).data.buffer.byteLength, 2 * 64 * row * 4);
+  const all = values(state);
+  assert.deepEqual(all.slice(0, 8 * row), values(a1));
+  assert.deepEqual(all.slice(8 * row).filter((_, i) => i % row === 0), steps);
+  assert.deepEqual(values(a1), [...values(prompt), ...values(text)]);
+  // Copy on branch: a second chunk from the voice state gets a buffer of its own.
+  const other = rowsOf(2, 500);
+  const b1 = bridge.append(voice, other);
+  assert.notEqual(bridge.get(b1).data.buffer, buffer);
+  assert.deepEqual(values(b1), [...values(prompt), ...values(other)]);
+  assert.deepEqual(values(a1), [...values(prompt), ...values(text)]);
+  assert.deepEqual(values(voice), values(prompt));
+  // ... and so does a branch from an older view of a grown buffer.
+  const c1 = bridge.append(a1, other);
+  assert.deepEqual(values(c1), [...values(a1), ...values(other)]);
+  assert.deepEqual(values(state), all);
+});
+
+test('append() hands out handles that release like any other; the state borrowed stays usable', () => {
+  const bridge = new Bridge({ ortBaseUrl: 'http://x/ort/', backend: 'wasm' });
+  const voice = bridge.tensor('float32', [1, 2, 1, 2], bytesOf(new Float32Array([1, 2, 3, 4])));
+  const live = bridge.liveTensors();
+  for (let chunk = 0; chunk < 2; chunk++) {
+    const rows = bridge.tensor('float32', [1, 1, 1, 2], bytesOf(new Float32Array([5, 6])));
+    const state = bridge.append(voice, rows);
+    bridge.release(rows);
+    assert.deepEqual(Array.from(bridge.readSync(state)), [1, 2, 3, 4, 5, 6]);
+    bridge.release(state);
+    bridge.release(state);
+    assert.throws(() => bridge.get(state), /was released or never existed/);
+    assert.equal(bridge.liveTensors(), live);
+  }
+  assert.deepEqual(Array.from(bridge.readSync(voice)), [1, 2, 3, 4]);
+  const mismatched = bridge.tensor('float32', [1, 1, 2, 1], bytesOf(new Float32Array(2)));
+  assert.throws(() => bridge.append(voice, mismatched), /do not continue a state \[1,2,1,2\] along axis 1/);
+  const ints = bridge.zeros('int64', [1, 1, 1, 2]);
+  assert.throws(() => bridge.append(voice, ints), /append needs float32 tensors on the CPU/);
+  assert.throws(() => bridge.append(voice, 999), /tensor handle 999 was released/);
+});
+
+test('onnxruntime-web runs on the views append() hands out (and on views at an offset)', async () => {
+  // y = -x over x float32 [1, n, 2]: a real WASM session, fed a state grown by append().
+  const model = Uint8Array.from(
+    Buffer.from('CAgSAXQ6RgoLCgF4EgF5IgNOZWcSA25lZ1oYCgF4EhMKEQgBEg0KAggBCgMSAW4KAggCYhgKAXkSEwoRCAESDQoCCAEKAxIBbgoCCAJCBAoAEA0=', 'base64'),
+  );
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
+  const bridge = new Bridge({ ortBaseUrl: 'http://x/ort/', backend: 'wasm' });
+  bridge.graphs.neg = { session, outputs: ['y'], states: [], backend: 'wasm' };
+  const first = bridge.tensor('float32', [1, 1, 2], bytesOf(new Float32Array([1, 2])));
+  const more = bridge.tensor('float32', [1, 2, 2], bytesOf(new Float32Array([3, 4, 5, 6])));
+  const state = bridge.append(bridge.append(bridge.zeros('float32', [1, 0, 2]), first), more);
+  assert.ok(bridge.get(state).data.buffer.byteLength > 6 * 4); // a view of a larger buffer
+  const [handle, rank, ...dims] = (await bridge.run('neg', 'x', `${state}`)).split(',').map(Number);
+  assert.deepEqual([rank, dims], [3, [1, 3, 2]]);
+  assert.deepEqual(Array.from(bridge.readSync(handle)), [-1, -2, -3, -4, -5, -6]);
+  const buffer = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
+  const offset = await session.run({ x: new ort.Tensor('float32', buffer.subarray(2, 6), [1, 2, 2]) });
+  assert.deepEqual(Array.from(offset.y.data), [-3, -4, -5, -6]);
+  await session.release();
+});

@@ -50,6 +50,13 @@ def test_manifest_graph_io_matches_the_onnx_files(tiny_bundle):
         output_names = {o.name for o in outputs}
         for state in graph["states"]:
             assert state["input"] in input_names and state["output"] in output_names, (name, state)
+        # The flow LM returns only new K/V rows (positions-major, appended); Mimi its whole state.
+        updates = {state["update"] for state in graph["states"]}
+        if name in ("flow_lm_prefill", "flow_lm_step"):
+            assert updates == {"append"}, name
+            assert all(s["initial_shape"][1] == 0 for s in graph["states"]), name
+        elif graph["states"]:
+            assert updates == {"replace"}, name
 
 
 def test_manifest_records_parity_and_build_checks_within_tolerance(tiny_bundle):

@@ -34,13 +34,13 @@ D, LDIM, LAYERS, HEADS, HEAD_DIM, SPF = 8, 4, 2, 2, 3, 1920
 def _manifest(language: str = "english", **generation) -> pm.Manifest:
     """A complete typed manifest for the fake runtime's graphs (`generation` overrides the defaults)."""
     flow_states = [
-        pm.StateSpec(f"past_{kv}_{i}", f"present_{kv}_{i}", [1, HEADS, 0, HEAD_DIM], "float32")
+        pm.StateSpec(f"past_{kv}_{i}", f"new_{kv}_{i}", [1, 0, HEADS, HEAD_DIM], "float32", "append")
         for i in range(LAYERS)
         for kv in "kv"
     ]
     decoder_states = [
-        pm.StateSpec("offset", "next_offset", [1], "int64"),
-        pm.StateSpec("conv.previous", "next.conv.previous", [1, 2, 3], "float32"),
+        pm.StateSpec("offset", "next_offset", [1], "int64", "replace"),
+        pm.StateSpec("conv.previous", "next.conv.previous", [1, 2, 3], "float32", "replace"),
     ]
     parity = pm.Parity(0.0, 0.0, None, 1)
 
@@ -112,6 +112,7 @@ class FakeRuntime:
         self.calls: list[tuple[str, dict]] = []
         self.flow_times: list[tuple[float, float]] = []
         self.step = 0
+        self.appends = 0
 
     def _new(self, dtype, shape, values):
         t = T(dtype, shape, values)
@@ -134,6 +135,13 @@ class FakeRuntime:
         assert id(tensor) in self.live, "read of a released tensor"
         return array("q" if tensor.dtype == "int64" else "f", tensor.values)
 
+    def append(self, state, rows):
+        assert id(state) in self.live and id(rows) in self.live, "append to or from a released tensor"
+        assert state.shape[0] == rows.shape[0] and state.shape[2:] == rows.shape[2:]
+        shape = (state.shape[0], state.shape[1] + rows.shape[1], *state.shape[2:])
+        self.appends += 1
+        return self._new(state.dtype, shape, state.values + rows.values)
+
     def release(self, tensor):
         self.live.discard(id(tensor))
         self.released.add(id(tensor))
@@ -152,10 +160,9 @@ class FakeRuntime:
             out = {}
             for i in range(LAYERS):
                 for kv in "kv":
-                    past = inputs[f"past_{kv}_{i}"]
-                    n = past.shape[2] + new
-                    out[f"present_{kv}_{i}"] = self._new(
-                        "float32", (1, HEADS, n, HEAD_DIM), [n] * (HEADS * n * HEAD_DIM)
+                    n = inputs[f"past_{kv}_{i}"].shape[1] + new
+                    out[f"new_{kv}_{i}"] = self._new(
+                        "float32", (1, new, HEADS, HEAD_DIM), [n] * (new * HEADS * HEAD_DIM)
                     )
             eos = 0.0
             if graph == "flow_lm_prefill":
@@ -267,6 +274,7 @@ def test_eos_compares_the_raw_logit_with_the_float32_threshold():
 def test_call_sequence_text_prefill_with_bos_then_steps_from_the_voice_state():
     engine, runtime = _engine()
     voice = _voice_state(engine)
+    appends = runtime.appends
     _run(engine, [_plan(max_frames=3), _plan(max_frames=2)], voice)
     flow_calls = [(g, i) for g, i in runtime.calls if g.startswith("flow_lm_") and g != "flow_lm_flow"]
     graphs = [g for g, _ in flow_calls]
@@ -284,7 +292,8 @@ def test_call_sequence_text_prefill_with_bos_then_steps_from_the_voice_state():
                 math.isnan(v) for v in inputs["latent"].values
             )
     # positions: voice 5 + text 3 + BOS, then one per step
-    assert [i["past_k_1"].shape[2] for _, i in flow_calls] == [5, 9, 10, 5, 9]
+    assert [i["past_k_1"].shape[1] for _, i in flow_calls] == [5, 9, 10, 5, 9]
+    assert runtime.appends - appends == 2 * LAYERS * len(flow_calls)  # the new rows of every K and V state
 
 
 def _audio(events):
@@ -471,19 +480,15 @@ def test_noise_clamp_is_a_truncated_normal_not_clipping():
     assert abs(sum(v * v for v in draws) / len(draws) - 0.0801) < 0.005  # the truncated variance
 
 
-def test_kv_voice_transposes_to_heads_first_and_exports_back():
+def test_kv_voice_keeps_the_files_positions_major_layout_and_exports_back():
     engine, runtime = _engine()
     voice = _kv_voice(n=4)
     state = asyncio.run(engine.voice_state(voice))
     k0 = state.past["past_k_0"]
-    assert k0.shape == (1, HEADS, 4, HEAD_DIM) and state.positions == 4
+    assert k0.shape == (1, 4, HEADS, HEAD_DIM) and state.positions == 4
     source = voice.caches[0]  # [2, 1, N, H, Dh]
-    for h in range(HEADS):
-        for p in range(4):
-            for d in range(HEAD_DIM):
-                assert k0.values[(h * 4 + p) * HEAD_DIM + d] == source[(p * HEADS + h) * HEAD_DIM + d]
-                v_index = 4 * HEADS * HEAD_DIM + (p * HEADS + h) * HEAD_DIM + d
-                assert state.past["past_v_0"].values[(h * 4 + p) * HEAD_DIM + d] == source[v_index]
+    half = 4 * HEADS * HEAD_DIM
+    assert k0.values == list(source[:half]) and state.past["past_v_0"].values == list(source[half:])
     exported = asyncio.run(engine.export_voice(state))
     assert exported.layout == KV_STATE and exported.caches == voice.caches and exported.num_frames == 4
 
@@ -494,8 +499,8 @@ def test_audio_prompt_and_cloned_voices_are_prefilled_from_an_empty_state():
     state = asyncio.run(engine.voice_state(prompt))
     graph, inputs = runtime.calls[-1]
     assert graph == "flow_lm_prefill" and inputs["conditioning"].shape == (1, 7, D)
-    assert inputs["latent"].shape == (1, 0, LDIM) and inputs["past_v_1"].shape == (1, HEADS, 0, HEAD_DIM)
-    assert state.positions == 7 and state.past["past_k_0"].shape == (1, HEADS, 7, HEAD_DIM)
+    assert inputs["latent"].shape == (1, 0, LDIM) and inputs["past_v_1"].shape == (1, 0, HEADS, HEAD_DIM)
+    assert state.positions == 7 and state.past["past_k_0"].shape == (1, 7, HEADS, HEAD_DIM)
     cloned = asyncio.run(engine.clone_voice(array("f", [0.0] * (3 * SPF))))
     assert [g for g, _ in runtime.calls[-2:]] == ["mimi_encoder", "flow_lm_prefill"]
     assert cloned.positions == 4  # 3 frames + the BOS the encoder graph adds

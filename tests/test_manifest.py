@@ -32,6 +32,12 @@ def test_a_manifest_reads_back_as_written():
         (lambda m: m["audio"].update(sample_rate="24000"), "manifest.audio.sample_rate must be of type int"),
         (lambda m: m["audio"].update(sample_rate=True), "manifest.audio.sample_rate must be of type int"),
         (lambda m: m["graphs"]["mimi_decoder"]["states"][0].pop("dtype"), "states[0] lacks the field"),
+        (lambda m: m["graphs"]["flow_lm_step"]["states"][0].pop("update"), "lacks the field 'update'"),
+        (
+            lambda m: m["graphs"]["flow_lm_step"]["states"][0].update(update="grow"),
+            "state 'past_k_0': update must be one of replace, append, not 'grow'",
+        ),
+        (lambda m: m.update(schema_version=3), "schema version 3 is not supported"),
         (lambda m: m.update(voices={}), "manifest.voices must be a list"),
         (lambda m: m["graphs"].pop("flow_lm_flow"), "lacks required graph(s): flow_lm_flow"),
         (lambda m: m["graphs"]["flow_lm_flow"].update(file="elsewhere.onnx"), "does not list"),

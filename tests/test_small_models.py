@@ -57,7 +57,7 @@ def test_the_manifest_describes_the_small_architecture(small):
     step_hidden = next(o for o in graphs["flow_lm_step"]["outputs"] if o["name"] == "hidden")
     assert step_hidden["shape"] == [1, flow_lm["z_dim"]]
     past = graphs["flow_lm_step"]["states"][0]
-    assert past["initial_shape"] == [1, kv_heads, 0, head_dim]
+    assert past["initial_shape"] == [1, 0, kv_heads, head_dim]  # positions-major (update: append)
     for name, graph in graphs.items():
         assert graph["parity_fp32"]["max_relative_error"] <= 1e-4, name
     assert manifest["checks"]["kv_vs_stateless_max_abs_hidden"] < 1e-3

@@ -11,13 +11,25 @@
 //      `RemoteSession`), so that a decoder call overlaps the next flow-LM step on another core. The
 //      decoder's state tensors stay in that worker (`RemoteTensor` handles here); its audio comes back.
 //
-// The Python-facing methods are `tensor`, `zeros`, `run`, `readSync`, `read`, `release` (see
-// py_core/js_runtime.py for how JsRuntime calls them). Everything else is for the worker.
+//   4. grows the flow LM's K/V states in place (`append`): the graph returns only the new rows, and
+//      each state lives in a capacity buffer (doubled when full) that its tensors are views of, so a
+//      step copies a few rows into existing memory instead of the whole cache into fresh memory.
+//
+// The Python-facing methods are `tensor`, `zeros`, `run`, `append`, `readSync`, `read`, `release`
+// (see py_core/js_runtime.py for how JsRuntime calls them). Everything else is for the worker.
 
 import * as ort from 'onnxruntime-web';
 import { ortWasmPaths } from './ort-builds.js';
 
 const TYPED = { float32: Float32Array, int64: BigInt64Array }; // the Runtime protocol's dtypes
+
+// A new capacity buffer for appended states holds at least this many positions.
+const MIN_CAPACITY_ROWS = 64;
+
+/**
+ * The memory behind appended states: `data` holds `used` rows; views of its first rows are tensors.
+ * @typedef {{data: Float32Array, used: number}} GrowBuffer
+ */
 
 // Graphs that run in the decoder worker when the parallel decoder is on (WASM backend).
 const REMOTE_GRAPHS = ['mimi_decoder'];
@@ -112,6 +124,8 @@ export class Bridge {
    */
   constructor({ ortBaseUrl, backend = 'auto', threads = 0, parallelDecoder = true }) {
     this.tensors = new Map(); // handle → ort.Tensor
+    /** @type {WeakMap<object, GrowBuffer>} a tensor made by `append` → the buffer it views */
+    this.grown = new WeakMap();
     this.nextHandle = 1;
     this.sessions = new Map(); // file → { session, backend }
     this.graphs = {}; // graph name → { session, outputs, backend }
@@ -282,6 +296,53 @@ export class Bridge {
     if (!Typed) throw new Error(`unsupported dtype ${dtype}`);
     const dims = Array.from(shape, Number);
     return this.put(new ort.Tensor(dtype, new Typed(dims.reduce((a, b) => a * b, 1)), dims));
+  }
+
+  /**
+   * A new handle: `state` followed by `rows` along axis 1 (float32 [1, N, ...] and [1, n, ...]).
+   * Neither input changes; both stay the caller's to release.
+   *
+   * The result is a view of the first N + n rows of a capacity buffer. When `state` is that
+   * buffer's longest view, the rows are copied in place after it (the buffer doubles when full: a
+   * new one, so older views keep their memory); otherwise (a voice state that a second chunk
+   * continues, a tensor from `tensor` or `run`) the state is first copied into a new buffer: copy
+   * on branch, so no live tensor's values ever change.
+   * @param {number} stateHandle
+   * @param {number} rowsHandle
+   * @returns {number}
+   */
+  append(stateHandle, rowsHandle) {
+    const state = this.get(stateHandle);
+    const rows = this.get(rowsHandle);
+    for (const tensor of [state, rows]) {
+      if (tensor.type !== 'float32' || !(tensor.location === 'cpu' || tensor.location === undefined)) {
+        throw new Error(`append needs float32 tensors on the CPU, not ${tensor.type} on ${tensor.location}`);
+      }
+    }
+    const [batch, past, ...rest] = state.dims;
+    if (batch !== 1 || rows.dims.length !== state.dims.length || rows.dims[0] !== 1 || rows.dims.slice(2).some((d, i) => d !== rest[i])) {
+      throw new Error(`append: rows [${rows.dims}] do not continue a state [${state.dims}] along axis 1`);
+    }
+    const row = rest.reduce((a, b) => a * b, 1);
+    const added = rows.dims[1];
+    const total = past + added;
+    let buffer = this.grown.get(state);
+    if (!buffer || buffer.used !== past) {
+      // Copy on branch (or a first append): a buffer of this state's own.
+      const data = new Float32Array(Math.max(MIN_CAPACITY_ROWS, 2 * total) * row);
+      data.set(/** @type {Float32Array} */ (state.data).subarray(0, past * row));
+      buffer = { data, used: past };
+    } else if (buffer.data.length < total * row) {
+      // Full: double into a new array; views of the old one keep it.
+      const data = new Float32Array(Math.max(2 * buffer.data.length / row, total) * row);
+      data.set(buffer.data.subarray(0, past * row));
+      buffer.data = data;
+    }
+    buffer.data.set(/** @type {Float32Array} */ (rows.data).subarray(0, added * row), past * row);
+    buffer.used = total;
+    const tensor = new ort.Tensor('float32', buffer.data.subarray(0, total * row), [1, total, ...rest]);
+    this.grown.set(tensor, buffer);
+    return this.put(tensor);
   }
 
   /**

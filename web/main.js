@@ -275,8 +275,8 @@ function startWorker() {
     modelPath: ui.model.value,
     backend: ui.backend.value,
     threads: Number(ui.threads.value),
-    // ?parallel_decoder=0 keeps the decoder in the synthesis worker (for comparisons).
-    parallelDecoder: params.get('parallel_decoder') !== '0',
+    // ?parallel_decoder=1 / =0 forces the decoder worker on or off (for comparisons); else the worker decides.
+    parallelDecoder: params.has('parallel_decoder') ? params.get('parallel_decoder') !== '0' : null,
   });
 }
 

@@ -2,7 +2,7 @@
 // schema; Python validates every manifest with it before the app uses one, see web/worker.js).
 
 /** Schema version this app reads (py_core.manifest.SCHEMA_VERSION). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * @typedef {object} TensorSpec
@@ -15,6 +15,8 @@ export const SCHEMA_VERSION = 3;
  * @property {string} output
  * @property {number[]} initial_shape
  * @property {string} dtype
+ * @property {'replace'|'append'} update  'replace': the output is the next input; 'append': the
+ *   output's rows are appended to the input along axis 1 (Bridge.append)
  *
  * @typedef {object} GraphSpec
  * @property {string} file
@@ -48,7 +50,15 @@ export const SCHEMA_VERSION = 3;
  * @property {number} fade_in_ms
  * @property {number} max_tokens_per_chunk
  *
+ * @typedef {object} ModelDims  py_core.manifest.ModelDims
+ * @property {number} d_model  the flow LM's width (web/worker.js: whether the decoder gets a worker)
+ * @property {number} latent_dim
+ * @property {number} num_layers
+ * @property {number} num_kv_heads
+ * @property {number} head_dim
+ *
  * @typedef {object} Manifest
+ * @property {ModelDims} model
  * @property {string} schema
  * @property {number} schema_version
  * @property {string} model_id

@@ -4,7 +4,7 @@
 /**
  * Page → worker.
  * @typedef {{type: 'init', baseUrl: string, modelPath: string, backend: 'auto'|'wasm'|'webgpu', threads: number,
- *   parallelDecoder: boolean}} InitRequest  load Python, py_core and a bundle
+ *   parallelDecoder: boolean|null}} InitRequest  load Python, py_core and a bundle
  * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
  *   decodeBatch?: number, seed?: string|null, normalize?: boolean,
  *   voiceData?: {name: string, data: ArrayBuffer|Uint8Array}|null}} SpeakRequest
