@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createServer } from 'node:http';
 import { extname, join } from 'node:path';
 import { chromium } from '@playwright/test';
@@ -66,4 +67,24 @@ export async function serveFolders(folders, port) {
   });
   await new Promise((done) => server.listen(port, '127.0.0.1', done));
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+}
+
+/**
+ * Runs `inPage({...case, calls: 30})` in a fresh headless Chromium page at `url` for every case,
+ * cases interleaved round by round (a load that comes and goes hits them alike). Returns the runs.
+ */
+export async function interleaveInChromium(url, cases, rounds, inPage, label) {
+  const runs = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const c of cases) {
+      const browser = await launchChromium();
+      const page = await browser.newPage();
+      await page.goto(url);
+      const timing = await page.evaluate(inPage, { ...c, calls: 30 });
+      runs.push({ round, ...c, load_before: loadavg()[0], ...timing });
+      console.error(`round ${round} ${label(c)}: ${JSON.stringify(timing)}`);
+      await browser.close();
+    }
+  }
+  return runs;
 }

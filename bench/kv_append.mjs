@@ -12,10 +12,10 @@
 //   node bench/kv_append.mjs --before build/bundles/full-int8 --after /tmp/kvfull/english-synthetic-full --rounds 3
 
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium, serveFolders } from './browser_app.mjs';
+import { arg, interleaveInChromium, serveFolders } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bundles = { before: resolve(arg('before')), after: resolve(arg('after')) };
@@ -69,18 +69,7 @@ async function measureInPage({ past, bundle, calls }) {
 }
 
 const server = await serveFolders({ ort: ortDist, ...bundles }, Number(arg('port', 4303)));
-const runs = [];
-for (let round = 1; round <= rounds; round++) {
-  for (const c of CASES) {
-    const browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(server.url);
-    const timing = await page.evaluate(measureInPage, { ...c, calls: 30 });
-    runs.push({ round, ...c, load_before: loadavg()[0], ...timing });
-    console.error(`round ${round} past ${c.past} ${c.bundle}: ${JSON.stringify(timing)}`);
-    await browser.close();
-  }
-}
+const runs = await interleaveInChromium(server.url, CASES, rounds, measureInPage, (c) => `past ${c.past} ${c.bundle}`);
 server.close();
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];

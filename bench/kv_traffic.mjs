@@ -10,10 +10,10 @@
 //   node bench/kv_traffic.mjs --bundle public/models/english-synthetic-full --rounds 3 > bench/results/kv-traffic.json
 
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium, serveFolders } from './browser_app.mjs';
+import { arg, interleaveInChromium, serveFolders } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = resolve(arg('bundle', join(root, 'public/models/english-synthetic-full')));
@@ -54,18 +54,7 @@ async function measureInPage({ past, fetch: fetched, calls }) {
 }
 
 const server = await serveFolders({ ort: ortDist, bundle }, Number(arg('port', 4302)));
-const runs = [];
-for (let round = 1; round <= rounds; round++) {
-  for (const c of CASES) {
-    const browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(server.url);
-    const timing = await page.evaluate(measureInPage, { ...c, calls: 30 });
-    runs.push({ round, ...c, load_before: loadavg()[0], ...timing });
-    console.error(`round ${round} past ${c.past} fetch ${c.fetch}: ${JSON.stringify(timing)}`);
-    await browser.close();
-  }
-}
+const runs = await interleaveInChromium(server.url, CASES, rounds, measureInPage, (c) => `past ${c.past} fetch ${c.fetch}`);
 server.close();
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
