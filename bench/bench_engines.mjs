@@ -82,6 +82,9 @@ async function measure(engine, url) {
     first_audio_ms: result.firstChunkSeconds * 1000,
     frames: result.frames,
     ms_per_frame: (1000 * result.elapsed) / result.frames,
+    // onnxruntime-web's session.run per graph (the bridge's timings): the rest of a frame is Python,
+    // the bridge and waiting
+    graphs_ms_per_frame: Object.fromEntries(Object.entries(result.timings ?? {}).map(([graph, t]) => [graph, Number((t.ms / result.frames).toFixed(2))])),
     underruns: playback?.underruns ?? null,
     capabilities: await page.evaluate(capabilities),
   };
