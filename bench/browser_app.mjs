@@ -70,17 +70,18 @@ export async function serveFolders(folders, port) {
 }
 
 /**
- * Runs `inPage({...case, calls: 30})` in a fresh headless Chromium page at `url` for every case,
- * cases interleaved round by round (a load that comes and goes hits them alike). Returns the runs.
+ * Runs `inPage({...pageArgs, ...case, calls})` in a fresh headless Chromium page at `url` for every
+ * case, cases interleaved round by round (a load that comes and goes hits them alike). Returns the
+ * runs: {round, ...case, load_before, ...what inPage returned}.
  */
-export async function interleaveInChromium(url, cases, rounds, inPage, label) {
+export async function interleaveInChromium(url, cases, rounds, inPage, label, { calls = 30, pageArgs = {} } = {}) {
   const runs = [];
   for (let round = 1; round <= rounds; round++) {
     for (const c of cases) {
       const browser = await launchChromium();
       const page = await browser.newPage();
       await page.goto(url);
-      const timing = await page.evaluate(inPage, { ...c, calls: 30 });
+      const timing = await page.evaluate(inPage, { ...pageArgs, ...c, calls });
       runs.push({ round, ...c, load_before: loadavg()[0], ...timing });
       console.error(`round ${round} ${label(c)}: ${JSON.stringify(timing)}`);
       await browser.close();

@@ -8,10 +8,10 @@
 //   node bench/ort_builds.mjs --bundle public/models/english-synthetic-full --rounds 3 > bench/results/ort-builds.json
 
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium, serveFolders } from './browser_app.mjs';
+import { arg, interleaveInChromium, launchChromium, serveFolders } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = resolve(arg('bundle', join(root, 'public/models/english-synthetic-full')));
@@ -26,7 +26,8 @@ const BUILDS = {
 const GRAPHS = [['flow_lm_step', 250], ['flow_lm_flow', 0], ['mimi_decoder', 0]];
 
 /** Runs in the page: create each graph's session, warm it up, time `calls` runs. */
-async function measureInPage({ wasmPaths, graphs, calls }) {
+async function measureInPage({ builds, build, graphs, calls }) {
+  const wasmPaths = builds[build];
   const ort = await import('/ort/ort.min.mjs');
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.wasmPaths = wasmPaths;
@@ -57,23 +58,13 @@ async function measureInPage({ wasmPaths, graphs, calls }) {
     result[graph] = { session_create_ms: Math.round(createMs), median_ms: +times[times.length >> 1].toFixed(2), min_ms: +times[0].toFixed(2) };
     await session.release();
   }
-  return result;
+  return { graphs: result };
 }
 
 const server = await serveFolders({ ort: ortDist, bundle }, port);
 
-const runs = [];
-for (let round = 1; round <= rounds; round++) {
-  for (const [build, wasmPaths] of Object.entries(BUILDS)) {
-    const browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(server.url);
-    const graphs = await page.evaluate(measureInPage, { wasmPaths, graphs: GRAPHS, calls });
-    runs.push({ round, build, load_before: loadavg()[0], graphs });
-    console.error(`round ${round} ${build}: ${JSON.stringify(graphs)}`);
-    await browser.close();
-  }
-}
+const runs = await interleaveInChromium(server.url, Object.keys(BUILDS).map((build) => ({ build })), rounds, measureInPage,
+  (c) => c.build, { calls, pageArgs: { builds: BUILDS, graphs: GRAPHS } });
 server.close();
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];

@@ -211,8 +211,7 @@ async function loadModelIndex() {
 }
 
 /** The model picker's options: name, download size and the speed measured in this browser. */
-function labelModels() {
-  const speeds = loadSpeeds(localStorage);
+function labelModels(speeds = loadSpeeds(localStorage)) {
   // Two bundles may share a display name (e.g. int8 and fp32 builds): tell them apart by folder.
   const names = state.models.map((m) => m.display_name);
   const shared = (name) => names.indexOf(name) !== names.lastIndexOf(name);
@@ -238,7 +237,7 @@ function checkModelSpeed(speed) {
   if (!Number.isFinite(speed) || state.phase !== 'ready') return;
   const current = ui.model.value;
   const speeds = rememberSpeed(localStorage, current, speed);
-  labelModels();
+  labelModels(speeds);
   if (!state.autoModel) return;
   const smaller = smallerModel(state.models, current, speed, speeds);
   if (!smaller) return;
