@@ -101,11 +101,27 @@ function setStatus(text) {
   ui.status.textContent = text;
 }
 
+/** The progress bar and its two labels, written now (and any coalesced update dropped). */
 function setProgress(fraction, text, detail = '') {
+  clearTimeout(progressUpdate.timer);
+  progressUpdate.timer = 0;
   if (fraction === null) ui.progress.removeAttribute('value');
   else ui.progress.value = Math.max(0, Math.min(1, fraction));
-  ui.progressText.textContent = text;
-  ui.progressDetail.textContent = detail;
+  if (ui.progressText.textContent !== text) ui.progressText.textContent = text;
+  if (ui.progressDetail.textContent !== detail) ui.progressDetail.textContent = detail;
+}
+
+// Download and generation progress arrive many times a second. Every write to the page makes the
+// browser restyle, lay out and paint on the main thread, and on a two-core machine that time is
+// taken from the model's workers: such updates are coalesced to one write per PROGRESS_INTERVAL_MS.
+const PROGRESS_INTERVAL_MS = 250;
+const progressUpdate = { timer: 0, args: /** @type {Parameters<typeof setProgress>} */ ([null, '']) };
+
+/** `setProgress` within PROGRESS_INTERVAL_MS, with the latest values by then. */
+function setProgressSoon(...args) {
+  progressUpdate.args = /** @type {Parameters<typeof setProgress>} */ (args);
+  if (progressUpdate.timer) return;
+  progressUpdate.timer = setTimeout(() => setProgress(...progressUpdate.args), PROGRESS_INTERVAL_MS);
 }
 
 const SHOWN_ERROR_LENGTH = 240;
@@ -287,7 +303,7 @@ function onWorkerMessage(msg) {
       if (state.phase === 'loading') setStatus(msg.text);
       break;
     case 'download':
-      setProgress(
+      setProgressSoon(
         msg.allTotal ? msg.allLoaded / msg.allTotal : null,
         `Downloading the model: ${formatBytes(msg.allLoaded)} of ${formatBytes(msg.allTotal)}`,
         msg.file,
@@ -454,7 +470,7 @@ function onSynthesisProgress(index, count, chunkDone = 0) {
   const seconds = state.samples / state.info.sampleRate;
   const elapsed = (performance.now() - state.startedAt) / 1000;
   const speed = seconds > 0 && elapsed > 0 ? ` · ${(seconds / elapsed).toFixed(1)}× real time` : '';
-  setProgress(count ? (index + chunkDone) / count : null, `Generating: chunk ${Math.min(index + 1, count)} of ${count}`,
+  setProgressSoon(count ? (index + chunkDone) / count : null, `Generating: chunk ${Math.min(index + 1, count)} of ${count}`,
     `${seconds.toFixed(1)} s of audio${speed}`);
 }
 
