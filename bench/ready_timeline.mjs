@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Where page open → ready goes: opens the built app twice in one Chromium profile (cold, then with
-// the model files in the HTTP cache) and prints each change of the loading status with its time.
+// the model files cached) and prints each change of the loading status with its time. Without
+// --service-worker the second open reads the files from the HTTP cache (Chromium keeps none this
+// large: they come from the server again); with it, from the service worker's Cache Storage, as an
+// installed app or a returning visitor does.
 //
-//   npm run build && node bench/ready_timeline.mjs [--model english-synthetic-full/] [--dist dist]
+//   npm run build && node bench/ready_timeline.mjs [--model english-synthetic-full/] [--dist dist] [--service-worker]
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +16,7 @@ const model = arg('model', 'english-synthetic-full/');
 const { url, stop } = await servePreview({ cwd: root, outDir: resolve(root, arg('dist', 'dist')), port: 4182 });
 const browser = await launchChromium();
 try {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const context = await browser.newContext({ serviceWorkers: process.argv.includes('--service-worker') ? 'allow' : 'block' });
   for (const run of ['cold', 'cached']) {
     const page = await context.newPage();
     const opened = Date.now();
@@ -24,7 +27,11 @@ try {
       const step = text.replace(/[\d.]+ (k?B|MB)/g, '#'); // a new line per step, not per byte count
       if (step !== last) console.log(`${run} ${((Date.now() - opened) / 1000).toFixed(1).padStart(5)} s  ${text}`);
       last = step;
-      if (phase === 'ready' || phase === 'error') break;
+      if (phase === 'ready' || phase === 'error') {
+        const parts = await page.evaluate(() => window.__pocketTTS.info?.loadSeconds);
+        if (parts) console.log(`${run} worker: ${Object.entries(parts).map(([part, s]) => `${part} done at ${s} s`).join(', ')}`);
+        break;
+      }
       await new Promise((done) => setTimeout(done, 100));
     }
     await page.close();

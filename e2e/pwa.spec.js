@@ -1,12 +1,13 @@
 // The PWA: the service worker precaches the app shell, Pyodide, onnxruntime's WASM and the py_core
-// wheel; model files are cached at run time (cache-first, keyed by their sha256 URL). After one
-// online visit, the app loads and speaks offline. dist/ carries no bundle `source/` folders and the
+// wheel; model files are kept on the device once verified (web/model-store.js, the Origin Private
+// File System) and, where the service worker fetched them, in its cache (cache-first, keyed by their
+// sha256 URL). After one online visit, the app loads and speaks offline. dist/ carries no bundle `source/` folders and the
 // precache list no model files.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.js';
-import { TINY, openApp, startSpeaking, waitForPhase, waitForResult } from './helpers.js';
+import { openApp, startSpeaking, waitForPhase, waitForResult } from './helpers.js';
 
 test.use({ serviceWorkers: 'allow' });
 
@@ -34,8 +35,7 @@ test('installable and works offline after the first visit', async ({ page, conte
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
   await page.reload();
   await waitForPhase(page, 'ready', 150_000);
-  const cached = await page.evaluate(async () => (await (await caches.open('pocket-tts-models')).keys()).map((r) => r.url));
-  expect(cached.some((url) => url.includes(`/models/${TINY}mimi_decoder.onnx?sha256=`))).toBe(true);
+  expect(await page.evaluate(() => window.__pocketTTS.info.filesFromDevice)).toContain('mimi_decoder.onnx');
 
   await context.setOffline(true);
   await page.reload();

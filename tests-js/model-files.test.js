@@ -99,3 +99,79 @@ test('a missing manifest names the bundle and the HTTP status', async () => {
   serve({});
   await assert.rejects(new ModelFiles('http://x/', 'gone/', () => {}).readManifest(), /models\/gone\/manifest\.json: HTTP 404/);
 });
+
+/** A device store in memory with ModelStore's interface (web/model-store.js; OPFS is browser-only). */
+function memoryStore(kept = {}) {
+  const files = new Map(Object.entries(kept));
+  return {
+    files,
+    async read({ sha256: hash }) {
+      return files.get(hash) ?? null;
+    },
+    async write({ sha256: hash }, data) {
+      files.set(hash, Uint8Array.from(data));
+      return true;
+    },
+    async prune(keep) {
+      for (const hash of [...files.keys()]) if (!keep.has(hash)) files.delete(hash);
+    },
+  };
+}
+
+test('files kept on the device are not downloaded; downloaded files are kept', async () => {
+  const graph = new TextEncoder().encode('graph bytes');
+  const decoder = new TextEncoder().encode('decoder bytes');
+  const manifest = {
+    model_id: 'm',
+    files: [
+      { path: 'g.onnx', sha256: sha256(graph), bytes: graph.length, download: 'default' },
+      { path: 'd.onnx', sha256: sha256(decoder), bytes: decoder.length, download: 'default' },
+    ],
+  };
+  const requested = serve({ '/models/m/g.onnx': graph, '/models/m/d.onnx': decoder });
+  const store = memoryStore({ [sha256(graph)]: graph });
+  const files = new ModelFiles('http://x/', 'm/', () => {});
+  files.manifest = manifest;
+  files.store = Promise.resolve(store);
+  const got = await files.download(['default']);
+  assert.deepEqual(files.fromStore, ['g.onnx']);
+  assert.equal(new TextDecoder().decode(got.get('g.onnx')), 'graph bytes');
+  assert.equal(new TextDecoder().decode(got.get('d.onnx')), 'decoder bytes');
+  assert.deepEqual(requested, [`http://x/models/m/d.onnx?sha256=${sha256(decoder)}`]);
+  assert.deepEqual([...store.files.keys()].sort(), [sha256(graph), sha256(decoder)].sort());
+
+  // The next visit downloads nothing.
+  requested.length = 0;
+  await files.download(['default']);
+  assert.deepEqual(files.fromStore.sort(), ['d.onnx', 'g.onnx']);
+  assert.deepEqual(requested, []);
+
+  // A rebuilt bundle: files its manifest no longer names leave the store.
+  files.manifest = { ...manifest, files: manifest.files.slice(1) };
+  await files.pruneCache();
+  assert.deepEqual([...store.files.keys()], [sha256(decoder)]);
+});
+
+test('a corrupted download is refused and not kept', async () => {
+  const body = new TextEncoder().encode('the right content');
+  const bad = Uint8Array.from(body);
+  bad[0] ^= 0xff;
+  serve({ '/models/m/g.onnx': bad });
+  const store = memoryStore();
+  const files = new ModelFiles('http://x/', 'm/', () => {});
+  files.manifest = { model_id: 'm', files: [{ path: 'g.onnx', sha256: sha256(body), bytes: body.length, download: 'default' }] };
+  files.store = Promise.resolve(store);
+  await assert.rejects(files.download(['default']), /g\.onnx is corrupted/);
+  assert.equal(store.files.size, 0);
+});
+
+test('without a device store (Node has no OPFS) every file is downloaded', async () => {
+  const body = new TextEncoder().encode('bytes');
+  const requested = serve({ '/models/m/g.onnx': body });
+  const files = new ModelFiles('http://x/', 'm/', () => {});
+  files.manifest = { model_id: 'm', files: [{ path: 'g.onnx', sha256: sha256(body), bytes: body.length, download: 'default' }] };
+  assert.equal(await files.openStore(), null);
+  await files.download(['default']);
+  assert.deepEqual(files.fromStore, []);
+  assert.equal(requested.length, 1);
+});

@@ -4,7 +4,8 @@
 //
 // In:  {type: 'download', id, baseUrl, modelPath, manifest, groups}
 // Out: {type: 'download', …progress}   forwarded to the page as is (web/protocol.js DownloadMessage)
-//      {type: 'files', id, files: [[path, Uint8Array], …]}   the verified bytes, transferred
+//      {type: 'files', id, files: [[path, Uint8Array], …], fromStore: [path, …]}   the verified bytes,
+//      transferred, and which of them the device store (web/model-store.js) had
 //      {type: 'error', id, message}
 
 import { ModelFiles } from './model-files.js';
@@ -15,7 +16,8 @@ self.onmessage = async ({ data }) => {
     const model = new ModelFiles(baseUrl, modelPath, (message) => self.postMessage(message));
     model.manifest = manifest;
     const files = await model.download(groups);
-    self.postMessage({ type: 'files', id, files: [...files] }, { transfer: [...files.values()].map((b) => b.buffer) });
+    const message = { type: 'files', id, files: [...files], fromStore: model.fromStore };
+    self.postMessage(message, { transfer: [...files.values()].map((b) => b.buffer) });
   } catch (error) {
     self.postMessage({ type: 'error', id, message: String(error?.message ?? error) });
   }

@@ -1,8 +1,11 @@
 // A model bundle's files as the worker gets them: the manifest, downloads with byte progress, each
-// file's sha256 checked against the manifest (a mismatch names the file), and the service worker's
-// cache kept to the files the current manifest names.
+// file's sha256 checked against the manifest (a mismatch names the file), verified files kept on the
+// device for the next visit (web/model-store.js), and the service worker's cache and the device store
+// kept to the files the current manifest names.
 
 import { fileEntry } from './manifest.js';
+import { ModelStore } from './model-store.js';
+import { sha256Hex } from './sha256.js';
 
 // The service worker's cache of model files (its name is set in vite.config.js).
 const MODEL_CACHE = 'pocket-tts-models';
@@ -12,7 +15,7 @@ const MODEL_CACHE = 'pocket-tts-models';
  * @param {string} url
  * @param {{path: string, sha256?: string, bytes?: number}} entry  the manifest's file entry
  * @param {(loaded: number, total: number) => void} [onProgress]
- * @returns {Promise<Uint8Array>}
+ * @returns {Promise<Uint8Array<ArrayBuffer>>}
  */
 export async function fetchVerified(url, { path, sha256, bytes }, onProgress = () => {}) {
   let response;
@@ -42,8 +45,7 @@ export async function fetchVerified(url, { path, sha256, bytes }, onProgress = (
   }
   data = data.subarray(0, loaded);
   if (sha256) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    const hex = await sha256Hex(data);
     if (hex !== sha256) {
       await evictFromCaches(url);
       throw new Error(
@@ -79,6 +81,34 @@ export class ModelFiles {
     this.post = post;
     /** @type {import('./manifest.js').Manifest | null} */
     this.manifest = null;
+    /** @type {Promise<ModelStore | null> | null} the device store, opened on first use */
+    this.store = null;
+    /** @type {string[]} paths of the files the last download found in the device store */
+    this.fromStore = [];
+  }
+
+  /** The device store of this bundle's verified files (null where the engine has none). */
+  openStore() {
+    return (this.store ??= ModelStore.open(this.modelPath));
+  }
+
+  /**
+   * One file, verified: from the device store when it is kept there, else downloaded (with
+   * progress) and then kept.
+   * @param {{path: string, sha256: string, bytes: number}} entry
+   * @param {(loaded: number, total: number) => void} onProgress
+   */
+  async fetchFile(entry, onProgress) {
+    const store = await this.openStore();
+    const kept = await store?.read(entry);
+    if (kept) {
+      this.fromStore.push(entry.path);
+      onProgress(kept.length, kept.length);
+      return kept;
+    }
+    const bytes = await fetchVerified(this.url(entry), entry, onProgress);
+    await store?.write(entry, bytes);
+    return bytes;
   }
 
   /** Fetch manifest.json; returns its text (py_core validates it) and keeps the parsed manifest. */
@@ -100,9 +130,10 @@ export class ModelFiles {
     const entries = this.manifest.files.filter((f) => groups.includes(f.download));
     const allTotal = entries.reduce((sum, f) => sum + f.bytes, 0);
     const done = new Map();
+    this.fromStore = [];
     const results = await Promise.all(
       entries.map(async (entry) => {
-        const bytes = await fetchVerified(this.url(entry), entry, (loaded, total) => {
+        const bytes = await this.fetchFile(entry, (loaded, total) => {
           done.set(entry.path, loaded);
           const allLoaded = [...done.values()].reduce((a, b) => a + b, 0);
           this.post({ type: 'download', file: entry.path, loaded, total, allLoaded, allTotal });
@@ -124,7 +155,10 @@ export class ModelFiles {
       worker.onmessage = ({ data }) => {
         if (data.type === 'download') return this.post(data);
         worker.terminate();
-        if (data.type === 'files') resolve(new Map(data.files));
+        if (data.type === 'files') {
+          this.fromStore = data.fromStore;
+          resolve(new Map(data.files));
+        }
         else reject(new Error(data.message));
       };
       worker.onerror = (event) => {
@@ -140,13 +174,15 @@ export class ModelFiles {
   /** Download one file of the bundle, verified, with progress. */
   async downloadFile(path) {
     const entry = fileEntry(this.manifest, path);
-    return fetchVerified(this.url(entry), entry, (loaded, total) =>
+    return this.fetchFile(entry, (loaded, total) =>
       this.post({ type: 'download', file: entry.path, loaded, total, allLoaded: loaded, allTotal: total }),
     );
   }
 
-  /** Drop cached copies of this bundle's files that its manifest no longer names (a rebuilt bundle). */
+  /** Drop stored and cached copies of this bundle's files that its manifest no longer names (a rebuilt bundle). */
   async pruneCache() {
+    const store = await this.openStore();
+    await store?.prune(new Set(this.manifest.files.map((entry) => entry.sha256)));
     if (typeof caches === 'undefined' || !(await caches.has(MODEL_CACHE))) return;
     const cache = await caches.open(MODEL_CACHE);
     const current = new Set(this.manifest.files.map((entry) => this.url(entry)));

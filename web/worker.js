@@ -93,6 +93,10 @@ const PARALLEL_DECODER_MIN_WIDTH = 1024;
 
 /** @param {import('./protocol.js').InitRequest} request */
 async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
+  // Seconds since init began at which each part of the start finished (info.loadSeconds).
+  const initStarted = performance.now();
+  const loadSeconds = {};
+  const finished = (part) => (loadSeconds[part] = +((performance.now() - initStarted) / 1000).toFixed(3));
   model = new ModelFiles(baseUrl, modelPath, post);
   status('Reading the model manifest…');
   const manifestText = await model.readManifest();
@@ -101,9 +105,18 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   // Python starts while the model files download on a thread of their own (web/download-worker.js:
   // a download loop on this thread made no progress during Pyodide's synchronous start, measured by
   // bench/ready_timeline.mjs); the sessions are created here once both are done.
-  const python = loadPython(baseUrl);
+  let pythonFailed = false;
+  const python = loadPython(baseUrl).then(
+    (runtime) => (finished('python'), runtime),
+    (error) => {
+      pythonFailed = true;
+      throw error;
+    },
+  );
   const sessions = (async () => {
     const files = await model.downloadInWorker(['default']);
+    finished('download');
+    if (pythonFailed) return files; // the start has failed already (reported): no sessions for nothing
     status('Creating onnxruntime-web sessions…');
     bridge = new Bridge({
       ortBaseUrl: new URL('ort/', baseUrl).href,
@@ -115,6 +128,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
       .filter(([, g]) => fileEntry(manifest, g.file).download === 'default')
       .map(([name]) => name);
     await bridge.createSessions(manifest, graphs, (path) => files.get(path));
+    finished('sessions');
     return files;
   })();
   const [runtime, files] = await Promise.all([python, sessions]);
@@ -125,6 +139,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   const voice = manifest.voices.find((v) => v.name === manifest.default_voice) ?? manifest.voices[0];
   await driver.load(bridge, manifestText, files.get(manifest.tokenizer.file), voice.name, files.get(voice.file));
   loadedVoices.add(voice.name);
+  finished('voice');
   files.clear();
   model.pruneCache().catch((error) => console.warn('could not prune the model cache', error));
 
@@ -149,6 +164,8 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
       crossOriginIsolated: self.crossOriginIsolated === true,
       versions: runtime,
       library: driver.library_model(manifestText), // {modelId, displayName, manifestSha256}
+      loadSeconds, // {python, download, sessions, voice}: when each part of the start was done
+      filesFromDevice: model.fromStore, // model files read from the device store, not downloaded
     },
   });
 }
