@@ -7,7 +7,9 @@ import { TINY, openApp, startSpeaking, waitForPhase, waitForResult } from './hel
 
 const filesFromDevice = (page) => page.evaluate(() => [...window.__pocketTTS.info.filesFromDevice].sort());
 
+/** Reload once the worker has stored what it downloaded ('stored' comes after 'ready'). */
 async function reloadReady(page) {
+  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000 });
   await page.reload();
   await waitForPhase(page, 'ready', 150_000);
 }

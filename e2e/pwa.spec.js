@@ -33,6 +33,7 @@ test('installable and works offline after the first visit', async ({ page, conte
 
   // The service worker takes control of the first visit (clientsClaim); the next visit goes through it.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000 });
   await page.reload();
   await waitForPhase(page, 'ready', 150_000);
   expect(await page.evaluate(() => window.__pocketTTS.info.filesFromDevice)).toContain('mimi_decoder.onnx');

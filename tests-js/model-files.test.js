@@ -135,6 +135,8 @@ test('files kept on the device are not downloaded; downloaded files are kept', a
   files.store = Promise.resolve(store);
   const got = await files.download(['default']);
   assert.deepEqual(files.fromStore, ['g.onnx']);
+  assert.equal(store.files.size, 1, 'nothing is written before keep()');
+  await files.keep(got);
   assert.equal(new TextDecoder().decode(got.get('g.onnx')), 'graph bytes');
   assert.equal(new TextDecoder().decode(got.get('d.onnx')), 'decoder bytes');
   assert.deepEqual(requested, [`http://x/models/m/d.onnx?sha256=${sha256(decoder)}`]);
@@ -162,6 +164,7 @@ test('a corrupted download is refused and not kept', async () => {
   files.manifest = { model_id: 'm', files: [{ path: 'g.onnx', sha256: sha256(body), bytes: body.length, download: 'default' }] };
   files.store = Promise.resolve(store);
   await assert.rejects(files.download(['default']), /g\.onnx is corrupted/);
+  await assert.rejects(files.downloadFile('g.onnx'), /g\.onnx is corrupted/);
   assert.equal(store.files.size, 0);
 });
 

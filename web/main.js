@@ -312,6 +312,9 @@ function onWorkerMessage(msg) {
     case 'ready':
       onReady(msg.info);
       break;
+    case 'stored':
+      state.events.push({ type: 'stored', files: msg.files });
+      break;
     case 'warm':
       state.events.push({ type: 'warm', seconds: msg.seconds, speed: msg.speed });
       checkModelSpeed(msg.speed);

@@ -94,7 +94,7 @@ export class ModelFiles {
 
   /**
    * One file, verified: from the device store when it is kept there, else downloaded (with
-   * progress) and then kept.
+   * progress; `keep` stores it).
    * @param {{path: string, sha256: string, bytes: number}} entry
    * @param {(loaded: number, total: number) => void} onProgress
    */
@@ -106,9 +106,24 @@ export class ModelFiles {
       onProgress(kept.length, kept.length);
       return kept;
     }
-    const bytes = await fetchVerified(this.url(entry), entry, onProgress);
-    await store?.write(entry, bytes);
-    return bytes;
+    return fetchVerified(this.url(entry), entry, onProgress);
+  }
+
+  /**
+   * Keep the downloaded files of `files` (path → verified bytes) in the device store, for the next
+   * visit. The worker calls it once the app is ready: writing 120 MB took 1–2 s here, which the
+   * start does not wait for. Returns the paths written.
+   * @param {Map<string, Uint8Array<ArrayBuffer>>} files
+   * @returns {Promise<string[]>}
+   */
+  async keep(files) {
+    const store = await this.openStore();
+    const kept = [];
+    if (!store) return kept;
+    for (const [path, bytes] of files) {
+      if (!this.fromStore.includes(path) && (await store.write(fileEntry(this.manifest, path), bytes))) kept.push(path);
+    }
+    return kept;
   }
 
   /** Fetch manifest.json; returns its text (py_core validates it) and keeps the parsed manifest. */
@@ -138,7 +153,7 @@ export class ModelFiles {
           const allLoaded = [...done.values()].reduce((a, b) => a + b, 0);
           this.post({ type: 'download', file: entry.path, loaded, total, allLoaded, allTotal });
         });
-        return /** @type {[string, Uint8Array]} */ ([entry.path, bytes]);
+        return /** @type {[string, Uint8Array<ArrayBuffer>]} */ ([entry.path, bytes]);
       }),
     );
     return new Map(results);
@@ -174,9 +189,12 @@ export class ModelFiles {
   /** Download one file of the bundle, verified, with progress. */
   async downloadFile(path) {
     const entry = fileEntry(this.manifest, path);
-    return this.fetchFile(entry, (loaded, total) =>
+    this.fromStore = [];
+    const bytes = await this.fetchFile(entry, (loaded, total) =>
       this.post({ type: 'download', file: entry.path, loaded, total, allLoaded: loaded, allTotal: total }),
     );
+    await this.keep(new Map([[path, bytes]]));
+    return bytes;
   }
 
   /** Drop stored and cached copies of this bundle's files that its manifest no longer names (a rebuilt bundle). */

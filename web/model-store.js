@@ -36,7 +36,7 @@ export class ModelStore {
    * The file's bytes if they are kept here and still match the manifest's size and sha256; else
    * null (a file that no longer matches is deleted).
    * @param {{sha256: string, bytes?: number}} entry
-   * @returns {Promise<Uint8Array | null>}
+   * @returns {Promise<Uint8Array<ArrayBuffer> | null>}
    */
   async read({ sha256, bytes }) {
     let file;

@@ -26,6 +26,8 @@
  * @typedef {{type: 'download', file: string, loaded: number, total: number, allLoaded: number,
  *   allTotal: number}} DownloadMessage
  * @typedef {{type: 'ready', info: object}} ReadyMessage  voices, backend, threads, synthetic, …
+ * @typedef {{type: 'stored', files: string[]}} StoredMessage  the downloaded model files are now kept
+ *   on the device (web/model-store.js); posted once after 'ready' (files is empty where none were)
  * @typedef {{type: 'warm', seconds: number, speed: number|null}} WarmMessage  the background warm-up
  *   has ended; `speed`: its last whole utterance's × real time (null when none ran to its end)
  * @typedef {{type: 'progress', id: number, chunkIndex: number, chunkCount: number}} ProgressMessage
@@ -45,7 +47,7 @@
  * @typedef {{type: 'preview', id: number, text: string, warnings: string[]}} PreviewMessage
  *   the normalized text, pauses as [pause Ns]
  * @typedef {{type: 'error', id?: number, message: string, fatal: boolean}} ErrorMessage
- * @typedef {StatusMessage|DownloadMessage|ReadyMessage|WarmMessage|ProgressMessage|ChunkMessage|
+ * @typedef {StatusMessage|DownloadMessage|ReadyMessage|StoredMessage|WarmMessage|ProgressMessage|ChunkMessage|
  *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|ErrorMessage} Message
  */
 

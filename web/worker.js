@@ -140,7 +140,6 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   await driver.load(bridge, manifestText, files.get(manifest.tokenizer.file), voice.name, files.get(voice.file));
   loadedVoices.add(voice.name);
   finished('voice');
-  files.clear();
   model.pruneCache().catch((error) => console.warn('could not prune the model cache', error));
 
   post({
@@ -168,6 +167,12 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
       filesFromDevice: model.fromStore, // model files read from the device store, not downloaded
     },
   });
+  // Downloaded files go into the device store now, after the start (web/model-store.js).
+  model
+    .keep(files)
+    .then((kept) => post({ type: 'stored', files: kept }))
+    .catch((error) => console.warn('could not keep the model files on this device', error))
+    .finally(() => files.clear());
 }
 
 /**
@@ -249,6 +254,7 @@ async function clone({ id, name, voiceId, file, wav, pcm }) {
     status('Downloading the voice-cloning encoder…');
     const files = await model.download(['cloning']);
     await bridge.createSessions(manifest, ['mimi_encoder'], (path) => files.get(path));
+    model.keep(files).catch((error) => console.warn('could not keep the encoder on this device', error));
   }
   status('Encoding the voice…');
   const voice = voiceId ?? `clone:${name}`;
