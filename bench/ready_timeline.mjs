@@ -30,6 +30,8 @@ try {
       if (phase === 'ready' || phase === 'error') {
         const parts = await page.evaluate(() => window.__pocketTTS.info?.loadSeconds);
         if (parts) console.log(`${run} worker: ${Object.entries(parts).map(([part, s]) => `${part} done at ${s} s`).join(', ')}`);
+        // The downloaded files go into the device store after 'ready' (an app before it: no wait).
+        if (parts) await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000, polling: 100 });
         break;
       }
       await new Promise((done) => setTimeout(done, 100));
