@@ -191,9 +191,17 @@ export function journeys(engineName, launch, baseUrl) {
       try {
         await openApp(offlinePage, server.url);
         await offlinePage.waitFor(() => navigator.serviceWorker.controller !== null, null, 60_000, 'the service worker to take control');
+        // The downloaded model files go into the device store (OPFS) after 'ready'.
+        await offlinePage.waitFor(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, 60_000, 'the model files to be stored');
         await openApp(offlinePage, server.url); // the second visit goes through the service worker
+        // The model comes from the device store, or (an engine without OPFS) the service worker's cache.
+        const fromDevice = await offlinePage.evaluate(() => [...window.__pocketTTS.info.filesFromDevice]);
         const cached = await offlinePage.evaluate(async () => (await (await caches.open('pocket-tts-models')).keys()).map((r) => r.url));
-        assert.ok(cached.some((url) => url.includes(`/models/${TINY}mimi_decoder.onnx?sha256=`)), 'model files are cached');
+        console.log(`  [${engineName}] second visit: ${fromDevice.length} model files from the device store, ${cached.length} in the service worker's cache`);
+        assert.ok(
+          fromDevice.includes('mimi_decoder.onnx') || cached.some((url) => url.includes(`/models/${TINY}mimi_decoder.onnx?sha256=`)),
+          `model files are kept (from the device: ${fromDevice.join(', ') || 'none'}; cached: ${cached.length})`,
+        );
 
         server.stop();
         serverUp = false;
