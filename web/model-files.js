@@ -173,8 +173,7 @@ export class ModelFiles {
         if (data.type === 'files') {
           this.fromStore = data.fromStore;
           resolve(new Map(data.files));
-        }
-        else reject(new Error(data.message));
+        } else reject(new Error(data.message));
       };
       worker.onerror = (event) => {
         event.preventDefault();
