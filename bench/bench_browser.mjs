@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium, servePreview } from './browser_app.mjs';
+import { APP_CONFIGS, arg, launchChromium, prepareUtterance, servePreview, waitForLoaded, waitForUtterance } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const model = arg('model', 'english-synthetic-full/');
@@ -30,39 +30,19 @@ const served = resolve(arg('root', root)); // the checkout whose dist/ is served
 const outDir = resolve(served, arg('dist', 'dist')); // its built site
 const text = arg('text', JSON.parse(readFileSync(resolve(root, 'bench/text.json'), 'utf8')).text);
 
-// Page state is polled every POLL_MS: Playwright's default, every animation frame, would keep the
-// page rendering 60 times a second beside the app's own work (ready times are read to ±0.1 s).
-const POLL_MS = 100;
-
-const CONFIGS = {
-  'wasm-1t': { backend: 'wasm', threads: '1', parallel_decoder: '1' },
-  'wasm-2t': { backend: 'wasm', threads: '2', parallel_decoder: '1' },
-  'wasm-1t-inline': { backend: 'wasm', threads: '1', parallel_decoder: '0' },
-  'wasm-2t-inline': { backend: 'wasm', threads: '2', parallel_decoder: '0' },
-  webgpu: { backend: 'webgpu' },
-};
-
 /** One utterance in a freshly opened page: load timing, speed, first audio, per-graph profile. */
 async function measure(context, url, name) {
   const page = await context.newPage();
-  const params = new URLSearchParams({ model, ...CONFIGS[name] });
+  const params = new URLSearchParams({ model, ...APP_CONFIGS[name] });
   const opened = performance.now();
   await page.goto(`${url}?${params}`);
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 600_000, polling: POLL_MS });
+  await waitForLoaded(page);
   const readySeconds = (performance.now() - opened) / 1000;
   const info = await page.evaluate(() => window.__pocketTTS.info);
   if (!info) throw new Error(`${name}: ${await page.locator('#error-banner').innerText()}`);
-  // The warm-up runs until the first request or 8 s: let it finish, as a user typing would.
-  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'warm'), null, { timeout: 60_000, polling: POLL_MS }).catch(() => {});
-  await page.locator('#advanced summary').click();
-  await page.locator('#temperature').evaluate((input) => {
-    input.value = '0';
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-  await page.locator('#text').fill(text);
+  await prepareUtterance(page, text);
   await page.getByRole('button', { name: 'Speak' }).click();
-  await page.waitForFunction(() => window.__pocketTTS.lastResult !== null, null, { timeout: 900_000, polling: POLL_MS });
-  const result = await page.evaluate(() => window.__pocketTTS.lastResult);
+  const result = await waitForUtterance(page);
   await page.close();
   const frames = result.frames;
   const perFrame = Object.fromEntries(

@@ -39,6 +39,44 @@ export function launchChromium(extraArgs = []) {
   });
 }
 
+/** The app's URL parameters for each benchmark configuration (web/main.js reads them). */
+export const APP_CONFIGS = {
+  'wasm-1t': { backend: 'wasm', threads: '1', parallel_decoder: '1' },
+  'wasm-2t': { backend: 'wasm', threads: '2', parallel_decoder: '1' },
+  'wasm-1t-inline': { backend: 'wasm', threads: '1', parallel_decoder: '0' },
+  'wasm-2t-inline': { backend: 'wasm', threads: '2', parallel_decoder: '0' },
+  webgpu: { backend: 'webgpu' },
+};
+
+// Page state is polled every POLL_MS: Playwright's default, every animation frame, would keep the
+// page rendering 60 times a second beside the app's own work (ready times are read to ±0.1 s).
+const POLL_MS = 100;
+
+/** Wait until the opened app is ready or has failed to load. */
+export function waitForLoaded(page) {
+  return page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 600_000, polling: POLL_MS });
+}
+
+/**
+ * In a ready app: let the warm-up finish (it runs until the first request or 8 s, as while a user
+ * types), set the temperature to 0 and type `text`. Speak is then one click away.
+ */
+export async function prepareUtterance(page, text) {
+  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'warm'), null, { timeout: 60_000, polling: POLL_MS }).catch(() => {});
+  await page.locator('#advanced summary').click();
+  await page.locator('#temperature').evaluate((input) => {
+    input.value = '0';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.locator('#text').fill(text);
+}
+
+/** Wait for the utterance to end; returns the app's result. */
+export async function waitForUtterance(page) {
+  await page.waitForFunction(() => window.__pocketTTS.lastResult !== null, null, { timeout: 900_000, polling: POLL_MS });
+  return page.evaluate(() => window.__pocketTTS.lastResult);
+}
+
 const TYPES = { '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
 
 /**

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium, servePreview } from './browser_app.mjs';
+import { APP_CONFIGS, arg, launchChromium, prepareUtterance, servePreview, waitForLoaded, waitForUtterance } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const model = arg('model', 'english-synthetic-full/');
@@ -20,13 +20,6 @@ const port = Number(arg('port', 4182));
 const words = Number(arg('words', 40));
 const fullText = JSON.parse(readFileSync(resolve(root, 'bench/text.json'), 'utf8')).text;
 const text = fullText.split(/\s+/).slice(0, words).join(' ');
-// Page state is polled every POLL_MS, not every animation frame (Playwright's default), which would
-// keep the page rendering.
-const POLL_MS = 100;
-const CONFIGS = {
-  'wasm-1t': { backend: 'wasm', threads: '1', parallel_decoder: '1' },
-  'wasm-1t-inline': { backend: 'wasm', threads: '1', parallel_decoder: '0' },
-};
 
 /** The bucket a sampled frame's own time belongs to. */
 function bucket(frame) {
@@ -77,20 +70,13 @@ const browser = await launchChromium();
 try {
   const context = await browser.newContext({ serviceWorkers: 'block' });
   const page = await context.newPage();
-  await page.goto(`${url}?${new URLSearchParams({ model, ...CONFIGS[config] })}`);
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 600_000, polling: POLL_MS });
-  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'warm'), null, { timeout: 60_000, polling: POLL_MS }).catch(() => {});
-  await page.locator('#advanced summary').click();
-  await page.locator('#temperature').evaluate((input) => {
-    input.value = '0';
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-  await page.locator('#text').fill(text);
+  await page.goto(`${url}?${new URLSearchParams({ model, ...APP_CONFIGS[config] })}`);
+  await waitForLoaded(page);
+  await prepareUtterance(page, text);
   await browser.startTracing(page, { categories: ['disabled-by-default-v8.cpu_profiler', 'v8.execute', '__metadata'] });
   await page.getByRole('button', { name: 'Speak' }).click();
-  await page.waitForFunction(() => window.__pocketTTS.lastResult !== null, null, { timeout: 900_000, polling: POLL_MS });
+  const result = await waitForUtterance(page);
   const trace = JSON.parse((await browser.stopTracing()).toString());
-  const result = await page.evaluate(() => window.__pocketTTS.lastResult);
   const threads = summarize(trace.traceEvents ?? trace);
   const perFrame = Object.fromEntries(
     Object.entries(threads).map(([name, sums]) => [name, Object.fromEntries(Object.entries(sums).map(([k, ms]) => [k, +(ms / result.frames).toFixed(2)]).filter(([, ms]) => ms >= 0.05))]),
