@@ -35,6 +35,11 @@ export async function waitForPhase(page, phase, timeout = 60_000) {
   await expect(page.locator('body')).toHaveAttribute('data-phase', phase, { timeout });
 }
 
+/** Wait until the worker has kept the downloaded model files on the device ('stored', after 'ready'). */
+export async function waitForModelStored(page) {
+  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000 });
+}
+
 /** Type `text` and start speaking (click, or Ctrl+Enter in the text box). */
 export async function startSpeaking(page, text, { via = 'click' } = {}) {
   await page.locator('#text').fill(text);

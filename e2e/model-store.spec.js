@@ -3,13 +3,13 @@
 // the manifest's sha256 is never used: it is downloaded again and replaced.
 
 import { expect, test } from './fixtures.js';
-import { TINY, openApp, startSpeaking, waitForPhase, waitForResult } from './helpers.js';
+import { TINY, openApp, startSpeaking, waitForModelStored, waitForPhase, waitForResult } from './helpers.js';
 
 const filesFromDevice = (page) => page.evaluate(() => [...window.__pocketTTS.info.filesFromDevice].sort());
 
-/** Reload once the worker has stored what it downloaded ('stored' comes after 'ready'). */
+/** Reload once the worker has stored what it downloaded. */
 async function reloadReady(page) {
-  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000 });
+  await waitForModelStored(page);
   await page.reload();
   await waitForPhase(page, 'ready', 150_000);
 }

@@ -1,13 +1,13 @@
 // The PWA: the service worker precaches the app shell, Pyodide, onnxruntime's WASM and the py_core
 // wheel; model files are kept on the device once verified (web/model-store.js, the Origin Private
 // File System) and, where the service worker fetched them, in its cache (cache-first, keyed by their
-// sha256 URL). After one online visit, the app loads and speaks offline. dist/ carries no bundle `source/` folders and the
-// precache list no model files.
+// sha256 URL). After one online visit, the app loads and speaks offline. dist/ carries no bundle
+// `source/` folders and the precache list no model files.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from './fixtures.js';
-import { openApp, startSpeaking, waitForPhase, waitForResult } from './helpers.js';
+import { openApp, startSpeaking, waitForModelStored, waitForPhase, waitForResult } from './helpers.js';
 
 test.use({ serviceWorkers: 'allow' });
 
@@ -33,7 +33,7 @@ test('installable and works offline after the first visit', async ({ page, conte
 
   // The service worker takes control of the first visit (clientsClaim); the next visit goes through it.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
-  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000 });
+  await waitForModelStored(page);
   await page.reload();
   await waitForPhase(page, 'ready', 150_000);
   expect(await page.evaluate(() => window.__pocketTTS.info.filesFromDevice)).toContain('mimi_decoder.onnx');

@@ -117,11 +117,12 @@ export class ModelFiles {
    * @returns {Promise<string[]>}
    */
   async keep(files) {
+    const fromStore = this.fromStore; // as the download that made `files` left it (a later one resets it)
     const store = await this.openStore();
     const kept = [];
     if (!store) return kept;
     for (const [path, bytes] of files) {
-      if (!this.fromStore.includes(path) && (await store.write(fileEntry(this.manifest, path), bytes))) kept.push(path);
+      if (!fromStore.includes(path) && (await store.write(fileEntry(this.manifest, path), bytes))) kept.push(path);
     }
     return kept;
   }

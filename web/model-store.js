@@ -85,7 +85,6 @@ export class ModelStore {
     const stale = [];
     for await (const name of /** @type {any} */ (this.folder).keys()) if (!keep.has(name)) stale.push(name);
     for (const name of stale) await this.folder.removeEntry(name).catch(() => {});
-    return stale.length;
   }
 }
 
