@@ -313,7 +313,7 @@ function onWorkerMessage(msg) {
       onReady(msg.info);
       break;
     case 'stored':
-      state.events.push({ type: 'stored', files: msg.files });
+      state.events.push({ type: 'stored', files: msg.files, pythonSnapshot: msg.pythonSnapshot });
       break;
     case 'warm':
       state.events.push({ type: 'warm', seconds: msg.seconds, speed: msg.speed });

@@ -34,32 +34,33 @@ export class ModelStore {
 
   /**
    * The file's bytes if they are kept here and still match the manifest's size and sha256; else
-   * null (a file that no longer matches is deleted).
-   * @param {{sha256: string, bytes?: number}} entry
+   * null (a file that no longer matches is deleted). A file is named by its sha256 unless `name`
+   * says otherwise.
+   * @param {{sha256: string, bytes?: number, name?: string}} entry
    * @returns {Promise<Uint8Array<ArrayBuffer> | null>}
    */
-  async read({ sha256, bytes }) {
+  async read({ sha256, bytes, name = sha256 }) {
     let file;
     try {
-      file = await (await this.folder.getFileHandle(sha256)).getFile();
+      file = await (await this.folder.getFileHandle(name)).getFile();
     } catch {
       return null; // not kept
     }
     const data = new Uint8Array(await file.arrayBuffer());
     if ((bytes === undefined || data.length === bytes) && (await sha256Hex(data)) === sha256) return data;
-    await this.folder.removeEntry(sha256).catch(() => {});
+    await this.folder.removeEntry(name).catch(() => {});
     return null;
   }
 
   /**
    * Keep `data` (already verified against `entry.sha256`). Returns false where it could not be
    * written (storage quota, an engine without writable OPFS files): the app works on without it.
-   * @param {{sha256: string}} entry
+   * @param {{sha256: string, name?: string}} entry
    * @param {Uint8Array<ArrayBuffer>} data
    */
-  async write({ sha256 }, data) {
+  async write({ sha256, name = sha256 }, data) {
     try {
-      const handle = await this.folder.getFileHandle(sha256, { create: true });
+      const handle = await this.folder.getFileHandle(name, { create: true });
       if ('createWritable' in handle) {
         const writable = await handle.createWritable();
         await writable.write(data);
@@ -74,17 +75,22 @@ export class ModelStore {
       }
       return true;
     } catch (error) {
-      await this.folder.removeEntry(sha256).catch(() => {});
-      console.warn(`could not keep a model file on this device (${error?.message ?? error}); it will be downloaded again next time`);
+      await this.folder.removeEntry(name).catch(() => {});
+      console.warn(`could not keep a file on this device (${error?.message ?? error}); the next visit fetches or makes it again`);
       return false;
     }
   }
 
-  /** Delete the files whose sha256 is not in `keep` (a rebuilt bundle's old files). */
+  /** The names of the files kept here. */
+  async names() {
+    const names = [];
+    for await (const name of /** @type {any} */ (this.folder).keys()) names.push(name);
+    return names;
+  }
+
+  /** Delete the files whose name is not in `keep` (a rebuilt bundle's old files). */
   async prune(keep) {
-    const stale = [];
-    for await (const name of /** @type {any} */ (this.folder).keys()) if (!keep.has(name)) stale.push(name);
-    for (const name of stale) await this.folder.removeEntry(name).catch(() => {});
+    for (const name of await this.names()) if (!keep.has(name)) await this.folder.removeEntry(name).catch(() => {});
   }
 }
 

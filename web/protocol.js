@@ -26,8 +26,9 @@
  * @typedef {{type: 'download', file: string, loaded: number, total: number, allLoaded: number,
  *   allTotal: number}} DownloadMessage
  * @typedef {{type: 'ready', info: object}} ReadyMessage  voices, backend, threads, synthetic, …
- * @typedef {{type: 'stored', files: string[]}} StoredMessage  the downloaded model files are now kept
- *   on the device (web/model-store.js); posted once after 'ready' (files is empty where none were)
+ * @typedef {{type: 'stored', files: string[], pythonSnapshot: boolean}} StoredMessage  the downloaded
+ *   model files are now kept on the device (web/model-store.js), and after a plain Python start its
+ *   snapshot (web/python-snapshot.js); posted once after 'ready' (files is empty where none were)
  * @typedef {{type: 'warm', seconds: number, speed: number|null}} WarmMessage  the background warm-up
  *   has ended; `speed`: its last whole utterance's × real time (null when none ran to its end)
  * @typedef {{type: 'progress', id: number, chunkIndex: number, chunkCount: number}} ProgressMessage

@@ -5,6 +5,7 @@
 import { Bridge } from './bridge.js';
 import { fileEntry } from './manifest.js';
 import { ModelFiles } from './model-files.js';
+import { dropSnapshots, keepSnapshot, openSnapshotStore, readSnapshot, snapshotKey } from './python-snapshot.js';
 import driverSource from './worker_driver.py?raw';
 
 let pyodide;
@@ -63,24 +64,52 @@ async function checkWebAssemblyAllowed() {
   }
 }
 
+/**
+ * Start Pyodide with py_core and the driver imported: from this device's snapshot of such a start
+ * when one is kept (web/python-snapshot.js), else plainly, then making that snapshot. Returns the
+ * runtime's versions, whether the snapshot was used, and (after a plain start) `keepSnapshot`, which
+ * stores the snapshot for the next visit.
+ */
 async function loadPython(baseUrl) {
   await checkWebAssemblyAllowed();
   const runtime = await (await fetch(new URL('runtime.json', baseUrl))).json();
   const indexURL = new URL('pyodide/', baseUrl).href;
+  const response = await fetch(new URL(`wheels/${runtime.py_core}`, baseUrl));
+  if (!response.ok) throw new Error(`could not download the py_core wheel (HTTP ${response.status})`);
+  const wheel = new Uint8Array(await response.arrayBuffer());
+  const snapshots = await openSnapshotStore();
+  const key = snapshots && (await snapshotKey({ pyodide: runtime.pyodide, wheel, driverSource, engine: navigator.userAgent }));
+  let snapshot = snapshots && (await readSnapshot(snapshots, key));
+
   status(`Starting Python ${runtime.python} (Pyodide ${runtime.pyodide})…`);
   const { loadPyodide } = await import(/* @vite-ignore */ `${indexURL}pyodide.mjs`);
   // Every URL Pyodide might use points at our own copy: nothing comes from a CDN.
-  pyodide = await loadPyodide({ indexURL, packageBaseUrl: indexURL, cdnUrl: indexURL, stdout: console.log, stderr: console.warn });
+  const options = { indexURL, packageBaseUrl: indexURL, cdnUrl: indexURL, stdout: console.log, stderr: console.warn };
+  if (snapshot) {
+    try {
+      pyodide = await loadPyodide({ ...options, _loadSnapshot: snapshot });
+    } catch (error) {
+      console.warn('Python did not start from the snapshot kept on this device; starting without it', error);
+      await dropSnapshots(snapshots);
+      snapshot = null;
+    }
+  }
+  pyodide ??= await loadPyodide({ ...options, _makeSnapshot: Boolean(snapshots) });
   status('Installing py_core…');
   // py_core is pure Python with no dependencies: its wheel is unpacked into site-packages as it is
-  // (micropip, a package manager, would cost a package load and an import of its own).
-  const wheel = await fetch(new URL(`wheels/${runtime.py_core}`, baseUrl));
-  if (!wheel.ok) throw new Error(`could not download the py_core wheel (HTTP ${wheel.status})`);
+  // (micropip, a package manager, would cost a package load and an import of its own). Files live
+  // outside the snapshot (in JS), so this is done after a start from one too.
   const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
-  pyodide.unpackArchive(await wheel.arrayBuffer(), 'wheel', { extractDir: sitePackages });
+  pyodide.unpackArchive(wheel, 'wheel', { extractDir: sitePackages });
   pyodide.FS.writeFile('/home/pyodide/pocket_driver.py', driverSource);
   driver = pyodide.pyimport('pocket_driver');
-  return runtime;
+  // The snapshot is taken now, before Python holds any object of this session.
+  const made = snapshots && !snapshot ? pyodide.makeMemorySnapshot() : null;
+  return {
+    runtime,
+    fromSnapshot: Boolean(snapshot),
+    keepSnapshot: made && (() => keepSnapshot(snapshots, key, made)),
+  };
 }
 
 /**
@@ -107,7 +136,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
   // bench/ready_timeline.mjs); the sessions are created here once both are done.
   let pythonFailed = false;
   const python = loadPython(baseUrl).then(
-    (runtime) => (finished('python'), runtime),
+    (started) => (finished('python'), started),
     (error) => {
       pythonFailed = true;
       throw error;
@@ -131,7 +160,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
     finished('sessions');
     return files;
   })();
-  const [runtime, files] = await Promise.all([python, sessions]);
+  const [{ runtime, fromSnapshot, keepSnapshot }, files] = await Promise.all([python, sessions]);
   driver.check_manifest(manifestText); // py_core.manifest: schema version, required graphs
   Object.assign(self, { pocketBridge: bridge, pocketPyodide: pyodide }); // for diagnostics and tests
 
@@ -165,14 +194,29 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
       library: driver.library_model(manifestText), // {modelId, displayName, manifestSha256}
       loadSeconds, // {python, download, sessions, voice}: when each part of the start was done
       filesFromDevice: model.fromStore, // model files read from the device store, not downloaded
+      pythonFromDevice: fromSnapshot, // Python started from the snapshot kept on this device
     },
   });
-  // Downloaded files go into the device store now, after the start (web/model-store.js).
-  model
-    .keep(files)
-    .then((kept) => post({ type: 'stored', files: kept }))
-    .catch((error) => console.warn('could not keep the model files on this device', error))
-    .finally(() => files.clear());
+  // Python's snapshot and the downloaded files go into the device store now, after the start.
+  keepOnDevice(keepSnapshot, files).finally(() => files.clear());
+}
+
+/**
+ * Store what a later visit starts from: the snapshot of Python's start (web/python-snapshot.js; after
+ * a plain start only) and the downloaded model files (web/model-store.js). Posts 'stored'.
+ * @param {(() => Promise<boolean>) | null} keepSnapshot
+ * @param {Map<string, Uint8Array<ArrayBuffer>>} files
+ */
+async function keepOnDevice(keepSnapshot, files) {
+  let pythonSnapshot = false;
+  let kept = [];
+  try {
+    pythonSnapshot = keepSnapshot ? await keepSnapshot() : false;
+    kept = await model.keep(files);
+  } catch (error) {
+    console.warn('could not keep the start on this device', error);
+  }
+  post({ type: 'stored', files: kept, pythonSnapshot });
 }
 
 /**
