@@ -18,9 +18,5 @@ echo "==> JS unit tests (node --test tests-js/: bridge, verified downloads, time
 npm run test:unit
 echo "==> Playwright end-to-end (headless Debian chromium; its global setup builds the tiny bundles and the app)"
 npm run test:e2e
-# Firefox is left out here, its journeys run by hand (npm run test:engines). Its old failure (page
-# calls that never answered) was the tab freezing in an AudioIPC/PulseAudio deadlock on
-# AudioContext.outputLatency, fixed in web/player.js; but about 1 in 10 first visits still stalls
-# while loading (every thread idle, nothing pending; not explained): docs/ENGINES.md.
-echo "==> the same journeys in WebKitGTK (node --test e2e-engines/: WebKitWebDriver + MiniBrowser in Xvfb)"
-E2E_ENGINES=webkitgtk npm run test:engines
+echo "==> the same journeys in Firefox and WebKitGTK (node --test e2e-engines/: firefox-esr over WebDriver BiDi; WebKitWebDriver + MiniBrowser in Xvfb)"
+E2E_ENGINES=firefox,webkitgtk npm run test:engines

@@ -57,6 +57,8 @@ const params = new URLSearchParams(location.search);
 
 const state = {
   worker: null,
+  downloader: null, // the download worker of the current start (startDownloader)
+  downloadWorker: true, // false once a download worker could not start
   info: null, // the worker's 'ready' info
   phase: 'loading', // loading | ready | speaking | cloning | error
   job: 0, // id of the current speak/clone request
@@ -268,6 +270,7 @@ function checkModelSpeed(speed) {
 
 function startWorker() {
   state.worker?.terminate();
+  state.downloader?.terminate();
   state.info = null;
   state.job++;
   setPhase('loading');
@@ -284,15 +287,43 @@ function startWorker() {
     showError('The engine stopped unexpectedly. Reload the page to start it again.', event.message || event);
   };
   state.worker = worker;
-  worker.postMessage({
-    type: 'init',
-    baseUrl,
-    modelPath: ui.model.value,
-    backend: ui.backend.value,
-    threads: Number(ui.threads.value),
-    // ?parallel_decoder=1 / =0 forces the decoder worker on or off (for comparisons); else the worker decides.
-    parallelDecoder: params.has('parallel_decoder') ? params.get('parallel_decoder') !== '0' : null,
-  });
+  const downloads = startDownloader(worker);
+  worker.postMessage(
+    {
+      type: 'init',
+      baseUrl,
+      modelPath: ui.model.value,
+      backend: ui.backend.value,
+      threads: Number(ui.threads.value),
+      // ?parallel_decoder=1 / =0 forces the decoder worker on or off (for comparisons); else the worker decides.
+      parallelDecoder: params.has('parallel_decoder') ? params.get('parallel_decoder') !== '0' : null,
+      downloads,
+    },
+    downloads ? [downloads] : [],
+  );
+}
+
+/**
+ * Start the download worker (web/download-worker.js) for the synthesis worker `worker`; returns the
+ * port that `worker` talks to it on, or null (then it downloads on its own thread). The page starts
+ * it, not the synthesis worker, to work around a Firefox bug: driven over WebDriver BiDi (ESR 153), a
+ * worker that starts a worker can block for good in `new Worker`, or miss the new worker's message.
+ * That was the engine journeys' first-visit stall (3 loads of 93 measured); in a test page, a worker
+ * starting 100 workers one after the other hung in 4 runs of 4, while workers started by the page
+ * and joined by MessageChannels ran 400 rounds of 400 (docs/ENGINES.md).
+ */
+function startDownloader(worker) {
+  if (!state.downloadWorker) return null;
+  const channel = new MessageChannel();
+  state.downloader = new Worker(new URL('./download-worker.js', import.meta.url), { type: 'module', name: 'pocket-tts downloads' });
+  state.downloader.onerror = (event) => {
+    // A download worker that cannot start: start again, downloading on the synthesis worker's thread.
+    event.preventDefault();
+    state.downloadWorker = false;
+    if (state.worker === worker && state.phase === 'loading') startWorker();
+  };
+  state.downloader.postMessage(null, [channel.port2]);
+  return channel.port1;
 }
 
 /** @param {import('./protocol.js').Message} msg  a message from the worker (web/protocol.js) */

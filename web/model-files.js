@@ -161,28 +161,24 @@ export class ModelFiles {
   }
 
   /**
-   * `download(groups)` on a thread of its own (web/download-worker.js), so that it goes on while this
-   * thread is busy (Pyodide's start); in this thread where workers cannot be started.
+   * `download(groups)` on a thread of its own: the download worker at the other end of `port`
+   * (web/download-worker.js, started by the page), so that it goes on while this thread is busy
+   * (Pyodide's start); in this thread without one.
+   * @param {string[]} groups
+   * @param {MessagePort|null} [port]
    */
-  downloadInWorker(groups) {
-    if (typeof Worker === 'undefined') return this.download(groups);
-    const worker = new Worker(new URL('./download-worker.js', import.meta.url), { type: 'module', name: 'pocket-tts downloads' });
+  downloadInWorker(groups, port) {
+    if (!port) return this.download(groups);
     return new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => {
+      port.onmessage = ({ data }) => {
         if (data.type === 'download') return this.post(data);
-        worker.terminate();
+        port.close();
         if (data.type === 'files') {
           this.fromStore = data.fromStore;
           resolve(new Map(data.files));
         } else reject(new Error(data.message));
       };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        worker.terminate();
-        // A worker that cannot start (an old engine, a host policy): download here instead.
-        this.download(groups).then(resolve, reject);
-      };
-      worker.postMessage({ type: 'download', baseUrl: this.baseUrl, modelPath: this.modelPath, manifest: this.manifest, groups });
+      port.postMessage({ type: 'download', baseUrl: this.baseUrl, modelPath: this.modelPath, manifest: this.manifest, groups });
     });
   }
 

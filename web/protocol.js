@@ -4,7 +4,9 @@
 /**
  * Page → worker.
  * @typedef {{type: 'init', baseUrl: string, modelPath: string, backend: 'auto'|'wasm'|'webgpu', threads: number,
- *   parallelDecoder: boolean|null}} InitRequest  load Python, py_core and a bundle
+ *   parallelDecoder: boolean|null, downloads: MessagePort|null}} InitRequest  load Python, py_core and a
+ *   bundle; `downloads`: a port to the download worker (web/download-worker.js; without one the
+ *   synthesis worker downloads on its own thread)
  * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
  *   decodeBatch?: number, seed?: string|null, normalize?: boolean,
  *   voiceData?: {name: string, data: ArrayBuffer|Uint8Array}|null}} SpeakRequest

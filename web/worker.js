@@ -121,7 +121,7 @@ async function loadPython(baseUrl) {
 const PARALLEL_DECODER_MIN_WIDTH = 1024;
 
 /** @param {import('./protocol.js').InitRequest} request */
-async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
+async function init({ baseUrl, modelPath, backend, threads, parallelDecoder, downloads }) {
   // Seconds since init began at which each part of the start finished (info.loadSeconds).
   const initStarted = performance.now();
   const loadSeconds = {};
@@ -143,7 +143,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder }) {
     },
   );
   const sessions = (async () => {
-    const files = await model.downloadInWorker(['default']);
+    const files = await model.downloadInWorker(['default'], downloads);
     finished('download');
     if (pythonFailed) return files; // the start has failed already (reported): no sessions for nothing
     status('Creating onnxruntime-web sessions…');
