@@ -8,9 +8,15 @@ import { openApp, parseWav, startSpeaking, waitForResult } from './helpers.js';
 
 test('audio output that never starts: a message, generation goes on, the WAV downloads', async ({ page }) => {
   await page.addInitScript(() => {
-    // A context that stays suspended: its state says so and resume() never settles.
-    Object.defineProperty(BaseAudioContext.prototype, 'state', { get: () => 'suspended' });
+    // A context that stays suspended: it is suspended as soon as it exists, and resume() never settles.
     AudioContext.prototype.resume = () => new Promise(() => {});
+    const RealAudioContext = AudioContext;
+    window.AudioContext = class extends RealAudioContext {
+      constructor(...args) {
+        super(...args);
+        this.suspend();
+      }
+    };
   });
   const { pageErrors } = await openApp(page);
 

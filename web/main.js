@@ -79,7 +79,7 @@ const state = {
   playing: false, // audio of the current utterance is still to be heard (Stop and the media controls act)
   player: null,
   audioOut: true, // false while the current utterance has no audio output (it still goes to the WAV)
-  startingAudio: false, // Speak is waiting for the audio output to start
+  audioSettled: Promise.resolve(true), // the current utterance's audio output: started (true) or not
   models: [], // models/index.json's list
   autoModel: null, // {note}: the model was chosen automatically (no ?model=, none saved)
   lastResult: null,
@@ -441,7 +441,7 @@ function onWorkerError(msg) {
 // ---------- speaking ----------
 
 async function speak() {
-  if (state.phase !== 'ready' || state.startingAudio) return;
+  if (state.phase !== 'ready') return;
   clearError();
   const text = ui.text.value;
   if (!text.trim()) {
@@ -451,17 +451,23 @@ async function speak() {
   }
   state.lastResult = null;
   showNotice([]);
-  // Inside the click/keypress: allowed to make sound. Without sound the speech is still generated.
-  state.startingAudio = true;
-  try {
-    await state.player.start();
-    state.audioOut = true;
-  } catch (error) {
-    state.audioOut = false;
-    showError(NO_AUDIO_MESSAGE, error);
-  } finally {
-    state.startingAudio = false;
-  }
+  // Inside the click/keypress: allowed to make sound. The audio output opens while the worker
+  // starts generating: waiting for it first cost the first Speak ~190 ms here (a new AudioContext and
+  // its worklet), and up to AUDIO_START_TIMEOUT_MS where no device answers. Chunks that arrive
+  // meanwhile wait in the player. Without sound the speech is still generated.
+  state.audioOut = true;
+  state.audioSettled = state.player.start().then(
+    () => true,
+    (error) => {
+      state.audioOut = false; // this utterance goes to the WAV only
+      state.player.flush();
+      state.highlight = false;
+      state.playing = false;
+      showError(NO_AUDIO_MESSAGE, error);
+      updateButtons();
+      return false;
+    },
+  );
   state.player.reset();
   state.job++;
   state.wavParts = [];
@@ -522,7 +528,9 @@ function onChunk(msg) {
   onSynthesisProgress(msg.chunkIndex, msg.chunkCount, msg.chunkDone);
 }
 
-function onDone(msg) {
+/** The utterance is complete. Its summary waits until its audio output has started or failed. */
+async function onDone(msg) {
+  await state.audioSettled;
   const rate = state.info.sampleRate;
   const seconds = msg.samples / rate;
   const elapsed = msg.elapsed;

@@ -37,6 +37,8 @@ export class Player {
     this.node = null;
     this.speed = 1;
     this.paused = false; // suspended by pause() (media keys); start() and resume() undo it
+    /** @type {Float32Array[]} chunks pushed while the first start() was still building the graph */
+    this.early = [];
     this.stats = { rendered: 0, output: 0, speed: 1, queued: 0, underruns: 0, drained: true };
     /** @type {(stats: object) => void} called with every stats report of the worklet */
     this.onStats = () => {};
@@ -73,6 +75,7 @@ export class Player {
       };
       this.node.connect(this.context.destination);
       this.node.port.postMessage({ type: 'speed', speed: this.speed });
+      for (const pcm of this.early.splice(0)) this.push(pcm);
     }
     this.paused = false;
     if (this.context.state !== 'running') await this.context.resume();
@@ -90,11 +93,14 @@ export class Player {
   /** A new utterance: empty the queue and zero the counters. */
   reset() {
     this.stats = { rendered: 0, output: 0, speed: this.speed, queued: 0, underruns: 0, drained: false };
+    this.early = [];
     this.node?.port.postMessage({ type: 'reset' });
   }
 
+  /** Queue `pcm` for playback (it waits here if the graph is still being built). */
   push(pcm) {
-    this.node?.port.postMessage({ type: 'push', pcm }, [pcm.buffer]);
+    if (this.node) this.node.port.postMessage({ type: 'push', pcm }, [pcm.buffer]);
+    else this.early.push(pcm);
   }
 
   /** No more chunks for this utterance. */
@@ -104,6 +110,7 @@ export class Player {
 
   /** Silence now: drop what is queued. */
   flush() {
+    this.early = [];
     this.node?.port.postMessage({ type: 'flush' });
   }
 
