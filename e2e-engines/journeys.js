@@ -200,7 +200,7 @@ export function journeys(engineName, launch, baseUrl) {
         const cached = await offlinePage.evaluate(async () => (await (await caches.open('pocket-tts-models')).keys()).map((r) => r.url));
         console.log(
           `  [${engineName}] second visit: ${fromDevice.length} model files from the device store, ${cached.length} in the service worker's cache;` +
-            ` Python ${pythonFromDevice ? "from its snapshot on the device" : 'started plainly'}`,
+            ` Python ${pythonFromDevice ? 'from its snapshot on the device' : 'started plainly'}`,
         );
         assert.ok(
           fromDevice.includes('mimi_decoder.onnx') || cached.some((url) => url.includes(`/models/${TINY}mimi_decoder.onnx?sha256=`)),
