@@ -144,9 +144,9 @@ def summarize(name: str, runs: list[dict]) -> dict:
     }
     if "graphs" in median:
         summary["graphs_ms_per_frame"] = {g: round(v["ms_per_frame"], 2) for g, v in median["graphs"].items()}
-    for key in ("ready_s", "threads", "parallel_decoder"):
+    for key in ("ready_s", "underruns", "threads", "parallel_decoder"):
         if key in median:
-            summary[key] = [r[key] for r in runs] if key == "ready_s" else median[key]
+            summary[key] = [r[key] for r in runs] if key in ("ready_s", "underruns") else median[key]
     return summary
 
 
@@ -246,6 +246,7 @@ def main() -> None:
                         "samples": round(r["audio_s"] * SAMPLE_RATE),
                         "graphs": r["graphs"],
                         "ready_s": r["ready_s"],
+                        "underruns": r.get("underruns"),
                         "threads": r["threads"],
                         "parallel_decoder": bool(r.get("parallel_decoder")),  # absent before it existed
                     }
@@ -294,6 +295,7 @@ def main() -> None:
             f"{r['config']:<52} {r['x_real_time_median']:6.2f}x real time"
             f" ({r['vs_upstream']:.2f} of upstream)"
             f"  first audio {r['first_audio_ms_median']:7.1f} ms  {r['ms_per_frame_median']:6.1f} ms/frame"
+            + (f"  underruns {r['underruns']}" if r.get("underruns") else "")
         )
     print(f"wrote {os.path.relpath(args.out, REPO)} and {os.path.relpath(args.plot, REPO)}")
 

@@ -12,6 +12,8 @@
 //   wasm-1t / wasm-2t          WASM, 1 or 2 intra-op threads, decoder in its own worker (?parallel_decoder=1;
 //                              the app's default for the full-size model only: web/worker.js)
 //   wasm-1t-inline / -2t-inline  the same with the decoder in the synthesis worker (?parallel_decoder=0)
+//   wasm-1t-b1 / wasm-1t-b4    wasm-1t with a fixed 1 or 4 frames per decoder call (?decode_batch=; the
+//                              default grows to 4 as the audio gets ahead of the listener)
 //   webgpu                     WebGPU on SwiftShader: a functional check only (its speed means nothing here)
 // Page open → ready is measured on every open: the first open of a fresh profile is "cold" (every
 // model file downloaded), later ones find the model files in the HTTP cache ("cached").
@@ -43,6 +45,7 @@ async function measure(context, url, name) {
   await prepareUtterance(page, text);
   await page.getByRole('button', { name: 'Speak' }).click();
   const result = await waitForUtterance(page);
+  const playback = await page.evaluate(() => window.__pocketTTS.playback);
   await page.close();
   const frames = result.frames;
   const perFrame = Object.fromEntries(
@@ -59,6 +62,8 @@ async function measure(context, url, name) {
     x_real_time: result.seconds / result.elapsed,
     first_audio_ms: result.firstChunkSeconds * 1000,
     frames,
+    // Gaps in the audio while it was generated (the queue ran dry): stutters a listener hears.
+    underruns: playback?.underruns ?? null,
     ms_per_frame: (1000 * result.elapsed) / frames,
     graphs: perFrame,
   };

@@ -26,7 +26,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -108,17 +108,34 @@ class DecodePolicy:
     frames are decoded whenever `batch` of them are waiting, and the rest when the chunk ends.
     `batch=1` decodes after every step (lowest latency; what upstream's decoder thread does while it
     keeps up); a larger batch trades latency for fewer decoder calls (upstream drains its queue in
-    one call when it falls behind). `overlap` runs each decoder call concurrently with the next
-    flow-LM step (`asyncio.gather`): a gain only where the runtime runs two graphs in parallel
-    (OrtRuntime with `offload=True`); the output is the same either way.
+    one call when it falls behind). `overlap` pipelines the decoder: each call starts as soon as its
+    batch exists and runs while generation goes on (the next flow-LM steps, the flow head, Python);
+    it is awaited only when the next batch is ready or the chunk ends, so decoder calls stay in
+    order. A gain only where the runtime runs two graphs in parallel (OrtRuntime with
+    `offload=True`, the web bridge's decoder worker); the output is the same either way.
+
+    `follow_playback` makes `batch` a ceiling for a listener who plays the audio as it comes (at
+    `playback_speed`, from the first audio on): a call takes B frames only while the audio already
+    sent is ahead of that listener by at least `LEAD_PER_BATCHED_FRAME` x B frames, so a larger call
+    never opens a gap in the sound; at the start, and whenever generation barely keeps up, it decodes
+    frame by frame.
     """
 
     batch: int = 1
     overlap: bool = False
+    follow_playback: bool = False
+    playback_speed: float = 1.0
 
     def __post_init__(self) -> None:
         if self.batch < 1:
             raise EngineError(f"decode batch must be >= 1, not {self.batch}")
+        if not self.playback_speed > 0:
+            raise EngineError(f"playback speed must be > 0, not {self.playback_speed}")
+
+
+# A batched frame's audio comes out about one frame of generation after the batch is complete
+# (pipelined) plus its decode: 1.5 frames of lead per frame keeps a margin at real-time speed.
+LEAD_PER_BATCHED_FRAME = 1.5
 
 
 @dataclass(frozen=True)
@@ -418,7 +435,8 @@ class Engine:
         clock = _Clock()
         totals = {"frames": 0, "samples": 0}
         first_audio = None
-        job = _ChunkJob(voice, settings, noise, policy, cancel, clock)
+        listener = _Listener(clock, policy.playback_speed)
+        job = _ChunkJob(voice, settings, noise, policy, cancel, clock, listener)
         voice._users += 1
         try:
             if timed is not None:
@@ -441,6 +459,7 @@ class Engine:
                         if isinstance(event, AudioChunk):
                             totals["frames"] += event.frames
                             totals["samples"] += len(event.samples)
+                            listener.sent(len(event.samples) / self.sample_rate)
                             if first_audio is None:
                                 first_audio = event.seconds
                         yield event
@@ -491,11 +510,19 @@ class Engine:
         words = None if timing is None else _WordTimer(self, timing[0], timing[1], job.voice.positions)
         threshold = round_f32(settings.eos_threshold)  # torch compares a float32 logit with a float32 scalar
         pending: list[array] = []  # sampled latents not decoded yet
-        due: list[array] | None = None  # a batch to decode concurrently with the next step
+        decoding: asyncio.Future | None = None  # the decoder call in flight (policy.overlap)
+        decoding_frames = 0
         emitted, eos_frame = 0, None
 
         def audio(pcm: array, frames: int) -> list:
             return [*_timed(words, pcm), AudioChunk(index, count, pcm, frames, decoder.frames, job.clock())]
+
+        async def finish_decoding() -> list:
+            nonlocal decoding
+            if decoding is None:
+                return []
+            task, decoding = decoding, None
+            return audio(await task, decoding_frames)
 
         try:
             if cancel is not None and cancel.is_set():
@@ -513,16 +540,9 @@ class Engine:
                 if step:
                     if cancel is not None and cancel.is_set():
                         return
-                    step_call = self._step("flow_lm_step", self._empty_conditioning, latent, past, words)
-                    if due is not None:
-                        # The decode is started first: a runtime that runs it elsewhere (the browser's
-                        # decoder worker) gets the request before this thread starts the step.
-                        pcm, (hidden, eos, next_past) = await asyncio.gather(decoder.decode(due), step_call)
-                        for event in audio(pcm, len(due)):
-                            yield event
-                        due = None
-                    else:
-                        hidden, eos, next_past = await step_call
+                    hidden, eos, next_past = await self._step(
+                        "flow_lm_step", self._empty_conditioning, latent, past, words
+                    )
                     tensors.own(hidden, *next_past.values())
                     tensors.release(latent, *past.values())
                     past = next_past
@@ -539,26 +559,45 @@ class Engine:
                 if words is not None:
                     words.keep_step()
                 emitted += 1
-                if emitted == 1 or len(pending) >= policy.batch:
+                if emitted == 1 or len(pending) >= self._batch_now(job):
                     batch, pending = pending, []
+                    for event in await finish_decoding():
+                        yield event
                     if policy.overlap and emitted > 1:
-                        due = batch
+                        # Scheduled now, it runs before the next step: a runtime that decodes
+                        # elsewhere (the browser's decoder worker) gets the request before this
+                        # thread starts the step, and the two run in parallel.
+                        decoding, decoding_frames = asyncio.ensure_future(decoder.decode(batch)), len(batch)
+                        await asyncio.sleep(0)
                     else:
                         for event in audio(await decoder.decode(batch), len(batch)):
                             yield event
-            for rest in (due, pending):
-                if rest:
-                    if cancel is not None and cancel.is_set():
-                        return
-                    for event in audio(await decoder.decode(rest), len(rest)):
-                        yield event
+            for event in await finish_decoding():
+                yield event
+            if pending:
+                if cancel is not None and cancel.is_set():
+                    return
+                for event in audio(await decoder.decode(pending), len(pending)):
+                    yield event
             if words is not None:
                 for event in words.finish():
                     yield event
             yield ChunkFinished(index, count, emitted, eos_frame, job.clock())
         finally:
+            if decoding is not None:  # ended early: let the call in flight finish before releasing
+                with suppress(Exception):  # the error that ended the chunk is the one to report
+                    await decoding
             tensors.release_all()
             decoder.close()
+
+    def _batch_now(self, job: "_ChunkJob") -> int:
+        """Frames the next decoder call waits for (DecodePolicy: `batch`, or less to follow playback)."""
+        policy = job.policy
+        if not policy.follow_playback or policy.batch == 1:
+            return policy.batch
+        frame_seconds = self.samples_per_frame / self.sample_rate
+        frames = int(job.listener.lead() / (LEAD_PER_BATCHED_FRAME * frame_seconds))
+        return max(1, min(policy.batch, frames))
 
     async def _step(
         self, graph: str, conditioning: Tensor, latent: Tensor, past: dict[str, Tensor], words=None
@@ -677,8 +716,10 @@ class _StreamingDecoder:
         for latent in latents:
             flat.extend(latent)
         latent_tensor = rt.tensor("float32", (1, len(latents), engine.latent_dim), flat)
-        outputs = await rt.run("mimi_decoder", {"latent": latent_tensor, **self.state})
-        rt.release(latent_tensor)
+        try:
+            outputs = await rt.run("mimi_decoder", {"latent": latent_tensor, **self.state})
+        finally:
+            rt.release(latent_tensor)
         if self.owned:
             _release_all(rt, self.state)
         self.state = {s.input: outputs.pop(s.output) for s in engine._decoder_states}
@@ -709,6 +750,34 @@ class _Clock:
         return time.perf_counter() - self.start
 
 
+class _Listener:
+    """Someone who plays the audio as it is sent, at `speed`, and waits when it runs out (as the
+    web player does)."""
+
+    def __init__(self, clock: _Clock, speed: float):
+        self.clock = clock
+        self.speed = speed
+        self.seconds_sent = 0.0
+        self.heard = 0.0
+        self.at: float | None = None  # when `heard` was last brought up to date
+
+    def _listen(self) -> None:
+        now = self.clock()
+        if self.at is not None:
+            self.heard = min(self.seconds_sent, self.heard + (now - self.at) * self.speed)
+        self.at = now
+
+    def sent(self, seconds: float) -> None:
+        """`seconds` more audio were sent."""
+        self._listen()
+        self.seconds_sent += seconds
+
+    def lead(self) -> float:
+        """Seconds of sent audio not heard yet."""
+        self._listen()
+        return self.seconds_sent - self.heard
+
+
 @dataclass(frozen=True)
 class _ChunkJob:
     """What every text chunk of one `generate` call shares."""
@@ -719,6 +788,7 @@ class _ChunkJob:
     policy: DecodePolicy
     cancel: Any  # anything with is_set(), or None
     clock: "_Clock"
+    listener: "_Listener"
 
 
 class _Owned:

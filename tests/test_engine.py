@@ -12,6 +12,7 @@ from array import array
 
 import pytest
 
+from py_core import engine as engine_module
 from py_core import manifest as pm
 from py_core.engine import (
     AudioChunk,
@@ -25,6 +26,7 @@ from py_core.engine import (
 )
 from py_core.float32 import linspace
 from py_core.rng import NoiseSource
+from py_core.runtime import GraphRunError
 from py_core.text import ChunkPlan, TextConfig
 from py_core.voices import AUDIO_PROMPT, KV_STATE, Voice
 
@@ -328,6 +330,137 @@ def test_decode_policy_batches_frames_and_the_audio_is_the_same(policy, sizes):
     reference = _run(
         reference_engine, [_plan(max_frames=20, frames_after_eos=2)], _voice_state(reference_engine)
     )
+    assert _audio(events) == _audio(reference)
+
+
+class _SlowDecoderRuntime(FakeRuntime):
+    """A decoder call takes several event-loop turns (as the browser's decoder worker does); logs
+    when each call starts and ends."""
+
+    def __init__(self, eos=lambda k: -10.0):
+        super().__init__(eos)
+        self.log: list[tuple[str, str]] = []
+
+    async def run(self, graph, inputs):
+        self.log.append(("start", graph))
+        if graph == "mimi_decoder":
+            for _ in range(6):
+                await asyncio.sleep(0)
+        outputs = await super().run(graph, inputs)
+        self.log.append(("end", graph))
+        return outputs
+
+
+def test_overlap_pipelines_the_decoder_behind_the_next_step_and_flow_head():
+    runtime = _SlowDecoderRuntime()
+    engine = Engine(runtime, _manifest(), Tok())
+    voice = _voice_state(engine)
+    runtime.log.clear()
+    events = _run(engine, [_plan(max_frames=6)], voice, policy=DecodePolicy(overlap=True))
+    log = runtime.log
+    decodes = [i for i, entry in enumerate(log) if entry == ("start", "mimi_decoder")]
+    assert len(decodes) == 6
+    for start in decodes[1:-1]:  # the first frame is decoded at once (first audio), the last ends the chunk
+        # The request goes out before the next step starts, and the step and the flow head after it
+        # run while the decoder call is still in flight.
+        assert log[start + 1] == ("start", "flow_lm_step")
+        end = log.index(("end", "mimi_decoder"), start)
+        assert ("start", "flow_lm_flow") in log[start:end]
+    reference_engine, _ = _engine()
+    reference = _run(reference_engine, [_plan(max_frames=6)], _voice_state(reference_engine))
+    assert _audio(events) == _audio(reference)
+
+
+def test_cancel_or_a_failed_decode_with_a_decoder_call_in_flight_frees_everything():
+    runtime = _SlowDecoderRuntime()
+    engine = Engine(runtime, _manifest(), Tok())
+    voice = _voice_state(engine)
+    before = set(runtime.live)
+    cancel = _CancelAfter(2)
+
+    async def go():
+        async for e in engine.generate(
+            [_plan(max_frames=50)],
+            voice,
+            noise=NoiseSource(0),
+            cancel=cancel,
+            policy=DecodePolicy(overlap=True),
+        ):
+            if isinstance(e, AudioChunk):
+                cancel.left -= 1
+
+    asyncio.run(go())
+    assert runtime.log.count(("start", "mimi_decoder")) == runtime.log.count(("end", "mimi_decoder")) >= 3
+    assert runtime.live == before
+
+    class _Failing(_SlowDecoderRuntime):
+        async def run(self, graph, inputs):
+            if graph == "mimi_decoder" and self.log.count(("start", "mimi_decoder")) == 3:
+                self.log.append(("start", graph))
+                await asyncio.sleep(0)
+                raise GraphRunError("mimi_decoder: out of memory")
+            return await super().run(graph, inputs)
+
+    runtime = _Failing()
+    engine = Engine(runtime, _manifest(), Tok())
+    voice = _voice_state(engine)
+    before = set(runtime.live)
+    with pytest.raises(GraphRunError, match="out of memory"):
+        _run(engine, [_plan(max_frames=50)], voice, policy=DecodePolicy(overlap=True))
+    assert runtime.live == before
+
+
+class _FakeClock:
+    """Stands in for py_core.engine._Clock: time moves only when the test says so."""
+
+    now = 0.0
+    per_call = 0.0  # seconds added on every reading
+
+    def __call__(self):
+        _FakeClock.now += _FakeClock.per_call
+        return _FakeClock.now
+
+
+def test_listener_waits_when_the_audio_runs_out(monkeypatch):
+    clock = _FakeClock()
+    _FakeClock.now, _FakeClock.per_call = 0.0, 0.0
+    listener = engine_module._Listener(clock, speed=1.0)
+    assert listener.lead() == 0.0
+    listener.sent(1.0)
+    _FakeClock.now = 0.5
+    assert listener.lead() == pytest.approx(0.5)
+    _FakeClock.now = 2.0  # ran dry at 1.0 s and waited
+    assert listener.lead() == 0.0
+    listener.sent(1.0)
+    _FakeClock.now = 2.25
+    assert listener.lead() == pytest.approx(0.75)
+    fast = engine_module._Listener(clock, speed=2.0)
+    fast.sent(1.0)
+    _FakeClock.now = 2.5
+    assert fast.lead() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("seconds_per_reading", "expected"), [(0.0, [1, 1, 1, 1, 2, 2, 4, 4, 4]), (1.0, [1] * 20)]
+)
+def test_follow_playback_grows_decoder_calls_only_with_the_listeners_lead(
+    monkeypatch, seconds_per_reading, expected
+):
+    """Frozen time: nothing is heard, every sent frame is lead, so calls grow (1.5 frames of lead
+    per batched frame) up to the ceiling. A pipelined call's audio is sent when the next call is
+    decided, so the lead lags one call: leads of 1, 1, 2, 3, 4, 6, 8 frames when frames 2, 3, 4, 6,
+    8, 12, 16 are decided give calls of 1 (first audio), 1, 1, 1, 2, 2, 4, 4, 4. Time racing
+    ahead: the listener is always waiting, so every call stays one frame."""
+    monkeypatch.setattr(engine_module, "_Clock", _FakeClock)
+    _FakeClock.now, _FakeClock.per_call = 0.0, seconds_per_reading
+    engine, runtime = _engine()
+    voice = _voice_state(engine)
+    policy = DecodePolicy(batch=4, overlap=True, follow_playback=True)
+    events = _run(engine, [_plan(max_frames=20, frames_after_eos=2)], voice, policy=policy)
+    sizes = [e.frames for e in events if isinstance(e, AudioChunk)]
+    assert sizes == expected
+    reference_engine, _ = _engine()
+    reference = _run(reference_engine, [_plan(max_frames=20)], _voice_state(reference_engine))
     assert _audio(events) == _audio(reference)
 
 

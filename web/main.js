@@ -501,6 +501,7 @@ async function speak() {
     temperature: Number(ui.temperature.value),
     steps: Number(ui.steps.value),
     decodeBatch: Number(ui.decodeBatch.value),
+    playbackSpeed: state.speed,
     seed,
     normalize: ui.normalize.checked,
   });

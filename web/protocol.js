@@ -8,8 +8,10 @@
  *   bundle; `downloads`: a port to the download worker (web/download-worker.js; without one the
  *   synthesis worker downloads on its own thread)
  * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
- *   decodeBatch?: number, seed?: string|null, normalize?: boolean,
+ *   decodeBatch?: number, playbackSpeed?: number, seed?: string|null, normalize?: boolean,
  *   voiceData?: {name: string, data: ArrayBuffer|Uint8Array}|null}} SpeakRequest
+ *   `decodeBatch`: frames per decoder call, 0 or absent: automatic (web/worker.js `decodeOptions`);
+ *   `playbackSpeed`: the player's speed when the request is made (the automatic batch follows it)
  *   `voiceData`: a library voice's .safetensors file (web/voice-library-ui.js), checked by py_core
  * @typedef {{type: 'preview', id: number, text: string, normalize?: boolean}} PreviewRequest
  *   what will be read (no audio)

@@ -231,7 +231,7 @@ async function warmUp() {
   let speed = null;
   while (performance.now() - started < WARM_UP_SECONDS * 1000 && !warmUpCancel.is_set()) {
     const begun = performance.now();
-    const samples = await driver.warm_up(hooks, warmUpCancel);
+    const samples = await driver.warm_up(hooks, warmUpCancel, decodeOptions(0, 1));
     if (!warmUpCancel.is_set()) speed = samples / manifest.audio.sample_rate / ((performance.now() - begun) / 1000);
   }
   post({ type: 'warm', seconds: (performance.now() - started) / 1000, speed });
@@ -270,7 +270,27 @@ const hooks = {
 };
 
 /** @param {import('./protocol.js').SpeakRequest} request */
-async function speak({ id, text, voice, voiceData, temperature, steps, decodeBatch, seed, normalize }) {
+/**
+ * The decoder's schedule for the driver (py_core DecodePolicy). `decodeBatch` 0 (automatic): up to 4
+ * frames per decoder call, but only as many as the audio already sent is ahead of a listener at
+ * `playbackSpeed` (DecodePolicy.follow_playback): one frame at a time at the start and whenever
+ * generation barely keeps up, fewer and larger calls once the listener has audio queued (the
+ * decoder's cost per frame falls with the frames per call, on WASM and WebGPU alike). A chosen
+ * number is kept as it is. With the decoder in its own worker, each call runs while the next
+ * flow-LM steps do (decode_overlap).
+ * @param {number} decodeBatch
+ * @param {number} playbackSpeed
+ */
+function decodeOptions(decodeBatch, playbackSpeed) {
+  return {
+    decode_batch: decodeBatch || 4,
+    follow_playback: !decodeBatch,
+    playback_speed: playbackSpeed,
+    decode_overlap: Boolean(bridge.graphs.mimi_decoder.remote),
+  };
+}
+
+async function speak({ id, text, voice, voiceData, temperature, steps, decodeBatch, playbackSpeed, seed, normalize }) {
   cancel.job = id;
   if (voiceData && !loadedVoices.has(voice)) {
     driver.add_library_voice(voice, voiceData.name, voiceData.data); // refuses another model's voice
@@ -278,11 +298,11 @@ async function speak({ id, text, voice, voiceData, temperature, steps, decodeBat
   }
   await ensureVoice(voice);
   bridge.timings = {};
-  // WebGPU pays a fixed cost per dispatch: decoding a few frames per call is much cheaper per frame.
-  const batch = decodeBatch || (bridge.graphs.mimi_decoder.backend === 'webgpu' ? 4 : 1);
-  // With the decoder in its own worker, each decoder call runs while the next flow-LM step does.
-  const options = { seed: seed ?? undefined, decode_batch: batch, decode_overlap: Boolean(bridge.graphs.mimi_decoder.remote) };
-  options.normalize = normalize !== false; // numbers and symbols as words (pause markup is always on)
+  const options = {
+    seed: seed ?? undefined,
+    normalize: normalize !== false, // numbers and symbols as words (pause markup is always on)
+    ...decodeOptions(decodeBatch ?? 0, playbackSpeed ?? 1),
+  };
   const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, options);
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
 }

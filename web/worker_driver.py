@@ -91,11 +91,23 @@ def preview(text: str, normalize: bool):
     return to_js({"text": said, "warnings": to_js(warnings)}, dict_converter=js.Object.fromEntries)
 
 
-async def warm_up(hooks, cancel) -> int:
-    """One throw-away utterance in the default voice (its output is discarded); returns its length
-    in samples (the worker times it: the speed check of the automatic model choice)."""
+def _decode_policy(options: dict) -> DecodePolicy:
+    """The decoder's schedule from the worker's options (see web/worker.js `decodeOptions`)."""
+    return DecodePolicy(
+        batch=int(options.get("decode_batch") or 1),
+        overlap=bool(options.get("decode_overlap")),
+        follow_playback=bool(options.get("follow_playback")),
+        playback_speed=float(options.get("playback_speed") or 1.0),
+    )
+
+
+async def warm_up(hooks, cancel, options) -> int:
+    """One throw-away utterance in the default voice (its output is discarded), decoded as `speak`
+    would with the same `options`; returns its length in samples (the worker times it: the speed
+    check of the automatic model choice)."""
     state = await _bundle.voice_state(_bundle.default_voice or _bundle.voice_names()[0])
-    events = _engine.generate("Warming up the engine, one moment.", state, cancel=cancel)
+    policy = _decode_policy(options.to_py())
+    events = _engine.generate("Warming up the engine, one moment.", state, cancel=cancel, policy=policy)
     samples = 0
     async for event in events:
         if isinstance(event, AudioChunk):
@@ -109,8 +121,9 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
 
     `cancel.is_set()` (a JS object) is polled by the engine between steps; `hooks.pause()` after
     each chunk lets the worker receive the page's Stop message (see web/worker.js).
-    `options`: `seed` (None: random), `decode_batch` (frames per decoder call), `decode_overlap`
-    (decode while the next step runs: when the bridge's decoder has a worker of its own).
+    `options`: `seed` (None: random), and the decoder's schedule (`_decode_policy`): `decode_batch`
+    (frames per decoder call, a ceiling with `follow_playback`), `decode_overlap` (decode while the
+    next steps run: when the bridge's decoder has a worker of its own), `playback_speed`.
     The summary's `header` is the final WAV header for the chunks' PCM16 data.
     Word timestamps (bundles with timestamp heads): `hooks.words` first gets the words, then each
     chunk carries the word events decided so far, [kind, index, start, end] in seconds of the
@@ -129,9 +142,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     writer = WavStreamWriter(_engine.sample_rate)
     seed = options.get("seed")
     noise = NoiseSource(None if seed is None else int(seed))
-    policy = DecodePolicy(
-        batch=int(options.get("decode_batch") or 1), overlap=bool(options.get("decode_overlap"))
-    )
+    policy = _decode_policy(options)
     finished = None
     timestamps = _engine.manifest.timestamps is not None
     events = _engine.generate(
