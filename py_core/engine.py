@@ -118,7 +118,10 @@ class DecodePolicy:
     `playback_speed`, from the first audio on): a call takes B frames only while the audio already
     sent is ahead of that listener by at least `LEAD_PER_BATCHED_FRAME` x B frames, so a larger call
     never opens a gap in the sound; at the start, and whenever generation barely keeps up, it decodes
-    frame by frame.
+    frame by frame. The frames per call then depend on timing, and a decoder's output for the same
+    frames differs slightly with the frames per call (float rounding; an int8 decoder quantizes each
+    call's activations as a whole), as upstream's does when its decoder thread drains its queue: a
+    fixed `batch` without `follow_playback` gives bit-identical audio from run to run.
     """
 
     batch: int = 1
@@ -249,6 +252,7 @@ class Engine:
             s.input: rt.zeros(s.dtype, tuple(s.initial_shape)) for s in self._decoder_states
         }
         self._times: dict[int, list[tuple[Tensor, Tensor]]] = {}
+        self._prefilled: _Prefilled | None = None
 
     # ----- voices -----
 
@@ -469,6 +473,69 @@ class Engine:
         cancelled = cancel is not None and cancel.is_set()
         yield Finished(len(plans), totals["frames"], totals["samples"], clock(), first_audio, cancelled)
 
+    async def prefill(
+        self, text: str | Sequence[ChunkPlan | PausePlan], voice: VoiceState, settings: Settings | None = None
+    ) -> bool:
+        """Run the first speech chunk's prefill (text conditioning, then the flow LM over its tokens
+        and the BOS latent) now, for a `generate` of the same chunk in the same voice that may
+        follow: it then starts at its first sampled frame (the web app calls this while the text
+        is being typed). One such result is kept; a prefill of another chunk or voice replaces it,
+        and `generate` takes it only when the chunk's tokens and the voice are the same, so the
+        output is exactly that of a `generate` without it. Returns whether there was a chunk.
+        """
+        settings = settings or self.default_settings
+        plans = self.plan(text, settings) if isinstance(text, str) else list(text)
+        first = next((p for p in plans if isinstance(p, ChunkPlan)), None)
+        if first is None:
+            return False
+        token_ids = tuple(first.token_ids)
+        held = self._prefilled
+        if held is not None and held.voice is voice and held.token_ids == token_ids:
+            return True
+        self.discard_prefill()
+        rt = self.runtime
+        voice._users += 1
+        try:
+            tokens = rt.tensor("int64", (1, len(token_ids)), first.token_ids)
+            try:
+                text_embeddings = (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
+            finally:
+                rt.release(tokens)
+            try:
+                outputs = await self._run_step("flow_lm_prefill", text_embeddings, self._bos, voice.past)
+            finally:
+                rt.release(text_embeddings)
+        finally:
+            voice._users -= 1
+            self._release_voice_if_unused(voice)
+        self._prefilled = _Prefilled(voice, token_ids, outputs)
+        return True
+
+    def discard_prefill(self) -> None:
+        """Release the kept prefill, if any (see `prefill`)."""
+        held, self._prefilled = self._prefilled, None
+        if held is not None:
+            _release_all(self.runtime, held.outputs)
+
+    def has_prefill(self, plans: Sequence[ChunkPlan | PausePlan], voice: VoiceState) -> bool:
+        """Whether `generate(plans, voice)` will start from the kept prefill (see `prefill`)."""
+        first = next((p for p in plans if isinstance(p, ChunkPlan)), None)
+        held = self._prefilled
+        return (
+            first is not None
+            and held is not None
+            and held.voice is voice
+            and held.token_ids == tuple(first.token_ids)
+        )
+
+    def _take_prefill(self, voice: VoiceState, plan: ChunkPlan) -> dict[str, Tensor] | None:
+        """The kept prefill's outputs if they are this chunk's in this voice (they become the caller's)."""
+        held = self._prefilled
+        if held is None or not self.has_prefill([plan], voice):
+            return None
+        self._prefilled = None
+        return held.outputs
+
     def timed_words(self, plans: Sequence[ChunkPlan | PausePlan]) -> TimedText:
         """The words that get timestamps and, per speech chunk, its text units (py_core.timestamps).
 
@@ -527,15 +594,20 @@ class Engine:
         try:
             if cancel is not None and cancel.is_set():
                 return
-            tokens = tensors.own(rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids))
-            outputs = await rt.run("text_conditioner", {"token_ids": tokens})
-            text = tensors.own(outputs["text_embeddings"])
-            tensors.release(tokens)
             # Text prefill and AR step 0 (BOS latent) in one call: same cache, step 0's hidden state.
+            # `prefill` may have run it already, while the text was typed.
             latent = self._bos
-            hidden, eos, past = await self._step("flow_lm_prefill", text, latent, job.voice.past, words)
+            outputs = self._take_prefill(job.voice, plan)
+            if outputs is None:
+                tokens = tensors.own(rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids))
+                text = tensors.own(
+                    (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
+                )
+                tensors.release(tokens)
+                outputs = await self._run_step("flow_lm_prefill", text, latent, job.voice.past)
+                tensors.release(text)
+            hidden, eos, past = await self._finish_step(outputs, job.voice.past, words)
             tensors.own(hidden, *past.values())
-            tensors.release(text)
             for step in range(plan.max_frames):
                 if step:
                     if cancel is not None and cancel.is_set():
@@ -603,8 +675,16 @@ class Engine:
         self, graph: str, conditioning: Tensor, latent: Tensor, past: dict[str, Tensor], words=None
     ):
         """One flow-LM call: (hidden handle, raw EOS logit, next past); `words` reads the timestamp logits."""
+        return await self._finish_step(await self._run_step(graph, conditioning, latent, past), past, words)
+
+    async def _run_step(
+        self, graph: str, conditioning: Tensor, latent: Tensor, past: dict[str, Tensor]
+    ) -> dict[str, Tensor]:
+        return await self.runtime.run(graph, {"conditioning": conditioning, "latent": latent, **past})
+
+    async def _finish_step(self, outputs: dict[str, Tensor], past: dict[str, Tensor], words=None):
+        """A flow-LM call's outputs as (hidden handle, raw EOS logit, next past)."""
         rt = self.runtime
-        outputs = await rt.run(graph, {"conditioning": conditioning, "latent": latent, **past})
         hidden, eos_tensor = outputs.pop("hidden"), outputs.pop("eos_logit")
         eos = (await rt.read(eos_tensor))[0]
         rt.release(eos_tensor)
@@ -776,6 +856,15 @@ class _Listener:
         """Seconds of sent audio not heard yet."""
         self._listen()
         return self.seconds_sent - self.heard
+
+
+@dataclass(frozen=True)
+class _Prefilled:
+    """A first chunk's prefill run ahead of `generate` (Engine.prefill): its outputs, unread."""
+
+    voice: VoiceState
+    token_ids: tuple[int, ...]
+    outputs: dict[str, Tensor]
 
 
 @dataclass(frozen=True)

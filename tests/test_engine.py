@@ -464,6 +464,41 @@ def test_follow_playback_grows_decoder_calls_only_with_the_listeners_lead(
     assert _audio(events) == _audio(reference)
 
 
+def test_a_prefill_run_ahead_is_taken_by_the_same_chunk_in_the_same_voice_only():
+    engine, runtime = _engine()
+    voice = _voice_state(engine)
+    other_voice = asyncio.run(engine.voice_state(_kv_voice(7), key="w"))
+    before = set(runtime.live)
+    reference = _run(engine, [_plan(max_frames=4), _plan(max_frames=3, text="de")], voice)
+    runtime.calls.clear()
+
+    assert asyncio.run(engine.prefill([_plan(max_frames=4)], voice))
+    assert [g for g, _ in runtime.calls] == ["text_conditioner", "flow_lm_prefill"]
+    assert asyncio.run(engine.prefill([_plan(max_frames=9)], voice))  # same tokens: kept, not run again
+    assert len(runtime.calls) == 2
+    assert engine.has_prefill([_plan()], voice) and not engine.has_prefill([_plan()], other_voice)
+    runtime.calls.clear()
+    events = _run(engine, [_plan(max_frames=4), _plan(max_frames=3, text="de")], voice)
+    graphs = [g for g, _ in runtime.calls]
+    assert graphs.count("text_conditioner") == graphs.count("flow_lm_prefill") == 1  # the second chunk's only
+    assert _audio(events) == _audio(reference)
+    assert [type(e) for e in events] == [type(e) for e in reference]
+    assert runtime.live == before  # taken, used and released by the chunk
+
+    asyncio.run(engine.prefill([_plan(max_frames=4)], voice))
+    runtime.calls.clear()
+    _run(engine, [_plan(max_frames=4)], other_voice)  # another voice: its own prefill
+    assert [g for g, _ in runtime.calls][:2] == ["text_conditioner", "flow_lm_prefill"]
+    runtime.calls.clear()
+    other_text = ChunkPlan(chunk="xy", text="xy", token_ids=[4, 5], frames_after_eos=2, max_frames=4)
+    _run(engine, [other_text], voice)  # other tokens: the same
+    assert [g for g, _ in runtime.calls][:2] == ["text_conditioner", "flow_lm_prefill"]
+    assert runtime.live != before  # still kept for its own chunk
+    engine.discard_prefill()
+    assert runtime.live == before
+    assert not asyncio.run(engine.prefill([], voice))
+
+
 def test_each_chunk_fades_in_over_5_ms_from_a_fresh_decoder_state():
     engine, runtime = _engine()
     events = _run(

@@ -210,6 +210,22 @@ def test_a_bundle_without_heads_refuses_timestamps_and_still_speaks(tiny_bundle_
     assert len(audio) == frames[0] * 1920
 
 
+def test_a_prefill_run_ahead_gives_the_same_audio_and_word_timestamps(tiny_bundle_fp32):
+    """Engine.prefill (the web app runs it while the text is typed) on the real tiny model: the
+    generation that takes it is the same, sample for sample and word for word."""
+    ours = Ours(tiny_bundle_fp32)
+    voice = asyncio.run(ours.kv_voice("aurora"))
+    text = TEXTS[0]
+    plain = _our_words(ours, voice, text)
+    settings = Settings.from_manifest(ours.manifest, temperature=0.0)
+    assert asyncio.run(ours.engine.prefill(text, voice, settings))
+    assert ours.engine._prefilled is not None
+    ahead = _our_words(ours, voice, text)
+    assert ours.engine._prefilled is None  # taken
+    assert [_event(e) for e in ahead[0]] == [_event(e) for e in plain[0]] and ahead[2] == plain[2]
+    assert plain[0]
+
+
 @pytest.mark.parametrize("suffix", [".json", ".vtt", ".srt"])
 def test_cli_writes_the_engines_timestamps(tiny_bundle_fp32, tmp_path, suffix):
     text = TEXTS[0]

@@ -155,6 +155,23 @@ function showNotice(warnings) {
   ui.notice.hidden = !warnings.length;
 }
 
+// While the text is typed (and once the model is ready), the worker runs the first chunk's prefill
+// ahead of Speak (web/worker.js `prepare`): a Speak of that text in that voice starts at its first
+// sampled frame. Sent once typing pauses for PREPARE_DELAY_MS.
+const PREPARE_DELAY_MS = 400;
+let prepareTimer = 0;
+let prepareJob = 0;
+
+function prepareSoon() {
+  clearTimeout(prepareTimer);
+  prepareTimer = setTimeout(() => {
+    if (state.phase !== 'ready' || !ui.text.value.trim()) return;
+    prepareJob += 1;
+    const request = { type: 'prepare', id: prepareJob, text: ui.text.value, voice: ui.voice.value, normalize: ui.normalize.checked };
+    state.worker.postMessage(request);
+  }, PREPARE_DELAY_MS);
+}
+
 /** Ask the worker what will be read: the normalized chunks, pauses as [pause Ns]. */
 function requestPreview() {
   if (state.phase !== 'ready') return;
@@ -198,6 +215,7 @@ function setPhase(phase) {
   state.phase = phase;
   document.body.dataset.phase = phase;
   updateButtons();
+  if (phase === 'ready') prepareSoon(); // after loading, and again after each Speak (it took the last one)
 }
 
 function describeEngine(info) {
@@ -364,6 +382,9 @@ function onWorkerMessage(msg) {
       break;
     case 'notice':
       if (msg.id === state.job) showNotice(msg.warnings);
+      break;
+    case 'prepared':
+      state.events.push({ type: 'prepared', id: msg.id, ready: msg.ready });
       break;
     case 'preview':
       if (msg.id === state.previewJob) {
@@ -559,6 +580,7 @@ async function onDone(msg) {
     timings: msg.timings,
     liveTensors: msg.liveTensors,
     planSeconds: msg.planSeconds,
+    prefilled: msg.prefilled, // its first chunk's prefill ran while the text was typed
     vtt: msg.vtt ?? null, // the subtitles (null without timestamp heads)
   };
   state.events.push({ type: 'done', ...state.lastResult });
@@ -802,9 +824,11 @@ ui.normalize.checked = localStorage.getItem('pocket-tts:normalize') !== 'off';
 ui.normalize.addEventListener('change', () => {
   localStorage.setItem('pocket-tts:normalize', ui.normalize.checked ? 'on' : 'off');
   if (!ui.preview.hidden) requestPreview();
+  prepareSoon();
 });
 ui.stop.addEventListener('click', stop);
 ui.text.addEventListener('input', updateCharCount);
+ui.text.addEventListener('input', prepareSoon);
 ui.text.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
@@ -824,7 +848,10 @@ ui.model.addEventListener('change', () => {
   clearError();
   startWorker();
 });
-ui.voice.addEventListener('change', () => localStorage.setItem('pocket-tts:voice', ui.voice.value));
+ui.voice.addEventListener('change', () => {
+  localStorage.setItem('pocket-tts:voice', ui.voice.value);
+  prepareSoon();
+});
 ui.backend.addEventListener('change', () => { clearError(); startWorker(); });
 ui.threads.addEventListener('change', () => { clearError(); startWorker(); });
 const voices = new VoicePanel({

@@ -13,6 +13,9 @@
  *   `decodeBatch`: frames per decoder call, 0 or absent: automatic (web/worker.js `decodeOptions`);
  *   `playbackSpeed`: the player's speed when the request is made (the automatic batch follows it)
  *   `voiceData`: a library voice's .safetensors file (web/voice-library-ui.js), checked by py_core
+ * @typedef {{type: 'prepare', id: number, text: string, voice: string, normalize?: boolean}} PrepareRequest
+ *   the text being typed: its first chunk's prefill is run ahead of its Speak (PreparedMessage when
+ *   it ran; a stale or skipped one gets no reply)
  * @typedef {{type: 'preview', id: number, text: string, normalize?: boolean}} PreviewRequest
  *   what will be read (no audio)
  * @typedef {{type: 'stop', id: number}} StopRequest  cancel generation job `id` (a later job is untouched)
@@ -21,7 +24,7 @@
  *   the library's id for the voice (default `clone:<name>`)
  * @typedef {{type: 'import', id: string, file: string, data: ArrayBuffer}} ImportRequest
  *   a .safetensors voice file for the library: py_core parses it and checks it against the model
- * @typedef {InitRequest|SpeakRequest|PreviewRequest|StopRequest|CloneRequest|ImportRequest} Request
+ * @typedef {InitRequest|SpeakRequest|PrepareRequest|PreviewRequest|StopRequest|CloneRequest|ImportRequest} Request
  */
 
 /**
@@ -41,7 +44,7 @@
  *   chunkCount: number, chunkDone: number}} ChunkMessage  decoded audio: pcm for playback, PCM16
  *   bytes for the WAV, progress within the text chunk
  * @typedef {{type: 'done', id: number, header: Uint8Array, samples: number, frames: number,
- *   elapsed: number, firstAudio: number|null, stopped: boolean, seed: string}} DoneMessage
+ *   elapsed: number, firstAudio: number|null, stopped: boolean, seed: string, prefilled: boolean}} DoneMessage
  * @typedef {{name: string, data: Uint8Array, meta: Object<string, string>}} LibraryFile
  *   a voice file for the library: upstream's layout, `meta` its py_core.voice_library metadata
  * @typedef {{type: 'voice', id: number, voice: string} & LibraryFile} VoiceMessage
@@ -51,9 +54,11 @@
  *   skipped or clamped pause markup
  * @typedef {{type: 'preview', id: number, text: string, warnings: string[]}} PreviewMessage
  *   the normalized text, pauses as [pause Ns]
+ * @typedef {{type: 'prepared', id: number, ready: boolean}} PreparedMessage  prepare request `id` ran;
+ *   `ready`: a first chunk's prefill is kept for a Speak of that text
  * @typedef {{type: 'error', id?: number, message: string, fatal: boolean}} ErrorMessage
  * @typedef {StatusMessage|DownloadMessage|ReadyMessage|StoredMessage|WarmMessage|ProgressMessage|ChunkMessage|
- *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|ErrorMessage} Message
+ *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|PreparedMessage|ErrorMessage} Message
  */
 
 export {};

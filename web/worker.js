@@ -29,7 +29,9 @@ const cancel = {
     return this.stopped >= this.job;
   },
 };
-// The warm-up after loading ends as soon as the page sends any request.
+let waitingSpeaks = 0; // Speak requests received and not started yet (a prepare then steps aside)
+let latestPrepare = 0; // the newest prepare request's id (older ones are stale)
+// The warm-up after loading ends as soon as the page sends any request but a prepare.
 const warmUpCancel = { wanted: true, is_set: () => !warmUpCancel.wanted };
 const WARM_UP_SECONDS = 8;
 
@@ -291,6 +293,7 @@ function decodeOptions(decodeBatch, playbackSpeed) {
 }
 
 async function speak({ id, text, voice, voiceData, temperature, steps, decodeBatch, playbackSpeed, seed, normalize }) {
+  waitingSpeaks--;
   cancel.job = id;
   if (voiceData && !loadedVoices.has(voice)) {
     driver.add_library_voice(voice, voiceData.name, voiceData.data); // refuses another model's voice
@@ -305,6 +308,22 @@ async function speak({ id, text, voice, voiceData, temperature, steps, decodeBat
   };
   const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, options);
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
+}
+
+/**
+ * The first chunk's prefill of the text being typed, run ahead of its Speak (py_core
+ * Engine.prefill): the Speak then starts at its first sampled frame. Skipped when a Speak is
+ * already waiting (it would only delay it), when a newer prepare is queued, and for a voice not
+ * loaded yet. A failure (empty text, say) is left to the Speak to report.
+ * @param {import('./protocol.js').PrepareRequest} request
+ */
+async function prepare({ id, text, voice, normalize }) {
+  if (waitingSpeaks > 0 || id !== latestPrepare || !loadedVoices.has(voice)) return;
+  try {
+    post({ type: 'prepared', id, ready: await driver.prepare(text, voice, normalize !== false) });
+  } catch (error) {
+    console.debug('prepare skipped:', errorMessage(error));
+  }
 }
 
 /** @param {import('./protocol.js').PreviewRequest} request */
@@ -339,13 +358,15 @@ async function importVoice({ id, file, data }) {
 
 /** @param {MessageEvent<import('./protocol.js').Request>} event  a request from the page */
 self.onmessage = ({ data }) => {
-  warmUpCancel.wanted = false;
+  if (data.type === 'prepare') latestPrepare = data.id;
+  else warmUpCancel.wanted = false; // typing does not end the warm-up; a prepare waits for it
+  if (data.type === 'speak') waitingSpeaks++;
   if (data.type === 'stop') {
     cancel.stopped = Math.max(cancel.stopped, data.id);
     return;
   }
   /** @type {Object<string, (request: any) => Promise<void>>} each takes its own request type */
-  const jobs = { init, speak, clone, preview, import: importVoice };
+  const jobs = { init, speak, clone, preview, prepare, import: importVoice };
   const job = jobs[data.type];
   if (!job) return;
   busy = busy.then(async () => {

@@ -116,6 +116,15 @@ async def warm_up(hooks, cancel, options) -> int:
     return samples
 
 
+async def prepare(text: str, voice: str, normalize: bool) -> bool:
+    """The first chunk's prefill of `text` in `voice`, run ahead of a Speak of it (Engine.prefill:
+    that Speak then starts at its first sampled frame). ValueError for empty text."""
+    settings = Settings.from_manifest(_engine.manifest)
+    script = _engine.plan_script(text, settings, normalize=normalize)
+    state = await _bundle.voice_state(voice)
+    return await _engine.prefill(script.plans, state, settings)
+
+
 async def speak(hooks, job: int, text: str, voice: str, temperature, steps, cancel, options):
     """Generate `text`, streaming each decoded chunk to `hooks.chunk`; returns a summary object.
 
@@ -144,6 +153,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     noise = NoiseSource(None if seed is None else int(seed))
     policy = _decode_policy(options)
     finished = None
+    prefilled = _engine.has_prefill(plans, state)  # run ahead while the text was typed (`prepare`)
     timestamps = _engine.manifest.timestamps is not None
     events = _engine.generate(
         plans, state, settings, noise=noise, policy=policy, cancel=cancel, timestamps=timestamps
@@ -189,6 +199,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
             "stopped": finished.cancelled,
             "seed": str(noise.seed),
             "planSeconds": plan_seconds,
+            "prefilled": prefilled,
             "words": to_js(words),
             "vtt": subtitles.to_vtt(ended) if timestamps else None,
         },
