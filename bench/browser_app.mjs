@@ -45,7 +45,6 @@ export const APP_CONFIGS = {
   'wasm-2t': { backend: 'wasm', threads: '2', parallel_decoder: '1' },
   'wasm-1t-b1': { backend: 'wasm', threads: '1', parallel_decoder: '1', decode_batch: '1' },
   'wasm-1t-b4': { backend: 'wasm', threads: '1', parallel_decoder: '1', decode_batch: '4' },
-  'wasm-1t-b8': { backend: 'wasm', threads: '1', parallel_decoder: '1', decode_batch: '8' },
   'wasm-1t-inline': { backend: 'wasm', threads: '1', parallel_decoder: '0' },
   'wasm-2t-inline': { backend: 'wasm', threads: '2', parallel_decoder: '0' },
   webgpu: { backend: 'webgpu' },

@@ -4,7 +4,10 @@
 // Speaks per page (the first one also opens the audio output), after the warm-up, full-size model,
 // WASM 1 thread, temperature 0. Each built site given is opened once per round, rounds interleaved.
 //
-//   node bench/first_audio.mjs [--rounds 2] [--model english-synthetic-full/] dist [/tmp/before/dist …]
+// `--pause-ms N`: the user pauses N ms after typing and between Speaks (the app runs the first
+// chunk's prefill once typing pauses for 400 ms: web/main.js `prepareSoon`); 0 clicks at once.
+//
+//   node bench/first_audio.mjs [--rounds 2] [--pause-ms 0] [--model english-synthetic-full/] dist [/tmp/before/dist …]
 
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -14,6 +17,7 @@ import { APP_CONFIGS, arg, launchChromium, prepareUtterance, servePreview, waitF
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(arg('rounds', '2'));
 const model = arg('model', 'english-synthetic-full/');
+const pauseMs = Number(arg('pause-ms', '0'));
 const sites = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const TEXT = 'The lighthouse keeper climbed the stairs every evening, and the lamp burned until dawn.';
 
@@ -55,12 +59,14 @@ for (let round = 1; round <= rounds; round++) {
       await prepareUtterance(page, TEXT);
       const speaks = [];
       for (let i = 0; i < 3; i++) {
+        await page.waitForTimeout(pauseMs);
         await page.evaluate(() => (window.__pocketTTS.lastResult = null));
         await page.getByRole('button', { name: 'Speak' }).click();
         await waitForUtterance(page);
         await page.waitForFunction(() => window.__firstAudio.heard !== null, null, { timeout: 10_000 }).catch(() => {});
         const { chunk, heard } = await page.evaluate(() => window.__firstAudio);
-        speaks.push({ chunk_ms: Math.round(chunk), heard_ms: heard === null ? null : Math.round(heard) });
+        const prefilled = await page.evaluate(() => window.__pocketTTS.lastResult?.prefilled ?? null);
+        speaks.push({ chunk_ms: Math.round(chunk), heard_ms: heard === null ? null : Math.round(heard), prefilled });
         await page.waitForFunction(() => window.__pocketTTS.playback?.drained, null, { timeout: 120_000 }).catch(() => {});
       }
       console.log(JSON.stringify({ round, site, load: +loadavg()[0].toFixed(2), speaks }));
