@@ -435,6 +435,8 @@ class Engine:
         if timestamps and self.manifest.timestamps is None:
             raise EngineError("this model bundle has no timestamp heads: word timestamps are unavailable")
         timed = self.timed_words(plans) if timestamps else None
+        if not self.has_prefill(plans, voice):
+            self.discard_prefill()  # it was for another text or voice: that Speak will not come
         noise = noise or NoiseSource()
         clock = _Clock()
         totals = {"frames": 0, "samples": 0}
@@ -479,9 +481,10 @@ class Engine:
         """Run the first speech chunk's prefill (text conditioning, then the flow LM over its tokens
         and the BOS latent) now, for a `generate` of the same chunk in the same voice that may
         follow: it then starts at its first sampled frame (the web app calls this while the text
-        is being typed). One such result is kept; a prefill of another chunk or voice replaces it,
-        and `generate` takes it only when the chunk's tokens and the voice are the same, so the
-        output is exactly that of a `generate` without it. Returns whether there was a chunk.
+        is being typed). One such result is kept; a prefill of another chunk or voice replaces it.
+        The next `generate` takes it when its first chunk's tokens and the voice are the same (so
+        the output is exactly that of a `generate` without it) and discards it otherwise.
+        Returns whether there was a chunk.
         """
         settings = settings or self.default_settings
         plans = self.plan(text, settings) if isinstance(text, str) else list(text)

@@ -485,15 +485,15 @@ def test_a_prefill_run_ahead_is_taken_by_the_same_chunk_in_the_same_voice_only()
     assert [type(e) for e in events] == [type(e) for e in reference]
     assert runtime.live == before  # taken, used and released by the chunk
 
-    asyncio.run(engine.prefill([_plan(max_frames=4)], voice))
-    runtime.calls.clear()
-    _run(engine, [_plan(max_frames=4)], other_voice)  # another voice: its own prefill
-    assert [g for g, _ in runtime.calls][:2] == ["text_conditioner", "flow_lm_prefill"]
-    runtime.calls.clear()
     other_text = ChunkPlan(chunk="xy", text="xy", token_ids=[4, 5], frames_after_eos=2, max_frames=4)
-    _run(engine, [other_text], voice)  # other tokens: the same
-    assert [g for g, _ in runtime.calls][:2] == ["text_conditioner", "flow_lm_prefill"]
-    assert runtime.live != before  # still kept for its own chunk
+    for plans, in_voice in (([_plan(max_frames=4)], other_voice), ([other_text], voice)):
+        asyncio.run(engine.prefill([_plan(max_frames=4)], voice))
+        assert runtime.live != before  # kept
+        runtime.calls.clear()
+        _run(engine, plans, in_voice)  # another voice, other tokens: its own prefill, and that one is dropped
+        assert [g for g, _ in runtime.calls][:2] == ["text_conditioner", "flow_lm_prefill"]
+        assert runtime.live == before
+    asyncio.run(engine.prefill([_plan(max_frames=4)], voice))
     engine.discard_prefill()
     assert runtime.live == before
     assert not asyncio.run(engine.prefill([], voice))
