@@ -116,11 +116,17 @@ async def warm_up(hooks, cancel, options) -> int:
     return samples
 
 
+# The first chunk (at most a few sentences) is planned from the start of the text alone: a long text
+# is not normalized and split whole on every pause in typing. Should the cut change that chunk, its
+# tokens differ from the Speak's and the prefill is simply not used.
+PREPARE_CHARS = 2000
+
+
 async def prepare(text: str, voice: str, normalize: bool) -> bool:
     """The first chunk's prefill of `text` in `voice`, run ahead of a Speak of it (Engine.prefill:
     that Speak then starts at its first sampled frame). ValueError for empty text."""
     settings = Settings.from_manifest(_engine.manifest)
-    script = _engine.plan_script(text, settings, normalize=normalize)
+    script = _engine.plan_script(text[:PREPARE_CHARS], settings, normalize=normalize)
     state = await _bundle.voice_state(voice)
     return await _engine.prefill(script.plans, state, settings)
 
