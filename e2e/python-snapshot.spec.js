@@ -24,7 +24,9 @@ async function stored(page) {
 const pythonFromDevice = (page) => page.evaluate(() => window.__pocketTTS.info.pythonFromDevice);
 
 test('a returning visit starts Python from the kept snapshot and speaks the same; a broken one is replaced', async ({ page }) => {
-  await openApp(page, { capture: 'pcm' });
+  // One frame per decoder call: the automatic batch follows timing and the int8 decoder quantizes per
+  // call, so only a fixed batch is bit-identical from run to run (py_core DecodePolicy).
+  await openApp(page, { capture: 'pcm', decode_batch: '1' });
   expect(await pythonFromDevice(page)).toBe(false); // a fresh profile
   const plain = await seededSpeech(page);
   expect((await stored(page)).pythonSnapshot).toBe(true);
