@@ -488,31 +488,34 @@ class Engine:
         """
         settings = settings or self.default_settings
         plans = self.plan(text, settings) if isinstance(text, str) else list(text)
-        first = next((p for p in plans if isinstance(p, ChunkPlan)), None)
+        first = _first_speech(plans)
         if first is None:
             return False
-        token_ids = tuple(first.token_ids)
-        held = self._prefilled
-        if held is not None and held.voice is voice and held.token_ids == token_ids:
+        if self.has_prefill(plans, voice):
             return True
         self.discard_prefill()
-        rt = self.runtime
         voice._users += 1
         try:
-            tokens = rt.tensor("int64", (1, len(token_ids)), first.token_ids)
-            try:
-                text_embeddings = (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
-            finally:
-                rt.release(tokens)
-            try:
-                outputs = await self._run_step("flow_lm_prefill", text_embeddings, self._bos, voice.past)
-            finally:
-                rt.release(text_embeddings)
+            outputs = await self._text_prefill(first, voice.past)
         finally:
             voice._users -= 1
             self._release_voice_if_unused(voice)
-        self._prefilled = _Prefilled(voice, token_ids, outputs)
+        self._prefilled = _Prefilled(voice, tuple(first.token_ids), outputs)
         return True
+
+    async def _text_prefill(self, plan: ChunkPlan, past: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The text conditioner, then `flow_lm_prefill` over the chunk's text and the BOS latent
+        (step 0) from `past`: the call's outputs, unread."""
+        rt = self.runtime
+        tokens = rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids)
+        try:
+            text = (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
+        finally:
+            rt.release(tokens)
+        try:
+            return await self._run_step("flow_lm_prefill", text, self._bos, past)
+        finally:
+            rt.release(text)
 
     def discard_prefill(self) -> None:
         """Release the kept prefill, if any (see `prefill`)."""
@@ -522,7 +525,7 @@ class Engine:
 
     def has_prefill(self, plans: Sequence[ChunkPlan | PausePlan], voice: VoiceState) -> bool:
         """Whether `generate(plans, voice)` will start from the kept prefill (see `prefill`)."""
-        first = next((p for p in plans if isinstance(p, ChunkPlan)), None)
+        first = _first_speech(plans)
         held = self._prefilled
         return (
             first is not None
@@ -533,10 +536,10 @@ class Engine:
 
     def _take_prefill(self, voice: VoiceState, plan: ChunkPlan) -> dict[str, Tensor] | None:
         """The kept prefill's outputs if they are this chunk's in this voice (they become the caller's)."""
-        held = self._prefilled
-        if held is None or not self.has_prefill([plan], voice):
+        if not self.has_prefill([plan], voice):
             return None
-        self._prefilled = None
+        held, self._prefilled = self._prefilled, None
+        assert held is not None  # has_prefill checked it
         return held.outputs
 
     def timed_words(self, plans: Sequence[ChunkPlan | PausePlan]) -> TimedText:
@@ -600,15 +603,7 @@ class Engine:
             # Text prefill and AR step 0 (BOS latent) in one call: same cache, step 0's hidden state.
             # `prefill` may have run it already, while the text was typed.
             latent = self._bos
-            outputs = self._take_prefill(job.voice, plan)
-            if outputs is None:
-                tokens = tensors.own(rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids))
-                text = tensors.own(
-                    (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
-                )
-                tensors.release(tokens)
-                outputs = await self._run_step("flow_lm_prefill", text, latent, job.voice.past)
-                tensors.release(text)
+            outputs = self._take_prefill(job.voice, plan) or await self._text_prefill(plan, job.voice.past)
             hidden, eos, past = await self._finish_step(outputs, job.voice.past, words)
             tensors.own(hidden, *past.values())
             for step in range(plan.max_frames):
@@ -831,6 +826,11 @@ class _Clock:
 
     def __call__(self) -> float:
         return time.perf_counter() - self.start
+
+
+def _first_speech(plans: Sequence[ChunkPlan | PausePlan]) -> ChunkPlan | None:
+    """The first chunk that is spoken (not a pause), if any."""
+    return next((p for p in plans if isinstance(p, ChunkPlan)), None)
 
 
 class _Listener:

@@ -271,7 +271,6 @@ const hooks = {
   },
 };
 
-/** @param {import('./protocol.js').SpeakRequest} request */
 /**
  * The decoder's schedule for the driver (py_core DecodePolicy). `decodeBatch` 0 (automatic): up to 4
  * frames per decoder call, but only as many as the audio already sent is ahead of a listener at
@@ -292,6 +291,7 @@ function decodeOptions(decodeBatch, playbackSpeed) {
   };
 }
 
+/** @param {import('./protocol.js').SpeakRequest} request */
 async function speak({ id, text, voice, voiceData, temperature, steps, decodeBatch, playbackSpeed, seed, normalize }) {
   waitingSpeaks--;
   cancel.job = id;
