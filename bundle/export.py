@@ -109,9 +109,6 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             ["hidden", "eos_logit"] + [s.next_name for s in kv_states] + kv_extra,
             (_zeros((1, 2, d_model)), _zeros((1, 2, ldim)), *[_example_state(s) for s in kv_states]),
             ({1: cond}, {1: seq}, tuple({_growing_axis(s): past} for s in kv_states)),
-            context=lambda: graphs.explicit_kv_caches(
-                flow_lm, window=None, offset_from_past=True, append_only=True
-            ),
             states=kv_states,
             role="flow LM with explicit KV state: prefill (conditioning) and step (one latent)",
         ),
@@ -151,9 +148,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             ["audio"] + [s.next_name for s in decoder_states],
             (_zeros((1, 2, ldim)), *[_example_state(s) for s in decoder_states]),
             ({1: frames}, None, decoder_state_axes),
-            context=lambda: graphs.explicit_kv_caches(
-                model.mimi.decoder_transformer, window=context - 1, offset_from_past=False
-            ),
+            context=lambda: graphs.explicit_kv_caches(model.mimi.decoder_transformer, window=context - 1),
             states=decoder_states,
             role="streaming Mimi decoder (latent_to_mimi fused in): latents + state → PCM + state",
         ),

@@ -3,8 +3,10 @@
 The wrappers only decide what crosses the graph boundary. Model math stays upstream's: the flow LM's
 NaN→BOS mapping, backbone and heads, the LUT conditioner, the flow head, Mimi's quantizer,
 upsampler, transformer and SEANet. Stateful modules get their state from explicit tensors:
-attention through `ExplicitKVCache`, convolutions through state dicts built from the inputs
-(upstream updates those dicts in place; the wrapper returns the updated tensors).
+Mimi's attention through `ExplicitKVCache`, the flow LM's through `appended_kv_attention` (the
+same attention function, computed without copying the past: bundle/appended_attention.py),
+convolutions through state dicts built from the inputs (upstream updates those dicts in place; the
+wrapper returns the updated tensors).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pocket_tts.modules.attention import StreamingMultiheadAttention
 from pocket_tts.modules.conv import StreamingConv1d, StreamingConvTranspose1d
 from torch import nn
 
+from bundle.appended_attention import appended_kv_attention
 from bundle.kv_cache import ExplicitKVCache
 
 
@@ -48,47 +51,17 @@ def uncached_causal_masks():
 
 
 @contextlib.contextmanager
-def explicit_kv_caches(
-    module: nn.Module, window: int | None, offset_from_past: bool, append_only: bool = False
-):
+def explicit_kv_caches(module: nn.Module, window: int | None):
     """Swap every attention cache backend under `module` for an ExplicitKVCache, then restore."""
     attentions = [m for m in module.modules() if isinstance(m, StreamingMultiheadAttention)]
     originals = [m._cache_backend for m in attentions]
     for m in attentions:
-        m._cache_backend = ExplicitKVCache(
-            window=window, offset_from_past=offset_from_past, append_only=append_only
-        )
+        m._cache_backend = ExplicitKVCache(window=window)
     try:
         yield
     finally:
         for m, backend in zip(attentions, originals, strict=True):
             m._cache_backend = backend
-
-
-class _QueryCapture(nn.Module):
-    """Wraps an attention's RoPE module and keeps the rotated queries [B,T,H,Dh] it returns."""
-
-    def __init__(self, rope: nn.Module, layer: int, queries: dict[int, torch.Tensor]):
-        super().__init__()
-        self.rope, self.layer, self.queries = rope, layer, queries
-
-    def forward(self, q: torch.Tensor, k: torch.Tensor, offset):
-        q, k = self.rope(q, k, offset=offset)
-        self.queries[self.layer] = q
-        return q, k
-
-
-@contextlib.contextmanager
-def _captured_queries(transformer: nn.Module, layers: set[int], queries: dict[int, torch.Tensor]):
-    """Record the rotated queries of the given transformer layers into `queries` while inside."""
-    attentions = [transformer.layers[i].self_attn for i in sorted(layers)]
-    for i, attn in zip(sorted(layers), attentions, strict=True):
-        attn.rope = _QueryCapture(attn.rope, i, queries)
-    try:
-        yield
-    finally:
-        for attn in attentions:
-            attn.rope = attn.rope.rope
 
 
 @dataclass(frozen=True)
@@ -151,7 +124,8 @@ class FlowLMKV(nn.Module):
     Outputs: hidden [1,D] and eos_logit [1,1] for the last position, and only the new rows
     new_k_i / new_v_i [1,T+S,H,Dh]: the caller appends them to the past (state update "append"),
     so a step never returns the whole cache. Positions continue from N, so the cache must start at
-    position 0 (it always does).
+    position 0 (it always does). The attention reads the past where it lies
+    (bundle/appended_attention.py).
     With `timestamp_heads` ((layer, head) pairs), a last output `timestamp_logits` [1,heads,N+T+S]:
     each head's q·k/√Dh of the last position over every key (pocket-tts-timestamped's capture,
     before its softmax over the text positions).
@@ -181,8 +155,7 @@ class FlowLMKV(nn.Module):
         }
         sequence = torch.where(torch.isnan(latent), flow_lm.bos_emb, latent)
         x = torch.cat([conditioning, flow_lm.input_linear(sequence)], dim=1)
-        queries: dict[int, torch.Tensor] = {}
-        with _captured_queries(flow_lm.transformer, {layer for layer, _ in self.timestamp_heads}, queries):
+        with appended_kv_attention(flow_lm):
             out = flow_lm.transformer(x, state)
         out = flow_lm.out_norm(out)[:, -1]
         if flow_lm.z_proj is not None:
@@ -193,17 +166,16 @@ class FlowLMKV(nn.Module):
             presents += [state[name]["present_k"], state[name]["present_v"]]
         if not self.timestamp_heads:
             return (hidden, flow_lm.out_eos(hidden), *presents)
-        return (hidden, flow_lm.out_eos(hidden), *presents, self._timestamp_logits(queries, state))
+        return (hidden, flow_lm.out_eos(hidden), *presents, self._timestamp_logits(state))
 
-    def _timestamp_logits(self, queries: dict[int, torch.Tensor], state: dict) -> torch.Tensor:
+    def _timestamp_logits(self, state: dict) -> torch.Tensor:
         """[1, heads, keys]: the selected heads' scaled dot products of the last query with every key."""
         attn = self.flow_lm.transformer.layers[0].self_attn
         group = attn.num_heads // attn.num_kv_heads
         rows = []
         for layer, head in self.timestamp_heads:
-            query = queries[layer][:, -1, head]  # [1, Dh], after RoPE
-            keys = state[self.attention_names[layer]]["keys_k"][:, head // group]  # [1, keys, Dh]
-            rows.append(torch.matmul(keys, query.unsqueeze(-1)).squeeze(-1) / attn.dim_per_head**0.5)
+            scores = state[self.attention_names[layer]]["scores"]  # [1, H_kv, group, T, keys]
+            rows.append(scores[:, head // group, head % group, -1])
         return torch.stack(rows, dim=1)
 
 
