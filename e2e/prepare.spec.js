@@ -46,3 +46,19 @@ test('a Speak of the typed text starts from the prefill run while typing; the au
   expect(aheadPcm.length).toBeGreaterThan(0);
   expect(maxAbsDiff(aheadPcm, plainPcm)).toBe(0);
 });
+
+test('pasted text is prepared at once: a Speak clicked right after the paste starts from its prefill', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openApp(page, { backend: 'wasm' });
+  // The ready page prepares its initial text; wait for that so the paste's prepare is the next one.
+  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'prepared'), null, { timeout: 30_000 });
+  await page.evaluate((text) => navigator.clipboard.writeText(text), TEXT);
+  await page.locator('#text').fill('');
+  await page.locator('#text').focus();
+  await page.keyboard.press('ControlOrMeta+V'); // a real paste: an input event of type insertFromPaste
+  await expect(page.locator('#text')).toHaveValue(TEXT);
+  // Typed text would wait 400 ms for typing to pause; a paste is sent at once, so the Speak that
+  // follows (queued behind it in the worker) takes its prefill.
+  const spoken = await speakNow(page);
+  expect(spoken.prefilled).toBe(true);
+});

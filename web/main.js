@@ -157,19 +157,23 @@ function showNotice(warnings) {
 
 // While the text is typed (and once the model is ready), the worker runs the first chunk's prefill
 // ahead of Speak (web/worker.js `prepare`): a Speak of that text in that voice starts at its first
-// sampled frame. Sent once typing pauses for PREPARE_DELAY_MS.
+// sampled frame. Sent once typing pauses for PREPARE_DELAY_MS; at once for pasted or dropped text,
+// which arrives whole (the hand then moves to Speak: the prefill runs meanwhile).
 const PREPARE_DELAY_MS = 400;
+const WHOLE_TEXT_INPUTS = new Set(['insertFromPaste', 'insertFromDrop']);
 let prepareTimer = 0;
 let prepareJob = 0;
 
-function prepareSoon() {
+/** @param {Event} [event]  the text's input event, if that is what changed */
+function prepareSoon(event) {
   clearTimeout(prepareTimer);
+  const whole = event instanceof InputEvent && WHOLE_TEXT_INPUTS.has(event.inputType);
   prepareTimer = setTimeout(() => {
     if (state.phase !== 'ready' || !ui.text.value.trim()) return;
     prepareJob += 1;
     const request = { type: 'prepare', id: prepareJob, text: ui.text.value, voice: ui.voice.value, normalize: ui.normalize.checked };
     state.worker.postMessage(request);
-  }, PREPARE_DELAY_MS);
+  }, whole ? 0 : PREPARE_DELAY_MS);
 }
 
 /** Ask the worker what will be read: the normalized chunks, pauses as [pause Ns]. */
