@@ -174,9 +174,11 @@ class FlowLMKV(nn.Module):
         group = attn.num_heads // attn.num_kv_heads
         rows = []
         for layer, head in self.timestamp_heads:
-            scores = state[self.attention_names[layer]]["scores"]  # [1, H_kv, group, T, keys]
-            rows.append(scores[:, head // group, head % group, -1])
-        return torch.stack(rows, dim=1)
+            layer_state = state[self.attention_names[layer]]
+            query = layer_state["queries"][head // group, head % group, -1]  # [Dh], already over √Dh
+            keys = torch.cat([keys[:, head // group] for keys in layer_state["keys"]])  # [keys, Dh]
+            rows.append(keys @ query)
+        return torch.stack(rows).unsqueeze(0)
 
 
 class FlowLMFlow(nn.Module):
