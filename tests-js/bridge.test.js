@@ -171,10 +171,3 @@ test('onnxruntime-web runs on the views append() hands out (and on views at an o
   assert.deepEqual(Array.from(offset.y.data), [-3, -4, -5, -6]);
   await session.release();
 });
-
-test("onnxruntime-web starts early from the embedded Identity model (ort-builds.js startWasmRuntime)", async () => {
-  const { startWasmRuntime } = await import('../web/ort-builds.js');
-  ort.env.wasm.numThreads = 1;
-  await startWasmRuntime(ort); // rejects if the 67 bytes were not a model onnxruntime-web loads
-  await startWasmRuntime(ort); // and again, once it runs
-});

@@ -19,7 +19,7 @@
 // (see py_core/js_runtime.py for how JsRuntime calls them). Everything else is for the worker.
 
 import * as ort from 'onnxruntime-web';
-import { ortWasmPaths, startWasmRuntime } from './ort-builds.js';
+import { ortWasmPaths } from './ort-builds.js';
 
 const TYPED = { float32: Float32Array, int64: BigInt64Array }; // the Runtime protocol's dtypes
 
@@ -83,11 +83,6 @@ class RemoteSession {
     const reply = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.worker.postMessage({ ...message, id }, transfer);
     return reply;
-  }
-
-  /** Start onnxruntime-web in the worker before the decoder's file is there (web/ort-builds.js). */
-  start(ortBaseUrl) {
-    return this.request({ type: 'start', ortBaseUrl });
   }
 
   load(bytes, ortBaseUrl, sessionOptions) {
@@ -155,10 +150,6 @@ export class Bridge {
     this.backend = undefined;
     /** @type {string|undefined} the WebGPU adapter's description, when one was asked for */
     this.adapter = undefined;
-    /** @type {Promise<void>|undefined} `start`'s work, once begun */
-    this.started = undefined;
-    /** @type {RemoteSession|undefined} a decoder worker started by `start`, until a session takes it */
-    this.idleDecoderWorker = undefined;
   }
 
   /**
@@ -186,35 +177,16 @@ export class Bridge {
   }
 
   /**
-   * Choose the backend and, on WASM, start onnxruntime-web here and in the decoder worker before
-   * the model files are there (web/ort-builds.js `startWasmRuntime`): compiling its WebAssembly then
-   * overlaps Python's start. Once per bridge; createSessions waits for it. A failure to start shows
-   * when the sessions are created.
-   * @param {object} manifest  the bundle manifest
-   * @param {string[]} graphNames  the graphs that will be loaded first
-   */
-  start(manifest, graphNames) {
-    this.started ??= (async () => {
-      this.backend = await this.chooseBackend(manifest, graphNames);
-      ort.env.wasm.wasmPaths = ortWasmPaths(this.ortBaseUrl, this.backend); // before the first session
-      if (this.backend !== 'wasm') return;
-      if (this.parallelDecoder && graphNames.some((name) => REMOTE_GRAPHS.includes(name))) {
-        this.idleDecoderWorker = new RemoteSession();
-        this.idleDecoderWorker.start(this.ortBaseUrl).catch(() => {}); // its 'load' reports a failure
-      }
-      await startWasmRuntime(ort).catch((error) => console.warn('onnxruntime-web did not start early', error));
-    })();
-    return this.started;
-  }
-
-  /**
    * Create sessions for `graphs` (manifest graph entries) from already-verified file bytes.
    * @param {object} manifest  the bundle manifest
    * @param {string[]} graphNames  graphs to load
    * @param {(path: string) => Uint8Array} bytesOf  the verified bytes of a bundle file
    */
   async createSessions(manifest, graphNames, bytesOf) {
-    await this.start(manifest, graphNames);
+    if (!this.backend) {
+      this.backend = await this.chooseBackend(manifest, graphNames);
+      ort.env.wasm.wasmPaths = ortWasmPaths(this.ortBaseUrl, this.backend); // before the first session
+    }
     const graphOf = new Map(); // file → the first graph that uses it
     for (const name of graphNames) if (!graphOf.has(manifest.graphs[name].file)) graphOf.set(manifest.graphs[name].file, name);
     const files = [...graphOf.keys()].filter((file) => !this.sessions.has(file));
@@ -251,8 +223,7 @@ export class Bridge {
 
   /** A session in a decoder worker of its own, or null (with the reason in `fallbacks`) when none starts. */
   async createRemoteSession(graph, bytes) {
-    const remote = this.idleDecoderWorker ?? new RemoteSession(); // started by `start`, if it was
-    this.idleDecoderWorker = undefined;
+    const remote = new RemoteSession();
     try {
       await remote.load(bytes, this.ortBaseUrl, SESSION_OPTIONS);
       return { remote, backend: 'wasm' };

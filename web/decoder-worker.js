@@ -4,8 +4,6 @@
 // on another: a request is one whole decoder call, so the two overlap for its full length.
 //
 // Messages (all from and to the bridge):
-//   {type: 'start', id, ortBaseUrl}                          → {id} or {id, error}: start
-//      onnxruntime-web's WebAssembly before the decoder's file is there (optional)
 //   {type: 'load', id, bytes, ortBaseUrl, sessionOptions}    → {id} or {id, error}
 //   {type: 'run', id, feeds, outputs, keep}                  → {id, outputs, ms} or {id, error}
 //      feeds: name → {ref} (a tensor kept here) or {type, dims, data} (sent along)
@@ -14,7 +12,7 @@
 //   {type: 'release', refs}                                  refs the bridge no longer needs
 
 import * as ort from 'onnxruntime-web';
-import { ortWasmPaths, startWasmRuntime } from './ort-builds.js';
+import { ortWasmPaths } from './ort-builds.js';
 
 let session;
 const kept = new Map(); // ref → ort.Tensor
@@ -27,21 +25,11 @@ function input(feed) {
   return tensor;
 }
 
-function setUp(ortBaseUrl) {
+async function load({ bytes, ortBaseUrl, sessionOptions }) {
   ort.env.wasm.wasmPaths = ortWasmPaths(ortBaseUrl, 'wasm');
   ort.env.wasm.proxy = false;
   ort.env.wasm.numThreads = 1; // this worker is the second core's work; one thread
   ort.env.logLevel = 'error';
-}
-
-async function start({ ortBaseUrl }) {
-  setUp(ortBaseUrl);
-  await startWasmRuntime(ort);
-  return [{}, []];
-}
-
-async function load({ bytes, ortBaseUrl, sessionOptions }) {
-  setUp(ortBaseUrl);
   session = await ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: ['wasm'] });
   return [{}, []];
 }
@@ -72,7 +60,7 @@ self.onmessage = async ({ data }) => {
     for (const ref of data.refs) kept.delete(ref);
     return;
   }
-  const handler = { start, load, run }[data.type];
+  const handler = { load, run }[data.type];
   try {
     const [reply, transfer] = await handler(data);
     self.postMessage({ id: data.id, ...reply }, transfer);

@@ -15,25 +15,3 @@ export function ortWasmPaths(ortBaseUrl, backend) {
   if (backend === 'webgpu') return ortBaseUrl;
   return { mjs: `${ortBaseUrl}ort-wasm-simd-threaded.mjs`, wasm: `${ortBaseUrl}ort-wasm-simd-threaded.wasm` };
 }
-
-/**
- * The smallest ONNX model onnxruntime-web loads: one float32[1] Identity (opset 13, 67 bytes,
- * written by onnx.helper). A session of it makes onnxruntime-web fetch, compile and start its
- * WebAssembly, which it otherwise does with the first real session.
- */
-const IDENTITY_MODEL = new Uint8Array([
-  8, 8, 18, 0, 58, 55, 10, 16, 10, 1, 120, 18, 1, 121, 34, 8, 73, 100, 101, 110, 116, 105, 116, 121, 18, 1, 119, 90, 15,
-  10, 1, 120, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 98, 15, 10, 1, 121, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 66, 4,
-  10, 0, 16, 13,
-]);
-
-/**
- * Start onnxruntime-web's WASM backend now, before any model file is there: its WebAssembly
- * (14 MB) compiles on the engine's background threads while this thread goes on (Pyodide's start),
- * instead of in front of the first session. `ort.env.wasm` must be set up already.
- * @param {typeof import('onnxruntime-web')} ort
- */
-export async function startWasmRuntime(ort) {
-  const session = await ort.InferenceSession.create(IDENTITY_MODEL.slice(), { executionProviders: ['wasm'] });
-  await session.release();
-}

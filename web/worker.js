@@ -133,20 +133,9 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder, dow
   const manifestText = await model.readManifest();
   manifest = model.manifest;
 
-  // onnxruntime-web starts first (its WebAssembly compiles in the background: Bridge.start), then
-  // Python, while the model files download on a thread of their own (web/download-worker.js: a
-  // download loop on this thread made no progress during Pyodide's synchronous start, measured by
-  // bench/ready_timeline.mjs); the sessions are created here once the files are there.
-  bridge = new Bridge({
-    ortBaseUrl: new URL('ort/', baseUrl).href,
-    backend,
-    threads,
-    parallelDecoder: parallelDecoder ?? manifest.model.d_model >= PARALLEL_DECODER_MIN_WIDTH,
-  });
-  const graphs = Object.entries(manifest.graphs)
-    .filter(([, g]) => fileEntry(manifest, g.file).download === 'default')
-    .map(([name]) => name);
-  bridge.start(manifest, graphs);
+  // Python starts while the model files download on a thread of their own (web/download-worker.js:
+  // a download loop on this thread made no progress during Pyodide's synchronous start, measured by
+  // bench/ready_timeline.mjs); the sessions are created here once both are done.
   let pythonFailed = false;
   const python = loadPython(baseUrl).then(
     (started) => (finished('python'), started),
@@ -160,6 +149,15 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder, dow
     finished('download');
     if (pythonFailed) return files; // the start has failed already (reported): no sessions for nothing
     status('Creating onnxruntime-web sessions…');
+    bridge = new Bridge({
+      ortBaseUrl: new URL('ort/', baseUrl).href,
+      backend,
+      threads,
+      parallelDecoder: parallelDecoder ?? manifest.model.d_model >= PARALLEL_DECODER_MIN_WIDTH,
+    });
+    const graphs = Object.entries(manifest.graphs)
+      .filter(([, g]) => fileEntry(manifest, g.file).download === 'default')
+      .map(([name]) => name);
     await bridge.createSessions(manifest, graphs, (path) => files.get(path));
     finished('sessions');
     return files;
