@@ -6,8 +6,10 @@
 //
 // `--pause-ms N`: the user pauses N ms after typing and between Speaks (the app runs the first
 // chunk's prefill once typing pauses for 400 ms: web/main.js `prepareSoon`); 0 clicks at once.
+// `--paste`: before each Speak a new text is pasted (the clipboard, Ctrl+V), then the user waits
+// `--pause-ms` (moving to Speak) and clicks.
 //
-//   node bench/first_audio.mjs [--rounds 2] [--pause-ms 0] [--model english-synthetic-full/] dist [/tmp/before/dist …]
+//   node bench/first_audio.mjs [--rounds 2] [--pause-ms 0] [--paste] [--model english-synthetic-full/] dist [/tmp/before/dist …]
 
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -18,8 +20,18 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(arg('rounds', '2'));
 const model = arg('model', 'english-synthetic-full/');
 const pauseMs = Number(arg('pause-ms', '0'));
-const sites = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+const paste = process.argv.includes('--paste');
+const FLAGS = ['--paste'];
+const sites = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && !(all[i - 1]?.startsWith('--') && !FLAGS.includes(all[i - 1])));
 const TEXT = 'The lighthouse keeper climbed the stairs every evening, and the lamp burned until dawn.';
+// With --paste, each Speak pastes another text (the one prepared after the last Speak is no help).
+const PASTED = [
+  TEXT,
+  'A fishing boat came into the harbour at noon, its deck piled high with nets and crates.',
+  'By the evening the wind had turned, and the rain beat against the windows of the inn.',
+];
 
 /** In the page, before the app: note the click, the first 'chunk' from a worker, the first rendered sample. */
 function watchFirstAudio() {
@@ -52,13 +64,20 @@ for (let round = 1; round <= rounds; round++) {
     const { url, stop } = await servePreview({ cwd: root, outDir: resolve(site), port: 4291 });
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
+      const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+      const page = await context.newPage();
       await page.addInitScript(watchFirstAudio);
       await page.goto(`${url}?${new URLSearchParams({ model, ...APP_CONFIGS['wasm-1t'] })}`);
       await waitForLoaded(page);
       await prepareUtterance(page, TEXT);
       const speaks = [];
       for (let i = 0; i < 3; i++) {
+        if (paste) {
+          await page.locator('#text').fill('');
+          await page.evaluate((text) => navigator.clipboard.writeText(text), PASTED[i]);
+          await page.locator('#text').focus();
+          await page.keyboard.press('ControlOrMeta+V');
+        }
         await page.waitForTimeout(pauseMs);
         await page.evaluate(() => (window.__pocketTTS.lastResult = null));
         await page.getByRole('button', { name: 'Speak' }).click();
