@@ -177,7 +177,7 @@ class FlowLMKV(nn.Module):
             layer_state = state[self.attention_names[layer]]
             query = layer_state["queries"][head // group, head % group, -1]  # [Dh], already over √Dh
             keys = torch.cat([keys[:, head // group] for keys in layer_state["keys"]])  # [keys, Dh]
-            rows.append(keys @ query)
+            rows.append((keys @ query.unsqueeze(-1)).squeeze(-1))  # 2-D: WebGPU's MatMul takes no vector
         return torch.stack(rows).unsqueeze(0)
 
 
