@@ -4,7 +4,7 @@ Upstream's `StreamingMultiheadAttention` appends the new keys/values to its cach
 cache head-major and calls `scaled_dot_product_attention`. Exported with an explicit past, that is a
 Concat, a Transpose, a second Transpose of the keys and a scaling Mul: four passes over every past
 key and two over every past value per layer and step, before the two MatMuls read them. In
-onnxruntime-web's WebAssembly kernels those passes cost the flow-LM step ~3.8 ms per 100 past
+onnxruntime-web's WebAssembly kernels those passes cost the flow-LM step ~3.6 ms per 100 past
 positions (docs/PERFORMANCE.md, session 8).
 
 Inside `appended_kv_attention` each attention computes the same function reading the past keys and

@@ -51,7 +51,7 @@ def uncached_causal_masks():
 
 
 @contextlib.contextmanager
-def explicit_kv_caches(module: nn.Module, window: int | None):
+def explicit_kv_caches(module: nn.Module, window: int):
     """Swap every attention cache backend under `module` for an ExplicitKVCache, then restore."""
     attentions = [m for m in module.modules() if isinstance(m, StreamingMultiheadAttention)]
     originals = [m._cache_backend for m in attentions]

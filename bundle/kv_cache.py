@@ -15,13 +15,13 @@ import torch
 class ExplicitKVCache:
     """Past K/V in, present K/V out; the state's `offset` tensor is the first new row's position.
 
-    `window` keeps only the last `window` positions in the present state (Mimi's attention
-    context minus one is exactly what future queries can still see); None keeps everything.
+    `window`: the present state keeps only the last `window` positions (Mimi's attention context
+    minus one is exactly what future queries can still see).
     """
 
     requires_state = True
 
-    def __init__(self, window: int | None):
+    def __init__(self, window: int):
         self.window = window
 
     def _offset(self, state: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -41,9 +41,6 @@ class ExplicitKVCache:
         first_position = offset - past_k.shape[2]
         pos_k = torch.arange(k_all.shape[2], device=k.device, dtype=torch.long) + first_position
         pos_k = pos_k.view(1, -1).expand(k_all.shape[0], -1)
-        if self.window is None:
-            state["present_k"], state["present_v"] = k_all, v_all
-        else:
-            state["present_k"] = k_all[:, :, -self.window :]
-            state["present_v"] = v_all[:, :, -self.window :]
+        state["present_k"] = k_all[:, :, -self.window :]
+        state["present_v"] = v_all[:, :, -self.window :]
         return k_all, v_all, pos_k, offset.view(1).expand(k_all.shape[0])
