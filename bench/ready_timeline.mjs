@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Where page open → ready goes: opens the built app twice in one Chromium profile (cold, then with
-// the model files cached) and prints each change of the loading status with its time. Without
-// --service-worker the second open reads the files from the HTTP cache (Chromium keeps none this
-// large: they come from the server again); with it, from the service worker's Cache Storage, as an
-// installed app or a returning visitor does.
+// Where page open → ready goes: opens the built app in one Chromium profile (cold), reloads it (the
+// returning visit: model files from the device store, Python from its snapshot) and prints each
+// change of the loading status with its time, then the page's own clock from the navigation's start
+// to the worker's 'ready' (exact: the status is polled every 100 ms) and when each part of the
+// worker's start was done. --new-page opens the second visit in a new tab instead of reloading.
+// Without --service-worker the app's own files come from the server again; with it, from the service
+// worker's Cache Storage, as for an installed app.
 //
-//   npm run build && node bench/ready_timeline.mjs [--model english-synthetic-full/] [--dist dist] [--service-worker]
+//   npm run build && node bench/ready_timeline.mjs [--model english-synthetic-full/] [--dist dist] [--service-worker] [--new-page]
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +19,15 @@ const { url, stop } = await servePreview({ cwd: root, outDir: resolve(root, arg(
 const browser = await launchChromium();
 try {
   const context = await browser.newContext({ serviceWorkers: process.argv.includes('--service-worker') ? 'allow' : 'block' });
+  let page;
   for (const run of ['cold', 'cached']) {
-    const page = await context.newPage();
     const opened = Date.now();
-    await page.goto(`${url}?${new URLSearchParams({ model, backend: 'wasm', threads: '1' })}`);
+    if (page && !process.argv.includes('--new-page')) await page.reload();
+    else {
+      await page?.close();
+      page = await context.newPage();
+      await page.goto(`${url}?${new URLSearchParams({ model, backend: 'wasm', threads: '1' })}`);
+    }
     let last = '';
     for (;;) {
       const [text, phase] = await page.evaluate(() => [document.getElementById('progress-text').textContent, document.body.dataset.phase]);
@@ -28,7 +35,8 @@ try {
       if (step !== last) console.log(`${run} ${((Date.now() - opened) / 1000).toFixed(1).padStart(5)} s  ${text}`);
       last = step;
       if (phase === 'ready' || phase === 'error') {
-        const parts = await page.evaluate(() => window.__pocketTTS.info?.loadSeconds);
+        const [parts, readyMs] = await page.evaluate(() => [window.__pocketTTS.info?.loadSeconds, window.__pocketTTS.events.find((e) => e.type === 'ready')?.at]);
+        if (readyMs) console.log(`${run} ready at ${(readyMs / 1000).toFixed(3)} s (page clock, from the navigation's start)`);
         if (parts) console.log(`${run} worker: ${Object.entries(parts).map(([part, s]) => `${part} done at ${s} s`).join(', ')}`);
         // The downloaded files go into the device store after 'ready' (an app before it: no wait).
         if (parts) await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000, polling: 100 });
@@ -36,7 +44,6 @@ try {
       }
       await new Promise((done) => setTimeout(done, 100));
     }
-    await page.close();
   }
 } finally {
   await browser.close();

@@ -5,6 +5,7 @@ import { afterEach, test } from 'node:test';
 
 import { fileEntry } from '../web/manifest.js';
 import { ModelFiles, fetchVerified } from '../web/model-files.js';
+import { ModelStore } from '../web/model-store.js';
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -100,22 +101,35 @@ test('a missing manifest names the bundle and the HTTP status', async () => {
   await assert.rejects(new ModelFiles('http://x/', 'gone/', () => {}).readManifest(), /models\/gone\/manifest\.json: HTTP 404/);
 });
 
-/** A device store in memory with ModelStore's interface (web/model-store.js; OPFS is browser-only). */
-function memoryStore(kept = {}) {
+/** An in-memory folder with the part of OPFS's FileSystemDirectoryHandle that ModelStore uses. */
+function memoryFolder(kept = {}) {
   const files = new Map(Object.entries(kept));
+  const notFound = () => new DOMException('not found', 'NotFoundError');
   return {
     files,
-    async read({ sha256: hash }) {
-      return files.get(hash) ?? null;
+    async getFileHandle(name, { create = false } = {}) {
+      if (!files.has(name) && !create) throw notFound();
+      return {
+        getFile: async () => new Blob([files.get(name) ?? new Uint8Array()]),
+        createWritable: async () => {
+          let written = new Uint8Array();
+          return { write: async (data) => (written = Uint8Array.from(data)), close: async () => files.set(name, written) };
+        },
+      };
     },
-    async write({ sha256: hash }, data) {
-      files.set(hash, Uint8Array.from(data));
-      return true;
+    async removeEntry(name) {
+      if (!files.delete(name)) throw notFound();
     },
-    async prune(keep) {
-      for (const hash of [...files.keys()]) if (!keep.has(hash)) files.delete(hash);
+    async *keys() {
+      yield* [...files.keys()];
     },
   };
+}
+
+/** The real ModelStore (web/model-store.js) over a memory folder: OPFS is browser-only. */
+function memoryStore(kept = {}) {
+  const folder = memoryFolder(kept);
+  return Object.assign(new ModelStore(/** @type {any} */ (folder)), { files: folder.files });
 }
 
 test('files kept on the device are not downloaded; downloaded files are kept', async () => {
@@ -177,4 +191,59 @@ test('without a device store (Node has no OPFS) every file is downloaded', async
   await files.download(['default']);
   assert.deepEqual(files.fromStore, []);
   assert.equal(requested.length, 1);
+});
+
+test('the start takes stored files by their size; verifyKept then finds a damaged one and deletes it', async () => {
+  const graph = new TextEncoder().encode('graph bytes');
+  const decoder = new TextEncoder().encode('decoder bytes');
+  const damaged = Uint8Array.from(decoder);
+  damaged[3] ^= 1; // same size, other bytes
+  const manifest = {
+    model_id: 'm',
+    files: [
+      { path: 'g.onnx', sha256: sha256(graph), bytes: graph.length, download: 'default' },
+      { path: 'd.onnx', sha256: sha256(decoder), bytes: decoder.length, download: 'default' },
+    ],
+  };
+  const requested = serve({ '/models/m/g.onnx': graph, '/models/m/d.onnx': decoder });
+  const store = memoryStore({ [sha256(graph)]: graph, [sha256(decoder)]: damaged });
+  const files = new ModelFiles('http://x/', 'm/', () => {});
+  files.manifest = manifest;
+  files.store = Promise.resolve(store);
+
+  const got = await files.download(['default'], { verifyStored: false });
+  assert.deepEqual(files.fromStore.sort(), ['d.onnx', 'g.onnx']);
+  assert.deepEqual(requested, []);
+  assert.deepEqual(got.get('d.onnx'), damaged, 'taken by its size');
+  assert.deepEqual(await files.verifyKept(), ['d.onnx']);
+  assert.deepEqual([...store.files.keys()], [sha256(graph)], 'the damaged file is deleted, the good one kept');
+  assert.deepEqual(await files.verifyKept(), [], 'each file is checked once');
+
+  // The next start downloads it again (verified).
+  const again = await files.download(['default'], { verifyStored: false });
+  assert.deepEqual(files.fromStore, ['g.onnx']);
+  assert.deepEqual(requested, [`http://x/models/m/d.onnx?sha256=${sha256(decoder)}`]);
+  assert.deepEqual(again.get('d.onnx'), decoder);
+  assert.deepEqual(await files.verifyKeptInWorker(), [], 'without a download worker: checked in this thread');
+});
+
+test('a stored file of another size is never taken; by default a stored file is verified at once', async () => {
+  const body = new TextEncoder().encode('the right content');
+  const requested = serve({ '/models/m/g.onnx': body });
+  const entry = { path: 'g.onnx', sha256: sha256(body), bytes: body.length, download: 'default' };
+  for (const [verifyStored, stored] of [
+    [false, body.slice(0, -1)], // truncated
+    [true, Uint8Array.from(body, (b, i) => (i === 0 ? b ^ 1 : b))], // same size, other bytes
+  ]) {
+    requested.length = 0;
+    const store = memoryStore({ [entry.sha256]: stored });
+    const files = new ModelFiles('http://x/', 'm/', () => {});
+    files.manifest = { model_id: 'm', files: [entry] };
+    files.store = Promise.resolve(store);
+    const got = await files.download(['default'], { verifyStored });
+    assert.deepEqual(got.get('g.onnx'), body, `verifyStored ${verifyStored}`);
+    assert.deepEqual(files.fromStore, []);
+    assert.equal(requested.length, 1, 'downloaded instead');
+    assert.equal(store.files.size, 0, 'the bad copy is deleted');
+  }
 });

@@ -368,6 +368,11 @@ function onWorkerMessage(msg) {
     case 'stored':
       state.events.push({ type: 'stored', files: msg.files, pythonSnapshot: msg.pythonSnapshot });
       break;
+    case 'damaged':
+      state.events.push({ type: 'damaged', files: msg.files });
+      startWorker();
+      setStatus(`A model file kept on this device was damaged (${msg.files.join(', ')}): downloading it again…`);
+      break;
     case 'warm':
       state.events.push({ type: 'warm', seconds: msg.seconds, speed: msg.speed });
       checkModelSpeed(msg.speed);
@@ -411,7 +416,7 @@ function onWorkerMessage(msg) {
 
 function onReady(info) {
   state.info = info;
-  state.events.push({ type: 'ready', info });
+  state.events.push({ type: 'ready', info, at: performance.now() }); // at: ms since the page's navigation start
   ui.voice.replaceChildren(...info.voices.map((name) => new Option(name, name)));
   const savedVoice = localStorage.getItem('pocket-tts:voice');
   ui.voice.value = info.voices.includes(savedVoice) ? savedVoice : info.defaultVoice;

@@ -85,6 +85,10 @@ export class ModelFiles {
     this.store = null;
     /** @type {string[]} paths of the files the last download found in the device store */
     this.fromStore = [];
+    /** @type {string[]} paths of stored files taken with their size checked only, for `verifyKept` */
+    this.unverified = [];
+    /** @type {MessagePort | null} the download worker that made the last download (downloadInWorker) */
+    this.downloadWorker = null;
   }
 
   /** The device store of this bundle's verified files (null where the engine has none). */
@@ -94,19 +98,39 @@ export class ModelFiles {
 
   /**
    * One file, verified: from the device store when it is kept there, else downloaded (with
-   * progress; `keep` stores it).
+   * progress; `keep` stores it). `verifyStored: false`: a stored file's size is checked, its sha256
+   * is left to `verifyKept`.
    * @param {{path: string, sha256: string, bytes: number}} entry
    * @param {(loaded: number, total: number) => void} onProgress
+   * @param {boolean} [verifyStored]
    */
-  async fetchFile(entry, onProgress) {
+  async fetchFile(entry, onProgress, verifyStored = true) {
     const store = await this.openStore();
-    const kept = await store?.read(entry);
+    const kept = await store?.read(entry, { verify: verifyStored });
     if (kept) {
       this.fromStore.push(entry.path);
+      if (!verifyStored) this.unverified.push(entry.path);
       onProgress(kept.length, kept.length);
       return kept;
     }
     return fetchVerified(this.url(entry), entry, onProgress);
+  }
+
+  /**
+   * Check the sha256 of the stored files a download took without it (`verifyStored: false`), read
+   * from the store again. The start takes them so: hashing the model's 126 MB on every returning
+   * visit competed with the start for the CPU (~0.2 s of page open → ready on 2 cores, measured by
+   * bench/ready_timeline.mjs). A damaged file is deleted from the store (the next start downloads it
+   * again). Returns the paths of the damaged files.
+   * @returns {Promise<string[]>}
+   */
+  async verifyKept() {
+    const store = await this.openStore();
+    const damaged = [];
+    for (const path of this.unverified.splice(0)) {
+      if (!(await store?.read(fileEntry(this.manifest, path)))) damaged.push(path);
+    }
+    return damaged;
   }
 
   /**
@@ -141,19 +165,28 @@ export class ModelFiles {
     return `${new URL(entry.path, this.modelUrl).href}?sha256=${entry.sha256}`;
   }
 
-  /** Download the files of the download `groups`, verified, with progress over all of them. Returns path → bytes. */
-  async download(groups) {
+  /**
+   * Download the files of the download `groups`, verified (stored ones: see `fetchFile`), with
+   * progress over all of them. Returns path → bytes.
+   * @param {string[]} groups
+   * @param {{verifyStored?: boolean}} [options]
+   */
+  async download(groups, { verifyStored = true } = {}) {
     const entries = this.manifest.files.filter((f) => groups.includes(f.download));
     const allTotal = entries.reduce((sum, f) => sum + f.bytes, 0);
     const done = new Map();
     this.fromStore = [];
     const results = await Promise.all(
       entries.map(async (entry) => {
-        const bytes = await this.fetchFile(entry, (loaded, total) => {
-          done.set(entry.path, loaded);
-          const allLoaded = [...done.values()].reduce((a, b) => a + b, 0);
-          this.post({ type: 'download', file: entry.path, loaded, total, allLoaded, allTotal });
-        });
+        const bytes = await this.fetchFile(
+          entry,
+          (loaded, total) => {
+            done.set(entry.path, loaded);
+            const allLoaded = [...done.values()].reduce((a, b) => a + b, 0);
+            this.post({ type: 'download', file: entry.path, loaded, total, allLoaded, allTotal });
+          },
+          verifyStored,
+        );
         return /** @type {[string, Uint8Array<ArrayBuffer>]} */ ([entry.path, bytes]);
       }),
     );
@@ -161,24 +194,47 @@ export class ModelFiles {
   }
 
   /**
-   * `download(groups)` on a thread of its own: the download worker at the other end of `port`
-   * (web/download-worker.js, started by the page), so that it goes on while this thread is busy
-   * (Pyodide's start); in this thread without one.
+   * The start's download: `download(groups)` of stored files without their sha256 (call
+   * `verifyKeptInWorker` once the app is ready), on a thread of its own: the download worker at the
+   * other end of `port` (web/download-worker.js, started by the page), so that it goes on while this
+   * thread is busy (Pyodide's start); in this thread without one.
    * @param {string[]} groups
    * @param {MessagePort|null} [port]
    */
   downloadInWorker(groups, port) {
-    if (!port) return this.download(groups);
+    if (!port) return this.download(groups, { verifyStored: false });
     return new Promise((resolve, reject) => {
       port.onmessage = ({ data }) => {
         if (data.type === 'download') return this.post(data);
-        port.close();
         if (data.type === 'files') {
           this.fromStore = data.fromStore;
+          this.downloadWorker = port; // verifyKeptInWorker's
           resolve(new Map(data.files));
-        } else reject(new Error(data.message));
+        } else {
+          port.close();
+          reject(new Error(data.message));
+        }
       };
-      port.postMessage({ type: 'download', baseUrl: this.baseUrl, modelPath: this.modelPath, manifest: this.manifest, groups });
+      port.postMessage({ type: 'download', baseUrl: this.baseUrl, modelPath: this.modelPath, manifest: this.manifest, groups, verifyStored: false });
+    });
+  }
+
+  /**
+   * `verifyKept` on the download worker's thread when the download ran there (it has nothing else
+   * to do by then), else in this thread. Returns the paths of the damaged files.
+   * @returns {Promise<string[]>}
+   */
+  verifyKeptInWorker() {
+    const port = this.downloadWorker;
+    this.downloadWorker = null;
+    if (!port) return this.verifyKept();
+    return new Promise((resolve, reject) => {
+      port.onmessage = ({ data }) => {
+        port.close();
+        if (data.type === 'verified') resolve(data.damaged);
+        else reject(new Error(data.message));
+      };
+      port.postMessage({ type: 'verify' });
     });
   }
 

@@ -2,8 +2,9 @@
 // bundle, one file per model file, named by its sha256. Reading a 75 MB file back takes ~0.2 s here
 // where fetching it again (from the HTTP cache, the service worker's Cache Storage or the server)
 // took 3–9 s (measured in Chromium on these 2-core machines), so a returning visitor's start is
-// bounded by Pyodide's, not by the model's bytes. Every read is checked against the sha256 in the
-// manifest again: a damaged or partly written file is deleted and downloaded anew, never used.
+// bounded by Pyodide's, not by the model's bytes. A file is written only once verified, and every
+// read checks it again: its size at once, and its sha256 (unless the caller checks that later:
+// ModelFiles.verifyKept); a damaged or partly written file is deleted and downloaded anew.
 // Where the engine has no OPFS (or refuses it: private windows), `open` gives null and every file
 // is fetched as before.
 
@@ -35,11 +36,13 @@ export class ModelStore {
   /**
    * The file's bytes if they are kept here and still match the manifest's size and sha256; else
    * null (a file that no longer matches is deleted). A file is named by its sha256 unless `name`
-   * says otherwise.
+   * says otherwise. `verify: false` skips the sha256 (hashing the model's 126 MB took ~0.2 s of a
+   * returning visit's start on 2 cores): the caller must check it before long (ModelFiles.verifyKept).
    * @param {{sha256: string, bytes?: number, name?: string}} entry
+   * @param {{verify?: boolean}} [options]
    * @returns {Promise<Uint8Array<ArrayBuffer> | null>}
    */
-  async read({ sha256, bytes, name = sha256 }) {
+  async read({ sha256, bytes, name = sha256 }, { verify = true } = {}) {
     let file;
     try {
       file = await (await this.folder.getFileHandle(name)).getFile();
@@ -47,7 +50,8 @@ export class ModelStore {
       return null; // not kept
     }
     const data = new Uint8Array(await file.arrayBuffer());
-    if ((bytes === undefined || data.length === bytes) && (await sha256Hex(data)) === sha256) return data;
+    const sizeMatches = bytes === undefined ? verify : data.length === bytes; // no size known: only the sha256 checks it
+    if (sizeMatches && (!verify || (await sha256Hex(data)) === sha256)) return data;
     await this.folder.removeEntry(name).catch(() => {});
     return null;
   }

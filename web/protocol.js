@@ -36,6 +36,9 @@
  * @typedef {{type: 'stored', files: string[], pythonSnapshot: boolean}} StoredMessage  the downloaded
  *   model files are now kept on the device (web/model-store.js), and after a plain Python start its
  *   snapshot (web/python-snapshot.js); posted once after 'ready' (files is empty where none were)
+ * @typedef {{type: 'damaged', files: string[]}} DamagedMessage  model files the start read from the
+ *   device store failed their sha256 check after 'ready' (web/model-files.js verifyKept): deleted
+ *   there; the engine must start again (it downloads them anew)
  * @typedef {{type: 'warm', seconds: number, speed: number|null}} WarmMessage  the background warm-up
  *   has ended; `speed`: its last whole utterance's × real time (null when none ran to its end)
  * @typedef {{type: 'progress', id: number, chunkIndex: number, chunkCount: number}} ProgressMessage
@@ -57,7 +60,7 @@
  * @typedef {{type: 'prepared', id: number, ready: boolean}} PreparedMessage  prepare request `id` ran;
  *   `ready`: a first chunk's prefill is kept for a Speak of that text
  * @typedef {{type: 'error', id?: number, message: string, fatal: boolean}} ErrorMessage
- * @typedef {StatusMessage|DownloadMessage|ReadyMessage|StoredMessage|WarmMessage|ProgressMessage|ChunkMessage|
+ * @typedef {StatusMessage|DownloadMessage|ReadyMessage|StoredMessage|DamagedMessage|WarmMessage|ProgressMessage|ChunkMessage|
  *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|PreparedMessage|ErrorMessage} Message
  */
 

@@ -201,6 +201,24 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder, dow
   });
   // Python's snapshot and the downloaded files go into the device store now, after the start.
   keepOnDevice(keepSnapshot, files).finally(() => files.clear());
+  reportDamagedFiles();
+}
+
+/**
+ * The model files the start took from the device store had their size checked, not their sha256:
+ * check it now (after 'ready', or after a failed start), on the download worker's thread. Damaged
+ * files were deleted: 'damaged' tells the page to start the engine again, which downloads them anew.
+ * Returns whether any was damaged.
+ */
+async function reportDamagedFiles() {
+  let damaged = [];
+  try {
+    damaged = (await model?.verifyKeptInWorker()) ?? [];
+  } catch (error) {
+    console.warn('could not check the model files kept on this device', error);
+  }
+  if (damaged.length > 0) post({ type: 'damaged', files: damaged });
+  return damaged.length > 0;
 }
 
 /**
@@ -374,6 +392,8 @@ self.onmessage = ({ data }) => {
       await job(data);
     } catch (error) {
       console.error(error);
+      // A start that failed on a damaged stored file (onnxruntime-web refused it, say) starts again.
+      if (data.type === 'init' && (await reportDamagedFiles())) return;
       post({ type: 'error', id: 'id' in data ? data.id : undefined, message: errorMessage(error), fatal: data.type === 'init' });
     }
   });
