@@ -144,9 +144,10 @@ def summarize(name: str, runs: list[dict]) -> dict:
     }
     if "graphs" in median:
         summary["graphs_ms_per_frame"] = {g: round(v["ms_per_frame"], 2) for g, v in median["graphs"].items()}
-    for key in ("ready_s", "underruns", "threads", "parallel_decoder"):
+    per_run = ("ready_s", "ready_cached_s", "underruns")  # every run's value; the others: the median run's
+    for key in (*per_run, "threads", "parallel_decoder"):
         if key in median:
-            summary[key] = [r[key] for r in runs] if key in ("ready_s", "underruns") else median[key]
+            summary[key] = [r[key] for r in runs] if key in per_run else median[key]
     return summary
 
 
@@ -246,6 +247,7 @@ def main() -> None:
                         "samples": round(r["audio_s"] * SAMPLE_RATE),
                         "graphs": r["graphs"],
                         "ready_s": r["ready_s"],
+                        "ready_cached_s": r.get("ready_cached_s"),  # absent before it existed
                         "underruns": r.get("underruns"),
                         "threads": r["threads"],
                         "parallel_decoder": bool(r.get("parallel_decoder")),  # absent before it existed
