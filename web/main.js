@@ -369,7 +369,9 @@ function onWorkerMessage(msg) {
       state.events.push({ type: 'stored', files: msg.files, pythonSnapshot: msg.pythonSnapshot });
       break;
     case 'damaged':
+      // The engine ran on a damaged model file: silence anything it made, start it again (it downloads the file).
       state.events.push({ type: 'damaged', files: msg.files });
+      stop();
       startWorker();
       setStatus(`A model file kept on this device was damaged (${msg.files.join(', ')}): downloading it again…`);
       break;

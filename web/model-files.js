@@ -119,7 +119,7 @@ export class ModelFiles {
   /**
    * Check the sha256 of the stored files a download took without it (`verifyStored: false`), read
    * from the store again. The start takes them so: hashing the model's 126 MB on every returning
-   * visit competed with the start for the CPU (~0.2 s of page open → ready on 2 cores, measured by
+   * visit competed with the start for the CPU (0.3–0.4 s of reload → ready on 2 cores, measured by
    * bench/ready_timeline.mjs). A damaged file is deleted from the store (the next start downloads it
    * again). Returns the paths of the damaged files.
    * @returns {Promise<string[]>}

@@ -36,8 +36,8 @@ export class ModelStore {
   /**
    * The file's bytes if they are kept here and still match the manifest's size and sha256; else
    * null (a file that no longer matches is deleted). A file is named by its sha256 unless `name`
-   * says otherwise. `verify: false` skips the sha256 (hashing the model's 126 MB took ~0.2 s of a
-   * returning visit's start on 2 cores): the caller must check it before long (ModelFiles.verifyKept).
+   * says otherwise. `verify: false` skips the sha256 (hashing the model's 126 MB cost a returning
+   * visit's start 0.3–0.4 s on 2 cores): the caller must check it before long (ModelFiles.verifyKept).
    * @param {{sha256: string, bytes?: number, name?: string}} entry
    * @param {{verify?: boolean}} [options]
    * @returns {Promise<Uint8Array<ArrayBuffer> | null>}
