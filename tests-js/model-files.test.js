@@ -132,7 +132,11 @@ function memoryStore(kept = {}) {
   return Object.assign(new ModelStore(/** @type {any} */ (folder)), { files: folder.files });
 }
 
-test('files kept on the device are not downloaded; downloaded files are kept', async () => {
+/**
+ * ModelFiles over a bundle of two default files, g.onnx ('graph bytes') and d.onnx ('decoder bytes'),
+ * served under http://x/models/m/, with a memory device store holding what `stored` returns for them.
+ */
+function twoFileBundle(stored) {
   const graph = new TextEncoder().encode('graph bytes');
   const decoder = new TextEncoder().encode('decoder bytes');
   const manifest = {
@@ -143,10 +147,15 @@ test('files kept on the device are not downloaded; downloaded files are kept', a
     ],
   };
   const requested = serve({ '/models/m/g.onnx': graph, '/models/m/d.onnx': decoder });
-  const store = memoryStore({ [sha256(graph)]: graph });
+  const store = memoryStore(stored({ graph, decoder }));
   const files = new ModelFiles('http://x/', 'm/', () => {});
   files.manifest = manifest;
   files.store = Promise.resolve(store);
+  return { graph, decoder, manifest, requested, store, files };
+}
+
+test('files kept on the device are not downloaded; downloaded files are kept', async () => {
+  const { graph, decoder, manifest, requested, store, files } = twoFileBundle(({ graph }) => ({ [sha256(graph)]: graph }));
   const got = await files.download(['default']);
   assert.deepEqual(files.fromStore, ['g.onnx']);
   assert.equal(store.files.size, 1, 'nothing is written before keep()');
@@ -194,22 +203,12 @@ test('without a device store (Node has no OPFS) every file is downloaded', async
 });
 
 test('the start takes stored files by their size; verifyKept then finds a damaged one and deletes it', async () => {
-  const graph = new TextEncoder().encode('graph bytes');
-  const decoder = new TextEncoder().encode('decoder bytes');
-  const damaged = Uint8Array.from(decoder);
-  damaged[3] ^= 1; // same size, other bytes
-  const manifest = {
-    model_id: 'm',
-    files: [
-      { path: 'g.onnx', sha256: sha256(graph), bytes: graph.length, download: 'default' },
-      { path: 'd.onnx', sha256: sha256(decoder), bytes: decoder.length, download: 'default' },
-    ],
-  };
-  const requested = serve({ '/models/m/g.onnx': graph, '/models/m/d.onnx': decoder });
-  const store = memoryStore({ [sha256(graph)]: graph, [sha256(decoder)]: damaged });
-  const files = new ModelFiles('http://x/', 'm/', () => {});
-  files.manifest = manifest;
-  files.store = Promise.resolve(store);
+  let damaged;
+  const { graph, decoder, requested, store, files } = twoFileBundle(({ graph, decoder }) => {
+    damaged = Uint8Array.from(decoder);
+    damaged[3] ^= 1; // same size, other bytes
+    return { [sha256(graph)]: graph, [sha256(decoder)]: damaged };
+  });
 
   const got = await files.download(['default'], { verifyStored: false });
   assert.deepEqual(files.fromStore.sort(), ['d.onnx', 'g.onnx']);
