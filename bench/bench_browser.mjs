@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_CONFIGS, arg, launchChromium, prepareUtterance, servePreview, waitForLoaded, waitForUtterance } from './browser_app.mjs';
+import { APP_CONFIGS, arg, launchChromium, prepareUtterance, readySeconds, servePreview, waitForLoaded, waitForStored, waitForUtterance } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const model = arg('model', 'english-synthetic-full/');
@@ -34,11 +34,6 @@ const served = resolve(arg('root', root)); // the checkout whose dist/ is served
 const outDir = resolve(served, arg('dist', 'dist')); // its built site
 const text = arg('text', JSON.parse(readFileSync(resolve(root, 'bench/text.json'), 'utf8')).text);
 
-/** Seconds from the page's navigation start to the worker's 'ready' (the page's own clock). */
-async function readyAt(page) {
-  return (await page.evaluate(() => window.__pocketTTS.events.find((e) => e.type === 'ready')?.at)) / 1000;
-}
-
 /** One utterance in a freshly opened page: load timing, speed, first audio, per-graph profile. */
 async function measure(context, url, name) {
   const page = await context.newPage();
@@ -47,15 +42,15 @@ async function measure(context, url, name) {
   await waitForLoaded(page);
   const info = await page.evaluate(() => window.__pocketTTS.info);
   if (!info) throw new Error(`${name}: ${await page.locator('#error-banner').innerText()}`);
-  const readySeconds = await readyAt(page);
+  const readyCold = await readySeconds(page);
   await prepareUtterance(page, text);
   await page.getByRole('button', { name: 'Speak' }).click();
   const result = await waitForUtterance(page);
   const playback = await page.evaluate(() => window.__pocketTTS.playback);
-  await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 120_000, polling: 200 });
+  await waitForStored(page);
   await page.reload();
   await waitForLoaded(page);
-  const readyCachedSeconds = await readyAt(page);
+  const readyCached = await readySeconds(page);
   await page.close();
   const frames = result.frames;
   const perFrame = Object.fromEntries(
@@ -66,8 +61,8 @@ async function measure(context, url, name) {
     backend: Object.values(info.graphBackends),
     threads: info.threads,
     parallel_decoder: info.parallelDecoder,
-    ready_s: readySeconds,
-    ready_cached_s: readyCachedSeconds,
+    ready_s: readyCold,
+    ready_cached_s: readyCached,
     audio_s: result.seconds,
     elapsed_s: result.elapsed,
     x_real_time: result.seconds / result.elapsed,

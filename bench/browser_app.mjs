@@ -71,6 +71,16 @@ export function waitForLoaded(page) {
   return page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.phase), null, { timeout: 600_000, polling: POLL_MS });
 }
 
+/** Seconds from the page's navigation start to the worker's 'ready' (the page's own clock); NaN before it. */
+export async function readySeconds(page) {
+  return (await page.evaluate(() => window.__pocketTTS.events.find((e) => e.type === 'ready')?.at)) / 1000;
+}
+
+/** Wait until the worker has kept what the start downloaded on the device ('stored'). */
+export function waitForStored(page) {
+  return page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 120_000, polling: POLL_MS });
+}
+
 /**
  * In a ready app: let the warm-up finish (it runs until the first request or 8 s, as while a user
  * types), set the temperature to 0 and type `text`. Speak is then one click away.

@@ -11,7 +11,7 @@
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium, servePreview } from './browser_app.mjs';
+import { arg, launchChromium, readySeconds, servePreview, waitForStored } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const model = arg('model', 'english-synthetic-full/');
@@ -35,11 +35,12 @@ try {
       if (step !== last) console.log(`${run} ${((Date.now() - opened) / 1000).toFixed(1).padStart(5)} s  ${text}`);
       last = step;
       if (phase === 'ready' || phase === 'error') {
-        const [parts, readyMs] = await page.evaluate(() => [window.__pocketTTS.info?.loadSeconds, window.__pocketTTS.events.find((e) => e.type === 'ready')?.at]);
-        if (readyMs) console.log(`${run} ready at ${(readyMs / 1000).toFixed(3)} s (page clock, from the navigation's start)`);
+        const parts = await page.evaluate(() => window.__pocketTTS.info?.loadSeconds);
+        const ready = await readySeconds(page);
+        if (ready) console.log(`${run} ready at ${ready.toFixed(3)} s (page clock, from the navigation's start)`);
         if (parts) console.log(`${run} worker: ${Object.entries(parts).map(([part, s]) => `${part} done at ${s} s`).join(', ')}`);
         // The downloaded files go into the device store after 'ready' (an app before it: no wait).
-        if (parts) await page.waitForFunction(() => window.__pocketTTS.events.some((e) => e.type === 'stored'), null, { timeout: 60_000, polling: 100 });
+        if (parts) await waitForStored(page);
         break;
       }
       await new Promise((done) => setTimeout(done, 100));
