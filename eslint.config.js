@@ -9,8 +9,8 @@ export default [
     languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.browser } },
     rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }] },
   },
-  { files: ['web/worker.js', 'web/decoder-worker.js'], languageOptions: { globals: { ...globals.worker } } },
-  { files: ['web/*-worklet.js'], languageOptions: { globals: { ...globals.audioWorklet } } },
+  { files: ['web/engine/worker.js', 'web/engine/decoder-worker.js'], languageOptions: { globals: { ...globals.worker } } },
+  { files: ['web/audio/*-worklet.js'], languageOptions: { globals: { ...globals.audioWorklet } } },
   {
     files: ['e2e/**', 'e2e-engines/**', 'bench/**', 'scripts/**', 'tests-js/**', 'tests/**/*.mjs', '*.config.js', 'security-headers.js'],
     languageOptions: { globals: { ...globals.node } },

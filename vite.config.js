@@ -113,10 +113,10 @@ export default defineConfig({
     copyPublic(),
     securityHeaders(),
     VitePWA({
-      // A new version waits until the user reloads (web/main.js shows a notice): an automatic reload
+      // A new version waits until the user reloads (web/app/main.js shows a notice): an automatic reload
       // could cut a synthesis short.
       registerType: 'prompt',
-      injectRegister: null, // web/main.js registers it (production builds only)
+      injectRegister: null, // web/app/main.js registers it (production builds only)
       manifest: {
         name: 'Pocket TTS',
         short_name: 'Pocket TTS',

@@ -10,7 +10,7 @@
 //
 // Configurations (URL parameters of the app):
 //   wasm-1t / wasm-2t          WASM, 1 or 2 intra-op threads, decoder in its own worker (?parallel_decoder=1;
-//                              the app's default for the full-size model only: web/worker.js)
+//                              the app's default for the full-size model only: web/engine/worker.js)
 //   wasm-1t-inline / -2t-inline  the same with the decoder in the synthesis worker (?parallel_decoder=0)
 //   wasm-1t-b1 / wasm-1t-b4    wasm-1t with a fixed 1 or 4 frames per decoder call (?decode_batch=; the
 //                              default grows to 4 as the audio gets ahead of the listener)

@@ -51,7 +51,7 @@ export function launchChromium(extraArgs = []) {
   });
 }
 
-/** The app's URL parameters for each benchmark configuration (web/main.js reads them). */
+/** The app's URL parameters for each benchmark configuration (web/app/main.js reads them). */
 export const APP_CONFIGS = {
   'wasm-1t': { backend: 'wasm', threads: '1', parallel_decoder: '1' },
   'wasm-2t': { backend: 'wasm', threads: '2', parallel_decoder: '1' },

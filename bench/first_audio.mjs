@@ -5,7 +5,7 @@
 // WASM 1 thread, temperature 0. Each built site given is opened once per round, rounds interleaved.
 //
 // `--pause-ms N`: the user pauses N ms after typing and between Speaks (the app runs the first
-// chunk's prefill once typing pauses for 400 ms: web/main.js `prepareSoon`); 0 clicks at once.
+// chunk's prefill once typing pauses for 400 ms: web/app/main.js `prepareSoon`); 0 clicks at once.
 // `--paste`: before each Speak a new text is pasted (the clipboard, Ctrl+V), then the user waits
 // `--pause-ms` (moving to Speak) and clicks.
 //

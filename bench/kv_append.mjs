@@ -6,7 +6,7 @@
 //             fetched, as the app did (each output copied into fresh JS memory);
 //   --after   a bundle whose step returns only the new rows (schema 4, state update "append"): the
 //             past is fed as views of capacity buffers and the new rows are copied into them after
-//             each call, as web/bridge.js `append` does.
+//             each call, as web/engine/bridge.js `append` does.
 // Cases interleaved round by round, a fresh browser per measurement. Prints one JSON document.
 //
 //   node bench/kv_append.mjs --before build/bundles/full-int8 --after /tmp/kvfull/english-synthetic-full --rounds 3

@@ -5,7 +5,7 @@
 // (the present K/V stay computed but are not copied out of the WASM heap). Cases interleaved round
 // by round, a fresh browser per measurement. Prints one JSON document.
 // (Written for schema-3 bundles, whose step returned the whole present K/V; since schema 4 it returns
-// only the new rows, which web/bridge.js appends in place: bench/kv_append.mjs compares the two.)
+// only the new rows, which web/engine/bridge.js appends in place: bench/kv_append.mjs compares the two.)
 //
 //   node bench/kv_traffic.mjs --bundle public/models/english-synthetic-full --rounds 3 > bench/results/kv-traffic.json
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // onnxruntime-web's WebAssembly builds side by side in headless Chromium: the JSEP build (what
-// `ort.min.mjs` loads by default, needed by the WebGPU EP) and the plain build (web/ort-builds.js
+// `ort.min.mjs` loads by default, needed by the WebGPU EP) and the plain build (web/engine/ort-builds.js
 // points WASM sessions at it). The bundle's three per-frame graphs, one WASM thread, zero-ish
 // inputs of the manifest's shapes (KV past = 250 positions, one decoder frame), builds interleaved
 // round by round, a fresh browser per measurement. Prints one JSON document.

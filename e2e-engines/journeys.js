@@ -172,7 +172,7 @@ export function journeys(engineName, launch, baseUrl) {
       await page.fill('#clone-name', 'tester');
       await page.waitFor(() => !document.querySelector('#clone').disabled, null, 10_000, 'Create voice to be enabled');
       await page.click('#clone');
-      // a cloned voice is kept in the voice library (web/voice-library-ui.js) under the id lib:<uuid>
+      // a cloned voice is kept in the voice library (web/app/voice-library-ui.js) under the id lib:<uuid>
       await page.waitFor(() => document.querySelector('#voice').value.startsWith('lib:'), null, 120_000, 'the cloned voice');
       assert.match(await textOf(page, '#status'), /Voice “tester” is ready/);
       assert.equal(await visible(page, '#error-banner'), false, `no error: ${await textOf(page, '#error-text')}`);

@@ -3,7 +3,7 @@
 // mimi_encoder, and the cloned voice speaks exactly as the CLI's `--voice file.wav` does (fp32
 // bundle, temperature 0). Before it, two hostile files are refused with a short message and leave
 // the page usable: a 16-bit WAV whose header claims 2,147,483,648 Hz and a float WAV claiming 0
-// channels (both refused as soon as they are picked, by web/audio-file.js's header checks, which give
+// channels (both refused as soon as they are picked, by web/audio/audio-file.js's header checks, which give
 // py_core's messages; the clip panel reads the header to show the clip's length).
 
 import { execFileSync } from 'node:child_process';

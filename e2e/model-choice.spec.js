@@ -1,4 +1,4 @@
-// The automatic model choice (web/model-choice.js): when nobody chose the model (no ?model=, none
+// The automatic model choice (web/engine/model-choice.js): when nobody chose the model (no ?model=, none
 // saved) and the warm-up measures it below 1.5× real time in this browser, the app switches to the
 // next smaller model of the same language and says why; a fast enough model stays; the speeds are
 // remembered, so the next visit starts with a model fast enough here. The test bundles make the

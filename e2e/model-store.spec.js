@@ -1,4 +1,4 @@
-// The device store (web/model-store.js): a returning visit reads the verified model files from the
+// The device store (web/engine/model-store.js): a returning visit reads the verified model files from the
 // Origin Private File System instead of downloading them. The start takes them by their size and
 // checks their sha256 once the app is ready: a stored file that no longer matches is deleted, the
 // engine starts again and downloads it anew.

@@ -44,7 +44,7 @@ function cliPcm(model, temperature) {
 }
 
 // The tiny bundle runs the decoder in its own worker (forced: ?parallel_decoder=1), the 2m one in the
-// synthesis worker (the app's choice below the full model's width: web/worker.js), so both decoder
+// synthesis worker (the app's choice below the full model's width: web/engine/worker.js), so both decoder
 // paths are held to the CLI.
 for (const [model, temperature, decoderWorker] of [[TINY_FP32, 0, true], [SMALL_2M_FP32, 0.7, false]]) {
   test(`browser PCM equals the CPython CLI PCM (${model}, temperature ${temperature}, same seed and voice)`, async ({ page }) => {

@@ -1,4 +1,4 @@
-// While the text is typed the worker runs its first chunk's prefill ahead of Speak (web/main.js
+// While the text is typed the worker runs its first chunk's prefill ahead of Speak (web/app/main.js
 // `prepareSoon`, py_core Engine.prefill): the Speak that follows starts from it, and its audio is
 // exactly that of a Speak without it.
 

@@ -1,5 +1,5 @@
 // The PWA: the service worker precaches the app shell, Pyodide, onnxruntime's WASM and the py_core
-// wheel; model files are kept on the device once verified (web/model-store.js, the Origin Private
+// wheel; model files are kept on the device once verified (web/engine/model-store.js, the Origin Private
 // File System) and, where the service worker fetched them, in its cache (cache-first, keyed by their
 // sha256 URL). After one online visit, the app loads and speaks offline. dist/ carries no bundle
 // `source/` folders and the precache list no model files.

@@ -1,4 +1,4 @@
-// Python's start kept on the device (web/python-snapshot.js): a first visit starts Pyodide plainly and
+// Python's start kept on the device (web/engine/python-snapshot.js): a first visit starts Pyodide plainly and
 // keeps a memory snapshot of it; the next visit starts from that snapshot and speaks exactly as a
 // plain start does; a kept snapshot that cannot start Python is dropped, and the app starts plainly.
 

@@ -123,7 +123,7 @@ test("onnxruntime-web's WebAssembly threads (its own worker file) run under the 
   await expect(page.locator('#status')).toContainText('2 threads');
   await startSpeaking(page, 'Two threads.');
   expect((await waitForResult(page)).samples).toBeGreaterThan(0);
-  expect(workers).toContain('/ort/ort-wasm-simd-threaded.mjs'); // the plain build runs the WASM EP (web/ort-builds.js)
+  expect(workers).toContain('/ort/ort-wasm-simd-threaded.mjs'); // the plain build runs the WASM EP (web/engine/ort-builds.js)
 });
 
 test("a host policy without 'wasm-unsafe-eval' gets a clear message instead of a page that never loads", async ({ page, policyWatch, securityPolicy }) => {

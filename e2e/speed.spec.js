@@ -1,4 +1,4 @@
-// Playback speed (web/time-stretch.js in the AudioWorklet): at 2× the audio lasts half as long while
+// Playback speed (web/audio/time-stretch.js in the AudioWorklet): at 2× the audio lasts half as long while
 // every generated sample is still played; the speed can change many times during playback; the WAV
 // can be saved at the chosen speed; Stop still silences the audio after generation has finished.
 

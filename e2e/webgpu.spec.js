@@ -39,7 +39,7 @@ test('WebGPU gives the frame count and audio of WASM', async ({ context }) => {
   const wasm = await synthesize(wasmPage, 'wasm');
   await wasmPage.close();
   expect(Object.values(wasm.info.graphBackends).every((b) => b === 'wasm')).toBe(true);
-  expect(wasm.ortFiles, 'WASM sessions run on the plain build (web/ort-builds.js)').toEqual(expect.arrayContaining(['ort-wasm-simd-threaded.wasm']));
+  expect(wasm.ortFiles, 'WASM sessions run on the plain build (web/engine/ort-builds.js)').toEqual(expect.arrayContaining(['ort-wasm-simd-threaded.wasm']));
   expect(wasm.ortFiles).not.toContain('ort-wasm-simd-threaded.jsep.wasm');
 
   const gpuPage = await context.newPage();

@@ -15,7 +15,7 @@ Every input is bounded before any heavy work (`check_format`): 8–384 kHz, 1–
 samples per second at most), a sane bit depth and block size, the first 30 s only; odd rates get a
 nearby resampling ratio with small terms (so the filter stays short); a file that decodes to
 nothing, to silence or to NaN is refused with an `AudioPromptError` that says why.
-web/audio-file.js applies the same limits to the formats the browser decodes.
+web/audio/audio-file.js applies the same limits to the formats the browser decodes.
 """
 
 import io

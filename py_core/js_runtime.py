@@ -1,4 +1,4 @@
-"""`JsRuntime`: the Runtime protocol over the web app's JS bridge (web/bridge.js), inside Pyodide.
+"""`JsRuntime`: the Runtime protocol over the web app's JS bridge (web/engine/bridge.js), inside Pyodide.
 
 Imported only in Pyodide (it needs `pyodide.ffi`). Tensors are `JsTensor`s: a small integer handle
 into the bridge's table of onnxruntime-web tensors, plus the shape and dtype. Their data stays on
@@ -107,7 +107,7 @@ class JsRuntime:
         return out
 
     def append(self, state: JsTensor, rows: JsTensor) -> JsTensor:
-        # The bridge appends in place into a growing buffer when it can (web/bridge.js `append`).
+        # The bridge appends in place into a growing buffer when it can (web/engine/bridge.js `append`).
         try:
             handle = self._bridge.append(state.handle, rows.handle)
         except JsException as error:

@@ -2,7 +2,7 @@
 
 The bundle builder (bundle/build.py) makes a `Manifest` and writes `Manifest.to_json()`; py_core
 reads it with `parse_manifest`, the web app with the same field names (the JSDoc typedefs in
-web/manifest.js mirror these classes). Every constant lives here once: a reader never falls back to
+web/engine/manifest.js mirror these classes). Every constant lives here once: a reader never falls back to
 a default of its own. The schema is versioned: a reader refuses a version it does not know, and any
 missing, unknown or mistyped field, with a message that names it. Stdlib only.
 """

@@ -9,7 +9,7 @@ a voice whose metadata names another manifest is refused with a message naming b
 without that metadata (upstream's own exports) are taken as made for the model they are imported
 into, once their shapes match it.
 
-The web app keeps the same files in IndexedDB (web/voice-library.js); the CLI keeps them in a folder
+The web app keeps the same files in IndexedDB (web/engine/voice-library.js); the CLI keeps them in a folder
 (`python -m py_core voices list|import|export`, `VoiceFolder`). Stdlib only.
 """
 

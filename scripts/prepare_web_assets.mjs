@@ -2,7 +2,7 @@
 // Prepares the local runtime files the web app loads, so that nothing comes from a CDN:
 //
 //   public/pyodide/  Pyodide's runtime from the `pyodide` npm package (asm.mjs, asm.wasm, stdlib, lock file)
-//   public/ort/      onnxruntime-web's plain WASM and WebGPU (JSEP) modules and binaries (web/ort-builds.js)
+//   public/ort/      onnxruntime-web's plain WASM and WebGPU (JSEP) modules and binaries (web/engine/ort-builds.js)
 //   public/wheels/   the py_core wheel (`pip wheel --no-deps --no-build-isolation`, from a clean copy)
 //   public/runtime.json  file names the worker needs (wheel names, versions)
 //

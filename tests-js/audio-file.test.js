@@ -1,9 +1,9 @@
-// Unit tests (node --test) for the WAV header checks of web/audio-file.js (the same rules as
+// Unit tests (node --test) for the WAV header checks of web/audio/audio-file.js (the same rules as
 // py_core.audio_prompt; tests/test_audio_file_js.py compares the two verdicts on ~430 files).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { AudioFileError, checkFormat, parseWav } from '../web/audio-file.js';
+import { AudioFileError, checkFormat, parseWav } from '../web/audio/audio-file.js';
 
 /** A RIFF/WAVE file: `chunks` as [id, body bytes] in order. */
 function riff(chunks) {

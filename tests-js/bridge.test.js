@@ -1,4 +1,4 @@
-// Unit tests (node --test) for web/bridge.js: tensor packing across the Python boundary, the
+// Unit tests (node --test) for web/engine/bridge.js: tensor packing across the Python boundary, the
 // packed run() reply, handle lifetime, and the backend choice. Sessions are stand-ins here; real
 // onnxruntime-web sessions are exercised by the Playwright suite.
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 globalThis.self = globalThis; // the bridge reads the worker's global scope
 const ort = await import('onnxruntime-web');
-const { Bridge } = await import('../web/bridge.js');
+const { Bridge } = await import('../web/engine/bridge.js');
 
 const bytesOf = (typed) => new Uint8Array(typed.buffer.slice(0));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SUGGEST_SPEED, loadSpeeds, modelLabel, rememberSpeed, smallerModel, startingModel } from '../web/model-choice.js';
+import { SUGGEST_SPEED, loadSpeeds, modelLabel, rememberSpeed, smallerModel, startingModel } from '../web/engine/model-choice.js';
 
 const model = (path, mb, language = 'english') => ({ path, display_name: path, language, default_download_bytes: mb * 1e6 });
 const MODELS = [model('full/', 126), model('french/', 126, 'french'), model('18m/', 20), model('7m/', 8), model('2m/', 3)];

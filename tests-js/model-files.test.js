@@ -1,11 +1,11 @@
-// Unit tests (node --test) for web/model-files.js: verified downloads and the manifest's file lookup.
+// Unit tests (node --test) for web/engine/model-files.js: verified downloads and the manifest's file lookup.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, test } from 'node:test';
 
-import { fileEntry } from '../web/manifest.js';
-import { ModelFiles, fetchVerified } from '../web/model-files.js';
-import { ModelStore } from '../web/model-store.js';
+import { fileEntry } from '../web/engine/manifest.js';
+import { ModelFiles, fetchVerified } from '../web/engine/model-files.js';
+import { ModelStore } from '../web/engine/model-store.js';
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -126,7 +126,7 @@ function memoryFolder(kept = {}) {
   };
 }
 
-/** The real ModelStore (web/model-store.js) over a memory folder: OPFS is browser-only. */
+/** The real ModelStore (web/engine/model-store.js) over a memory folder: OPFS is browser-only. */
 function memoryStore(kept = {}) {
   const folder = memoryFolder(kept);
   return Object.assign(new ModelStore(/** @type {any} */ (folder)), { files: folder.files });

@@ -1,9 +1,9 @@
-// Unit tests (node --test) for web/python-snapshot.js: which kept snapshot fits a start, and keeping one.
+// Unit tests (node --test) for web/engine/python-snapshot.js: which kept snapshot fits a start, and keeping one.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 
-import { dropSnapshots, keepSnapshot, readSnapshot, snapshotKey } from '../web/python-snapshot.js';
+import { dropSnapshots, keepSnapshot, readSnapshot, snapshotKey } from '../web/engine/python-snapshot.js';
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 

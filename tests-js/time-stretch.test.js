@@ -1,10 +1,10 @@
-// Unit tests of the WSOLA time-stretcher (web/time-stretch.js), driven as the AudioWorklet drives it:
+// Unit tests of the WSOLA time-stretcher (web/audio/time-stretch.js), driven as the AudioWorklet drives it:
 // 1920-sample chunks pushed as they arrive, output pulled in 128-frame render quanta.
 // Run: node --test tests-js/   (npm run test:unit)
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_SPEED, MIN_SPEED, TimeStretcher, checkSpeed, stretchAll } from '../web/time-stretch.js';
+import { MAX_SPEED, MIN_SPEED, TimeStretcher, checkSpeed, stretchAll } from '../web/audio/time-stretch.js';
 
 const RATE = 24000;
 const QUANTUM = 128;

@@ -1,10 +1,10 @@
-// Unit tests (node --test) for web/voice-library.js's withName: an exported voice carries its current
+// Unit tests (node --test) for web/engine/voice-library.js's withName: an exported voice carries its current
 // name, and py_core still reads the file (same tensors, the other metadata kept).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 
-import { withName } from '../web/voice-library.js';
+import { withName } from '../web/engine/voice-library.js';
 
 /** A safetensors file with one F32 tensor [2] and `metadata`. */
 function safetensors(metadata) {

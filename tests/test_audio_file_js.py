@@ -1,4 +1,4 @@
-"""web/audio-file.js checks WAV headers with py_core.audio_prompt's rules and messages.
+"""web/audio/audio-file.js checks WAV headers with py_core.audio_prompt's rules and messages.
 
 The browser decodes formats py_core does not read (float, 24-bit WAV, ...) after
 `parseWav` has checked the header; py_core checks 16-bit WAV itself (`parse_wav`). The two must
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NAME = "case.wav"
 NODE_SCRIPT = """
 import { readFileSync } from 'node:fs';
-import { parseWav } from './web/audio-file.js';
+import { parseWav } from './web/audio/audio-file.js';
 const results = [];
 for (const path of JSON.parse(readFileSync(0, 'utf8'))) {
   const bytes = new Uint8Array(readFileSync(path));

@@ -1,5 +1,5 @@
 // The decoder thread: one onnxruntime-web session (the streaming `mimi_decoder`) in a Web Worker of
-// its own, started by the synthesis worker's bridge (web/bridge.js, `RemoteSession`). While the
+// its own, started by the synthesis worker's bridge (web/engine/bridge.js, `RemoteSession`). While the
 // synthesis worker runs the next flow-LM step on one core, this worker decodes the previous frames
 // on another: a request is one whole decoder call, so the two overlap for its full length.
 //

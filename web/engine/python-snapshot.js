@@ -2,7 +2,7 @@
 // import py_core and the driver) took 4.5–6 s in Chromium here; starting from a memory snapshot of
 // that interpreter (Pyodide's makeMemorySnapshot, ~31 MB) takes well under one. The worker makes the
 // snapshot on a plain start, right after the imports and before Python holds any JS object of the
-// session, and keeps it in the device store (web/model-store.js, OPFS) once the app is ready; the
+// session, and keeps it in the device store (web/engine/model-store.js, OPFS) once the app is ready; the
 // next visit starts from it. A snapshot is only valid for the exact memory layout that made it, so it
 // is found by a key over everything that layout depends on: Pyodide's version, py_core's wheel, the
 // driver's source and the engine; a snapshot whose bytes do not match the sha256 in its name is

@@ -1,18 +1,18 @@
-// The messages between the page (web/main.js) and the synthesis worker (web/worker.js): the one
+// The messages between the page (web/app/main.js) and the synthesis worker (web/engine/worker.js): the one
 // place they are defined. Both sides post plain objects of these shapes (structured clone).
 
 /**
  * Page → worker.
  * @typedef {{type: 'init', baseUrl: string, modelPath: string, backend: 'auto'|'wasm'|'webgpu', threads: number,
  *   parallelDecoder: boolean|null, downloads: MessagePort|null}} InitRequest  load Python, py_core and a
- *   bundle; `downloads`: a port to the download worker (web/download-worker.js; without one the
+ *   bundle; `downloads`: a port to the download worker (web/engine/download-worker.js; without one the
  *   synthesis worker downloads on its own thread)
  * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
  *   decodeBatch?: number, playbackSpeed?: number, seed?: string|null, normalize?: boolean,
  *   voiceData?: {name: string, data: ArrayBuffer|Uint8Array}|null}} SpeakRequest
- *   `decodeBatch`: frames per decoder call, 0 or absent: automatic (web/worker.js `decodeOptions`);
+ *   `decodeBatch`: frames per decoder call, 0 or absent: automatic (web/engine/worker.js `decodeOptions`);
  *   `playbackSpeed`: the player's speed when the request is made (the automatic batch follows it)
- *   `voiceData`: a library voice's .safetensors file (web/voice-library-ui.js), checked by py_core
+ *   `voiceData`: a library voice's .safetensors file (web/app/voice-library-ui.js), checked by py_core
  * @typedef {{type: 'prepare', id: number, text: string, voice: string, normalize?: boolean}} PrepareRequest
  *   the text being typed: its first chunk's prefill is run ahead of its Speak (PreparedMessage when
  *   it ran; a stale or skipped one gets no reply)
@@ -34,10 +34,10 @@
  *   allTotal: number}} DownloadMessage
  * @typedef {{type: 'ready', info: object}} ReadyMessage  voices, backend, threads, synthetic, …
  * @typedef {{type: 'stored', files: string[], pythonSnapshot: boolean}} StoredMessage  the downloaded
- *   model files are now kept on the device (web/model-store.js), and after a plain Python start its
- *   snapshot (web/python-snapshot.js); posted once after 'ready' (files is empty where none were)
+ *   model files are now kept on the device (web/engine/model-store.js), and after a plain Python start its
+ *   snapshot (web/engine/python-snapshot.js); posted once after 'ready' (files is empty where none were)
  * @typedef {{type: 'damaged', files: string[]}} DamagedMessage  model files the start read from the
- *   device store failed their sha256 check after 'ready' (web/model-files.js verifyKept): deleted
+ *   device store failed their sha256 check after 'ready' (web/engine/model-files.js verifyKept): deleted
  *   there; the engine must start again (it downloads them anew)
  * @typedef {{type: 'warm', seconds: number, speed: number|null}} WarmMessage  the background warm-up
  *   has ended; `speed`: its last whole utterance's × real time (null when none ran to its end)

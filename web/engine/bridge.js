@@ -1,13 +1,13 @@
 // The JS bridge between py_core (running in Pyodide) and onnxruntime-web.
 //
-// It lives in the worker, next to Pyodide (the files it gets come from web/model-files.js). It
+// It lives in the worker, next to Pyodide (the files it gets come from web/engine/model-files.js). It
 //   1. creates one onnxruntime-web session per ONNX *file* (flow_lm_prefill and flow_lm_step share
 //      flow_lm_kv.onnx, so they share a session and its weights), on WebGPU when asked for and
 //      available, else on WASM (SIMD; threads when the page is cross-origin isolated);
 //   2. keeps every tensor on the JS side in a handle table. Python (py_core/js_runtime.py) only ever
 //      holds small integer handles; the values it reads back are the small ones the engine asks for
 //      (a latent, an EOS logit, decoded PCM);
-//   3. on WASM, runs the streaming decoder in a Web Worker of its own (web/decoder-worker.js,
+//   3. on WASM, runs the streaming decoder in a Web Worker of its own (web/engine/decoder-worker.js,
 //      `RemoteSession`), so that a decoder call overlaps the next flow-LM step on another core. The
 //      decoder's state tensors stay in that worker (`RemoteTensor` handles here); its audio comes back.
 //
@@ -56,7 +56,7 @@ class RemoteTensor {
   }
 }
 
-/** One onnxruntime-web session in web/decoder-worker.js; requests are answered in order. */
+/** One onnxruntime-web session in web/engine/decoder-worker.js; requests are answered in order. */
 class RemoteSession {
   constructor() {
     this.worker = new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module', name: 'pocket-tts decoder' });

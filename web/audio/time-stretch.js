@@ -7,7 +7,7 @@
 // the periods line up and no phase jump is heard. At speed 1 the best match is the continuation
 // itself: the output equals the input.
 //
-// No AudioWorklet or DOM dependency: web/playback-worklet.js pulls it per 128-frame render quantum,
+// No AudioWorklet or DOM dependency: web/audio/playback-worklet.js pulls it per 128-frame render quantum,
 // the page uses stretchAll() for "Download WAV at N×", and tests-js/ runs it in Node.
 
 export const MIN_SPEED = 0.5;

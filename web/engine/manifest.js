@@ -1,5 +1,5 @@
 // The bundle manifest as the web app reads it: JSDoc types mirroring py_core/manifest.py (the one
-// schema; Python validates every manifest with it before the app uses one, see web/worker.js).
+// schema; Python validates every manifest with it before the app uses one, see web/engine/worker.js).
 
 /** Schema version this app reads (py_core.manifest.SCHEMA_VERSION). */
 export const SCHEMA_VERSION = 4;
@@ -51,7 +51,7 @@ export const SCHEMA_VERSION = 4;
  * @property {number} max_tokens_per_chunk
  *
  * @typedef {object} ModelDims  py_core.manifest.ModelDims
- * @property {number} d_model  the flow LM's width (web/worker.js: whether the decoder gets a worker)
+ * @property {number} d_model  the flow LM's width (web/engine/worker.js: whether the decoder gets a worker)
  * @property {number} latent_dim
  * @property {number} num_layers
  * @property {number} num_kv_heads

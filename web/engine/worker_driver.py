@@ -1,6 +1,6 @@
 """The worker's Python side: py_core's engine driven for the web app (runs in Pyodide only).
 
-web/worker.js writes this file into Pyodide's file system as `pocket_driver` and calls its functions;
+web/engine/worker.js writes this file into Pyodide's file system as `pocket_driver` and calls its functions;
 everything else is py_core. Values going to JS are `to_js` copies (typed arrays, plain objects), so
 no Python object is left proxied on the JS side.
 """
@@ -48,7 +48,7 @@ def load(bridge, manifest_text: str, tokenizer_bytes, voice_name: str, voice_byt
     files = {manifest.tokenizer.file: tokenizer_bytes.to_bytes()}
 
     def read(path: str) -> bytes:
-        if path not in files:  # web/worker.js downloads a voice and calls add_voice before use
+        if path not in files:  # web/engine/worker.js downloads a voice and calls add_voice before use
             raise ValueError(f"{path} has not been downloaded")
         return files[path]
 
@@ -92,7 +92,7 @@ def preview(text: str, normalize: bool):
 
 
 def _decode_policy(options: dict) -> DecodePolicy:
-    """The decoder's schedule from the worker's options (see web/worker.js `decodeOptions`)."""
+    """The decoder's schedule from the worker's options (see web/engine/worker.js `decodeOptions`)."""
     return DecodePolicy(
         batch=int(options.get("decode_batch") or 1),
         overlap=bool(options.get("decode_overlap")),
@@ -135,7 +135,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     """Generate `text`, streaming each decoded chunk to `hooks.chunk`; returns a summary object.
 
     `cancel.is_set()` (a JS object) is polled by the engine between steps; `hooks.pause()` after
-    each chunk lets the worker receive the page's Stop message (see web/worker.js).
+    each chunk lets the worker receive the page's Stop message (see web/engine/worker.js).
     `options`: `seed` (None: random), and the decoder's schedule (`_decode_policy`): `decode_batch`
     (frames per decoder call, a ceiling with `follow_playback`), `decode_overlap` (decode while the
     next steps run: when the bridge's decoder has a worker of its own), `playback_speed`.
@@ -213,7 +213,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     )
 
 
-# ---------- the voice library (web/voice-library-ui.js keeps the files; py_core.voice_library checks them)
+# ---------- the voice library (web/app/voice-library-ui.js keeps the files; py_core.voice_library checks)
 
 _model: ModelIdentity | None = None
 

@@ -1,6 +1,6 @@
 // The synthesis worker: one Web Worker hosting Pyodide (py_core) and the onnxruntime-web bridge.
-// It routes the page's requests (web/protocol.js defines every message both ways) to the Python
-// driver (web/worker_driver.py); model files come from web/model-files.js, sessions from web/bridge.js.
+// It routes the page's requests (web/engine/protocol.js defines every message both ways) to the Python
+// driver (web/engine/worker_driver.py); model files come from web/engine/model-files.js, sessions from web/engine/bridge.js.
 
 import { Bridge } from './bridge.js';
 import { fileEntry } from './manifest.js';
@@ -10,7 +10,7 @@ import driverSource from './worker_driver.py?raw';
 
 let pyodide;
 let bridge;
-let driver; // PyProxy of the Python driver module (web/worker_driver.py)
+let driver; // PyProxy of the Python driver module (web/engine/worker_driver.py)
 /** @type {ModelFiles} */
 let model;
 /** @type {import('./manifest.js').Manifest} */
@@ -68,7 +68,7 @@ async function checkWebAssemblyAllowed() {
 
 /**
  * Start Pyodide with py_core and the driver imported: from this device's snapshot of such a start
- * when one is kept (web/python-snapshot.js), else plainly, then making that snapshot. Returns the
+ * when one is kept (web/engine/python-snapshot.js), else plainly, then making that snapshot. Returns the
  * runtime's versions, whether the snapshot was used, and (after a plain start) `keepSnapshot`, which
  * stores the snapshot for the next visit.
  */
@@ -133,7 +133,7 @@ async function init({ baseUrl, modelPath, backend, threads, parallelDecoder, dow
   const manifestText = await model.readManifest();
   manifest = model.manifest;
 
-  // Python starts while the model files download on a thread of their own (web/download-worker.js:
+  // Python starts while the model files download on a thread of their own (web/engine/download-worker.js:
   // a download loop on this thread made no progress during Pyodide's synchronous start, measured by
   // bench/ready_timeline.mjs); the sessions are created here once both are done.
   let pythonFailed = false;
@@ -222,8 +222,8 @@ async function reportDamagedFiles() {
 }
 
 /**
- * Store what a later visit starts from: the snapshot of Python's start (web/python-snapshot.js; after
- * a plain start only) and the downloaded model files (web/model-store.js). Posts 'stored'.
+ * Store what a later visit starts from: the snapshot of Python's start (web/engine/python-snapshot.js; after
+ * a plain start only) and the downloaded model files (web/engine/model-store.js). Posts 'stored'.
  * @param {(() => Promise<boolean>) | null} keepSnapshot
  * @param {Map<string, Uint8Array<ArrayBuffer>>} files
  */

@@ -1,5 +1,5 @@
 // Recording a voice prompt from the microphone: getUserMedia (only ever called from a click), the
-// raw samples through an AudioWorklet (web/recorder-worklet.js), a level and a timer while it runs,
+// raw samples through an AudioWorklet (web/audio/recorder-worklet.js), a level and a timer while it runs,
 // and a stop at MAX_PROMPT_SECONDS (upstream's 30 s). The result is a 16-bit WAV file at the
 // microphone's rate, so it takes the same road as an uploaded WAV: py_core checks, reads and
 // resamples it exactly as upstream does.

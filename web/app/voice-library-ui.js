@@ -1,14 +1,14 @@
 // The voice panel: record or pick a clip (length and play-back before cloning), and the library of
-// voices kept on this device (web/voice-library.js): listed beside the bundle's voices in the Voice
+// voices kept on this device (web/engine/voice-library.js): listed beside the bundle's voices in the Voice
 // picker, renamed, deleted, exported as .safetensors, imported. Voices made for another model are
 // listed, marked, and refused by py_core (py_core.voice_library) with a message naming both models;
 // one whose clip was kept can be cloned again for this model.
 //
-// web/main.js owns the worker and the clone request; this module owns the clip and the library.
+// web/app/main.js owns the worker and the clone request; this module owns the clip and the library.
 
-import { AudioFileError, MAX_PROMPT_SECONDS, decodeToMono24k, parseWav, readPromptFile } from './audio-file.js';
-import { Recorder, RecorderError, encodeWav } from './recorder.js';
-import { LibraryError, VoiceLibrary, recordBytes, withName } from './voice-library.js';
+import { AudioFileError, MAX_PROMPT_SECONDS, decodeToMono24k, parseWav, readPromptFile } from '../audio/audio-file.js';
+import { Recorder, RecorderError, encodeWav } from '../audio/recorder.js';
+import { LibraryError, VoiceLibrary, recordBytes, withName } from '../engine/voice-library.js';
 
 const $ = (id) => document.getElementById(id);
 export const LIBRARY_PREFIX = 'lib:';

@@ -1,6 +1,6 @@
 // The automatic model choice. When nobody chose a model (no ?model=, none saved), the app takes the
 // largest model of the default model's language that runs at SUGGEST_SPEED × real time or faster in
-// this browser. Speeds are what the worker's warm-up measured here (web/worker.js `warmUp`),
+// this browser. Speeds are what the worker's warm-up measured here (web/engine/worker.js `warmUp`),
 // remembered per model in localStorage, so that a later visit starts with the right model at once.
 
 /** × real time the suggested model must reach here: headroom over 1.0 against stutter. */

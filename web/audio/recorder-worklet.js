@@ -1,4 +1,4 @@
-// AudioWorklet that hands the microphone's samples to the page (web/recorder.js): channels averaged
+// AudioWorklet that hands the microphone's samples to the page (web/audio/recorder.js): channels averaged
 // to mono, posted in blocks of about 85 ms with the block's peak level (for the level meter).
 //
 // Port messages out: {samples: Float32Array, peak}

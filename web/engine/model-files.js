@@ -1,6 +1,6 @@
 // A model bundle's files as the worker gets them: the manifest, downloads with byte progress, each
 // file's sha256 checked against the manifest (a mismatch names the file), verified files kept on the
-// device for the next visit (web/model-store.js), and the service worker's cache and the device store
+// device for the next visit (web/engine/model-store.js), and the service worker's cache and the device store
 // kept to the files the current manifest names.
 
 import { fileEntry } from './manifest.js';
@@ -196,7 +196,7 @@ export class ModelFiles {
   /**
    * The start's download: `download(groups)` of stored files without their sha256 (call
    * `verifyKeptInWorker` once the app is ready), on a thread of its own: the download worker at the
-   * other end of `port` (web/download-worker.js, started by the page), so that it goes on while this
+   * other end of `port` (web/engine/download-worker.js, started by the page), so that it goes on while this
    * thread is busy (Pyodide's start); in this thread without one.
    * @param {string[]} groups
    * @param {MessagePort|null} [port]

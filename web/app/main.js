@@ -1,12 +1,12 @@
-// The page: UI state, the synthesis worker (web/worker.js) and streaming playback (web/player.js).
+// The page: UI state, the synthesis worker (web/engine/worker.js) and streaming playback (web/audio/player.js).
 // The UI thread never runs Python or ONNX: it sends messages to the worker and plays what comes back.
 
-import { Player } from './player.js';
+import { Player } from '../audio/player.js';
 import { ReadAlong } from './read-along.js';
-import { AudioFileError, decodeToMono24k, readPromptFile } from './audio-file.js';
-import { checkSpeed } from './time-stretch.js';
+import { AudioFileError, decodeToMono24k, readPromptFile } from '../audio/audio-file.js';
+import { checkSpeed } from '../audio/time-stretch.js';
 import { VoicePanel } from './voice-library-ui.js';
-import { SUGGEST_SPEED, loadSpeeds, modelLabel, rememberSpeed, smallerModel, startingModel } from './model-choice.js';
+import { SUGGEST_SPEED, loadSpeeds, modelLabel, rememberSpeed, smallerModel, startingModel } from '../engine/model-choice.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -156,7 +156,7 @@ function showNotice(warnings) {
 }
 
 // While the text is typed (and once the model is ready), the worker runs the first chunk's prefill
-// ahead of Speak (web/worker.js `prepare`): a Speak of that text in that voice starts at its first
+// ahead of Speak (web/engine/worker.js `prepare`): a Speak of that text in that voice starts at its first
 // sampled frame. Sent once typing pauses for PREPARE_DELAY_MS; at once for pasted or dropped text,
 // which arrives whole (the hand then moves to Speak: the prefill runs meanwhile).
 const PREPARE_DELAY_MS = 400;
@@ -243,7 +243,7 @@ async function loadModelIndex() {
   const wanted = params.get('model') ?? localStorage.getItem('pocket-tts:model');
   if (wanted && index.models.some((m) => m.path === wanted)) ui.model.value = wanted;
   else {
-    // Nobody chose: the largest model not measured too slow in this browser (web/model-choice.js).
+    // Nobody chose: the largest model not measured too slow in this browser (web/engine/model-choice.js).
     state.autoModel = { note: '' };
     ui.model.value = startingModel(index.models, loadSpeeds(localStorage));
   }
@@ -301,7 +301,7 @@ function startWorker() {
   ui.voice.replaceChildren();
   setProgress(null, 'Starting the engine…');
   setStatus('Loading the engine…');
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'pocket-tts' });
+  const worker = new Worker(new URL('../engine/worker.js', import.meta.url), { type: 'module', name: 'pocket-tts' });
   worker.onmessage = ({ data }) => onWorkerMessage(data);
   worker.onerror = (event) => {
     event.preventDefault();
@@ -326,7 +326,7 @@ function startWorker() {
 }
 
 /**
- * Start the download worker (web/download-worker.js) for the synthesis worker `worker`; returns the
+ * Start the download worker (web/engine/download-worker.js) for the synthesis worker `worker`; returns the
  * port that `worker` talks to it on, or null (then it downloads on its own thread). The page starts
  * it, not the synthesis worker, to work around a Firefox bug: driven over WebDriver BiDi (ESR 153), a
  * worker that starts a worker can block for good in `new Worker`, or miss the new worker's message.
@@ -337,7 +337,7 @@ function startWorker() {
 function startDownloader(worker) {
   if (!state.downloadWorker) return null;
   const channel = new MessageChannel();
-  state.downloader = new Worker(new URL('./download-worker.js', import.meta.url), { type: 'module', name: 'pocket-tts downloads' });
+  state.downloader = new Worker(new URL('../engine/download-worker.js', import.meta.url), { type: 'module', name: 'pocket-tts downloads' });
   state.downloader.onerror = (event) => {
     // A download worker that cannot start: start again, downloading on the synthesis worker's thread.
     event.preventDefault();
@@ -348,7 +348,7 @@ function startDownloader(worker) {
   return channel.port1;
 }
 
-/** @param {import('./protocol.js').Message} msg  a message from the worker (web/protocol.js) */
+/** @param {import('../engine/protocol.js').Message} msg  a message from the worker (web/engine/protocol.js) */
 function onWorkerMessage(msg) {
   switch (msg.type) {
     case 'status':
@@ -633,7 +633,7 @@ function followPlayback(stats) {
     readAlong.clear();
     return;
   }
-  const latency = state.player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/player.js
+  const latency = state.player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
   state.heard = state.heardFrom + Math.max(0, stats.rendered / state.info.sampleRate - latency);
   readAlong.seek(state.heard);
 }
@@ -731,7 +731,7 @@ function onPlaybackStats(stats) {
   updateMediaSession();
 }
 
-/** "Download WAV at N×": the last WAV re-timed in a worker (web/wav-speed-worker.js), then saved. */
+/** "Download WAV at N×": the last WAV re-timed in a worker (web/audio/wav-speed-worker.js), then saved. */
 async function downloadAtSpeed() {
   if (!state.wavBlob || state.phase === 'speaking' || state.preparingWav) return;
   const speed = state.speed;
@@ -757,7 +757,7 @@ async function downloadAtSpeed() {
 
 function stretchWav(wav, speed) {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./wav-speed-worker.js', import.meta.url), { type: 'module', name: 'wav-speed' });
+    const worker = new Worker(new URL('../audio/wav-speed-worker.js', import.meta.url), { type: 'module', name: 'wav-speed' });
     worker.onmessage = ({ data }) => {
       worker.terminate();
       if (data.error) reject(new Error(data.error));

@@ -3,13 +3,13 @@
 // (bench/ready_timeline.mjs measured it); here the fetches and the sha256 checks go on.
 //
 // The page starts this worker and sends it one end of a MessageChannel (the first message's port);
-// the synthesis worker holds the other end (web/main.js startDownloader says why the page starts it).
+// the synthesis worker holds the other end (web/app/main.js startDownloader says why the page starts it).
 // On the port, one download, then one check of the files it took from the device store, then the
 // worker closes:
 // In:  {type: 'download', baseUrl, modelPath, manifest, groups, verifyStored}
-// Out: {type: 'download', …progress}   forwarded to the page as is (web/protocol.js DownloadMessage)
+// Out: {type: 'download', …progress}   forwarded to the page as is (web/engine/protocol.js DownloadMessage)
 //      {type: 'files', files: [[path, Uint8Array], …], fromStore: [path, …]}   the bytes,
-//      transferred, and which of them the device store (web/model-store.js) had (with
+//      transferred, and which of them the device store (web/engine/model-store.js) had (with
 //      verifyStored false, those were size-checked only: ModelFiles.fetchFile)
 //      {type: 'error', message}
 // In:  {type: 'verify'}                 (once the app is ready) the sha256 of stored files not checked yet

@@ -1,5 +1,5 @@
 // Worker for "Download WAV at N×": the utterance's WAV (16-bit mono, as py_core.wav writes it)
-// re-timed to play N times as fast with the pitch kept (web/time-stretch.js). A worker, because a
+// re-timed to play N times as fast with the pitch kept (web/audio/time-stretch.js). A worker, because a
 // long text takes seconds to stretch and the page must stay responsive meanwhile.
 //
 // In:  {wav: ArrayBuffer, speed}

@@ -1,5 +1,5 @@
 // AudioWorklet that plays PCM chunks as they arrive (mono float32 at the context's sample rate),
-// at a playback speed of 0.5× to 3× with the pitch kept (WSOLA: web/time-stretch.js).
+// at a playback speed of 0.5× to 3× with the pitch kept (WSOLA: web/audio/time-stretch.js).
 //
 // Port messages in:  {type: 'push', pcm: Float32Array}  queue a chunk (playback starts at once)
 //                    {type: 'end'}                      no more chunks: report 'drained' once played
@@ -13,7 +13,7 @@
 //                    `output`: frames written to the output for them (about rendered / speed).
 //                    `queued`: source samples pushed but not played yet.
 //
-// The module is bundled with time-stretch.js into one same-origin file (web/player.js imports it
+// The module is bundled with time-stretch.js into one same-origin file (web/audio/player.js imports it
 // with ?worker&url): the Content-Security-Policy allows no data: or inline module.
 
 import { TimeStretcher } from './time-stretch.js';
@@ -41,7 +41,7 @@ class PcmPlayer extends AudioWorkletProcessor {
       this.ended = true;
       this.stretcher.end();
     } else if (data.type === 'speed') {
-      this.stretcher.speed = data.speed; // web/player.js checks the range first
+      this.stretcher.speed = data.speed; // web/audio/player.js checks the range first
       this.report();
     } else if (data.type === 'flush' || data.type === 'reset') {
       this.stretcher.clear();
