@@ -85,7 +85,7 @@ test('ModelFiles reads the manifest and downloads a group by content-addressed U
     '/app/models/m/voices/v.safetensors': voice,
   });
   const posted = [];
-  const files = new ModelFiles('http://x/app/', 'm/', (message) => posted.push(message));
+  const files = new ModelFiles('http://x/app/models/', 'm/', (message) => posted.push(message));
   assert.equal(JSON.parse(await files.readManifest()).model_id, 'm');
   const got = await files.download(['default']);
   assert.deepEqual([...got.keys()], ['g.onnx']);
@@ -98,7 +98,7 @@ test('ModelFiles reads the manifest and downloads a group by content-addressed U
 
 test('a missing manifest names the bundle and the HTTP status', async () => {
   serve({});
-  await assert.rejects(new ModelFiles('http://x/', 'gone/', () => {}).readManifest(), /models\/gone\/manifest\.json: HTTP 404/);
+  await assert.rejects(new ModelFiles('http://x/models/', 'gone/', () => {}).readManifest(), /models\/gone\/manifest\.json: HTTP 404/);
 });
 
 /** An in-memory folder with the part of OPFS's FileSystemDirectoryHandle that ModelStore uses. */
@@ -148,7 +148,7 @@ function twoFileBundle(stored) {
   };
   const requested = serve({ '/models/m/g.onnx': graph, '/models/m/d.onnx': decoder });
   const store = memoryStore(stored({ graph, decoder }));
-  const files = new ModelFiles('http://x/', 'm/', () => {});
+  const files = new ModelFiles('http://x/models/', 'm/', () => {});
   files.manifest = manifest;
   files.store = Promise.resolve(store);
   return { graph, decoder, manifest, requested, store, files };
@@ -183,7 +183,7 @@ test('a corrupted download is refused and not kept', async () => {
   bad[0] ^= 0xff;
   serve({ '/models/m/g.onnx': bad });
   const store = memoryStore();
-  const files = new ModelFiles('http://x/', 'm/', () => {});
+  const files = new ModelFiles('http://x/models/', 'm/', () => {});
   files.manifest = { model_id: 'm', files: [{ path: 'g.onnx', sha256: sha256(body), bytes: body.length, download: 'default' }] };
   files.store = Promise.resolve(store);
   await assert.rejects(files.download(['default']), /g\.onnx is corrupted/);
@@ -194,7 +194,7 @@ test('a corrupted download is refused and not kept', async () => {
 test('without a device store (Node has no OPFS) every file is downloaded', async () => {
   const body = new TextEncoder().encode('bytes');
   const requested = serve({ '/models/m/g.onnx': body });
-  const files = new ModelFiles('http://x/', 'm/', () => {});
+  const files = new ModelFiles('http://x/models/', 'm/', () => {});
   files.manifest = { model_id: 'm', files: [{ path: 'g.onnx', sha256: sha256(body), bytes: body.length, download: 'default' }] };
   assert.equal(await files.openStore(), null);
   await files.download(['default']);
@@ -236,7 +236,7 @@ test('a stored file of another size is never taken; by default a stored file is 
   ]) {
     requested.length = 0;
     const store = memoryStore({ [entry.sha256]: stored });
-    const files = new ModelFiles('http://x/', 'm/', () => {});
+    const files = new ModelFiles('http://x/models/', 'm/', () => {});
     files.manifest = { model_id: 'm', files: [entry] };
     files.store = Promise.resolve(store);
     const got = await files.download(['default'], { verifyStored });

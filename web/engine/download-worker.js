@@ -6,7 +6,7 @@
 // the synthesis worker holds the other end (web/app/main.js startDownloader says why the page starts it).
 // On the port, one download, then one check of the files it took from the device store, then the
 // worker closes:
-// In:  {type: 'download', baseUrl, modelPath, manifest, groups, verifyStored}
+// In:  {type: 'download', modelsUrl, modelPath, manifest, groups, verifyStored}
 // Out: {type: 'download', …progress}   forwarded to the page as is (web/engine/protocol.js DownloadMessage)
 //      {type: 'files', files: [[path, Uint8Array], …], fromStore: [path, …]}   the bytes,
 //      transferred, and which of them the device store (web/engine/model-store.js) had (with
@@ -22,9 +22,9 @@ import { ModelFiles } from './model-files.js';
 let model;
 
 /** The request's reply and whether the worker's work is done. */
-async function handle({ type, baseUrl, modelPath, manifest, groups, verifyStored }, port) {
+async function handle({ type, modelsUrl, modelPath, manifest, groups, verifyStored }, port) {
   if (type === 'verify') return [{ type: 'verified', damaged: await model.verifyKept() }, [], true];
-  model = new ModelFiles(baseUrl, modelPath, (message) => port.postMessage(message));
+  model = new ModelFiles(modelsUrl, modelPath, (message) => port.postMessage(message));
   model.manifest = manifest;
   const files = await model.download(groups, { verifyStored });
   return [{ type: 'files', files: [...files], fromStore: model.fromStore }, [...files.values()].map((b) => b.buffer), false];

@@ -67,17 +67,17 @@ async function evictFromCaches(url) {
   }
 }
 
-/** One bundle on the server: `models/<modelPath>` under `baseUrl`. */
+/** One bundle on the server: `<modelPath>` under `modelsUrl` (the folder of models/index.json). */
 export class ModelFiles {
   /**
-   * @param {string} baseUrl  the app's base URL
-   * @param {string} modelPath  the bundle's folder under models/, with a trailing slash
+   * @param {string} modelsUrl  where the bundles are hosted (the folder of index.json)
+   * @param {string} modelPath  the bundle's folder there, with a trailing slash
    * @param {(message: object) => void} post  sends 'download' progress messages to the page
    */
-  constructor(baseUrl, modelPath, post) {
-    this.baseUrl = baseUrl;
+  constructor(modelsUrl, modelPath, post) {
+    this.modelsUrl = modelsUrl;
     this.modelPath = modelPath;
-    this.modelUrl = new URL(`models/${modelPath}`, baseUrl).href;
+    this.modelUrl = new URL(modelPath, modelsUrl).href;
     this.post = post;
     /** @type {import('./manifest.js').Manifest | null} */
     this.manifest = null;
@@ -154,7 +154,7 @@ export class ModelFiles {
   /** Fetch manifest.json; returns its text (py_core validates it) and keeps the parsed manifest. */
   async readManifest() {
     const response = await fetch(new URL('manifest.json', this.modelUrl));
-    if (!response.ok) throw new Error(`models/${this.modelPath}manifest.json: HTTP ${response.status}`);
+    if (!response.ok) throw new Error(`${this.modelUrl}manifest.json: HTTP ${response.status}`);
     const text = await response.text();
     this.manifest = JSON.parse(text);
     return text;
@@ -215,7 +215,7 @@ export class ModelFiles {
           reject(new Error(data.message));
         }
       };
-      port.postMessage({ type: 'download', baseUrl: this.baseUrl, modelPath: this.modelPath, manifest: this.manifest, groups, verifyStored: false });
+      port.postMessage({ type: 'download', modelsUrl: this.modelsUrl, modelPath: this.modelPath, manifest: this.manifest, groups, verifyStored: false });
     });
   }
 

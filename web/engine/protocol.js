@@ -1,28 +1,32 @@
-// The messages between the page (web/app/main.js) and the synthesis worker (web/engine/worker.js): the one
-// place they are defined. Both sides post plain objects of these shapes (structured clone).
+// The messages between the library (web/engine/pocket-tts.js) and the synthesis worker (web/engine/worker.js):
+// the one place they are defined. Both sides post plain objects of these shapes (structured clone).
 
 /**
  * Page → worker.
- * @typedef {{type: 'init', baseUrl: string, modelPath: string, backend: 'auto'|'wasm'|'webgpu', threads: number,
- *   parallelDecoder: boolean|null, downloads: MessagePort|null}} InitRequest  load Python, py_core and a
- *   bundle; `downloads`: a port to the download worker (web/engine/download-worker.js; without one the
- *   synthesis worker downloads on its own thread)
- * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
- *   decodeBatch?: number, playbackSpeed?: number, seed?: string|null, normalize?: boolean,
- *   voiceData?: {name: string, data: ArrayBuffer|Uint8Array}|null}} SpeakRequest
- *   `decodeBatch`: frames per decoder call, 0 or absent: automatic (web/engine/worker.js `decodeOptions`);
- *   `playbackSpeed`: the player's speed when the request is made (the automatic batch follows it)
- *   `voiceData`: a library voice's .safetensors file (web/app/voice-library-ui.js), checked by py_core
- * @typedef {{type: 'prepare', id: number, text: string, voice: string, normalize?: boolean}} PrepareRequest
- *   the text being typed: its first chunk's prefill is run ahead of its Speak (PreparedMessage when
- *   it ran; a stale or skipped one gets no reply)
- * @typedef {{type: 'preview', id: number, text: string, normalize?: boolean}} PreviewRequest
+ * @typedef {{voice?: string|null, temperature?: number|null, steps?: number|null, seed?: string|number|null,
+ *   normalize?: boolean, decodeBatch?: number, playbackSpeed?: number}} SpeakOptions  a speech request's
+ *   options; one left out takes the engine's default
+ * @typedef {{type: 'init', baseUrl: string, modelsUrl: string, modelPath: string, backend: 'auto'|'wasm'|'webgpu',
+ *   threads: number, parallelDecoder: boolean|null, downloads: MessagePort|null}} InitRequest  load Python,
+ *   py_core and a bundle; `baseUrl`: the runtime's folder (pyodide/, ort/, wheels/); `modelsUrl`: the folder
+ *   of models/index.json; `downloads`: a port to the download worker (web/engine/download-worker.js; without
+ *   one the synthesis worker downloads on its own thread)
+ * @typedef {{name: string, data: ArrayBuffer|Uint8Array}} VoiceData  a library voice's .safetensors file
+ *   (web/engine/voice-collection.js), checked by py_core
+ * @typedef {{type: 'speak', id: number, text: string, options: SpeakOptions, voiceData?: VoiceData|null}} SpeakRequest
+ *   `options.decodeBatch`: frames per decoder call, 0 or absent: automatic (web/engine/worker.js
+ *   `decodeOptions`); `options.playbackSpeed`: the player's speed when the request is made (the
+ *   automatic batch follows it)
+ * @typedef {{type: 'prepare', id: number, text: string, options: SpeakOptions, voiceData?: VoiceData|null}} PrepareRequest
+ *   the text being typed: its first chunk's prefill is run ahead of its Speak (PreparedMessage: `ready`
+ *   false when it was stale or skipped)
+ * @typedef {{type: 'preview', id: number, text: string, options?: {normalize?: boolean}}} PreviewRequest
  *   what will be read (no audio)
  * @typedef {{type: 'stop', id: number}} StopRequest  cancel generation job `id` (a later job is untouched)
  * @typedef {{type: 'clone', id: number, name: string, voiceId?: string, file?: string, wav?: Uint8Array,
  *   pcm?: Float32Array}} CloneRequest  16-bit WAV bytes, or PCM at the model's rate, mono; `voiceId`:
  *   the library's id for the voice (default `clone:<name>`)
- * @typedef {{type: 'import', id: string, file: string, data: ArrayBuffer}} ImportRequest
+ * @typedef {{type: 'import', id: number, file: string, data: ArrayBuffer}} ImportRequest
  *   a .safetensors voice file for the library: py_core parses it and checks it against the model
  * @typedef {InitRequest|SpeakRequest|PrepareRequest|PreviewRequest|StopRequest|CloneRequest|ImportRequest} Request
  */
@@ -52,14 +56,15 @@
  *   a voice file for the library: upstream's layout, `meta` its py_core.voice_library metadata
  * @typedef {{type: 'voice', id: number, voice: string} & LibraryFile} VoiceMessage
  *   a cloned voice is ready (`voice`: its id)
- * @typedef {{type: 'imported', id: string} & LibraryFile} ImportedMessage  an imported voice, checked
+ * @typedef {{type: 'imported', id: number} & LibraryFile} ImportedMessage  an imported voice, checked
  * @typedef {{type: 'notice', id: number, warnings: string[]}} NoticeMessage
  *   skipped or clamped pause markup
  * @typedef {{type: 'preview', id: number, text: string, warnings: string[]}} PreviewMessage
  *   the normalized text, pauses as [pause Ns]
  * @typedef {{type: 'prepared', id: number, ready: boolean}} PreparedMessage  prepare request `id` ran;
  *   `ready`: a first chunk's prefill is kept for a Speak of that text
- * @typedef {{type: 'error', id?: number, message: string, fatal: boolean}} ErrorMessage
+ * @typedef {{type: 'error', id?: number, message: string, kind?: string, fatal: boolean}} ErrorMessage
+ *   `kind`: the Python exception's class or the JS error's name (web/engine/errors.js maps it to a code)
  * @typedef {StatusMessage|DownloadMessage|ReadyMessage|StoredMessage|DamagedMessage|WarmMessage|ProgressMessage|ChunkMessage|
  *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|PreparedMessage|ErrorMessage} Message
  */

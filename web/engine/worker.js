@@ -123,12 +123,12 @@ async function loadPython(baseUrl) {
 const PARALLEL_DECODER_MIN_WIDTH = 1024;
 
 /** @param {import('./protocol.js').InitRequest} request */
-async function init({ baseUrl, modelPath, backend, threads, parallelDecoder, downloads }) {
+async function init({ baseUrl, modelsUrl, modelPath, backend, threads, parallelDecoder, downloads }) {
   // Seconds since init began at which each part of the start finished (info.loadSeconds).
   const initStarted = performance.now();
   const loadSeconds = {};
   const finished = (part) => (loadSeconds[part] = +((performance.now() - initStarted) / 1000).toFixed(3));
-  model = new ModelFiles(baseUrl, modelPath, post);
+  model = new ModelFiles(modelsUrl, modelPath, post);
   status('Reading the model manifest…');
   const manifestText = await model.readManifest();
   manifest = model.manifest;
@@ -309,22 +309,34 @@ function decodeOptions(decodeBatch, playbackSpeed) {
   };
 }
 
+/**
+ * A library voice's file the worker may not have yet (refused when made for another model).
+ * @param {string} voice
+ * @param {{name: string, data: ArrayBuffer|Uint8Array}|null|undefined} voiceData
+ */
+function ensureLibraryVoice(voice, voiceData) {
+  if (!voiceData || loadedVoices.has(voice)) return;
+  driver.add_library_voice(voice, voiceData.name, voiceData.data);
+  loadedVoices.add(voice);
+}
+
 /** @param {import('./protocol.js').SpeakRequest} request */
-async function speak({ id, text, voice, voiceData, temperature, steps, decodeBatch, playbackSpeed, seed, normalize }) {
+async function speak({ id, text, options, voiceData }) {
   waitingSpeaks--;
   cancel.job = id;
-  if (voiceData && !loadedVoices.has(voice)) {
-    driver.add_library_voice(voice, voiceData.name, voiceData.data); // refuses another model's voice
-    loadedVoices.add(voice);
-  }
+  const voice = options.voice || manifest.default_voice || manifest.voices[0]?.name;
+  ensureLibraryVoice(voice, voiceData);
   await ensureVoice(voice);
   bridge.timings = {};
-  const options = {
-    seed: seed ?? undefined,
-    normalize: normalize !== false, // numbers and symbols as words (pause markup is always on)
-    ...decodeOptions(decodeBatch ?? 0, playbackSpeed ?? 1),
+  const driverOptions = {
+    seed: options.seed ?? undefined,
+    normalize: options.normalize !== false, // numbers and symbols as words (pause markup is always on)
+    ...decodeOptions(options.decodeBatch ?? 0, options.playbackSpeed ?? 1),
   };
-  const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, options);
+  const generation = manifest.generation;
+  const temperature = options.temperature ?? generation.temperature;
+  const steps = options.steps ?? generation.sampler_steps;
+  const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, driverOptions);
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
 }
 
@@ -332,21 +344,26 @@ async function speak({ id, text, voice, voiceData, temperature, steps, decodeBat
  * The first chunk's prefill of the text being typed, run ahead of its Speak (py_core
  * Engine.prefill): the Speak then starts at its first sampled frame. Skipped when a Speak is
  * already waiting (it would only delay it), when a newer prepare is queued, and for a voice not
- * loaded yet. A failure (empty text, say) is left to the Speak to report.
+ * loaded yet (then `ready` is false). A failure (empty text, say) is left to the Speak to report.
  * @param {import('./protocol.js').PrepareRequest} request
  */
-async function prepare({ id, text, voice, normalize }) {
-  if (waitingSpeaks > 0 || id !== latestPrepare || !loadedVoices.has(voice)) return;
-  try {
-    post({ type: 'prepared', id, ready: await driver.prepare(text, voice, normalize !== false) });
-  } catch (error) {
-    console.debug('prepare skipped:', errorMessage(error));
+async function prepare({ id, text, options, voiceData }) {
+  const voice = options.voice || manifest.default_voice || manifest.voices[0]?.name;
+  let ready = false;
+  if (waitingSpeaks === 0 && id === latestPrepare) {
+    try {
+      ensureLibraryVoice(voice, voiceData);
+      if (loadedVoices.has(voice)) ready = await driver.prepare(text, voice, options.normalize !== false);
+    } catch (error) {
+      console.debug('prepare skipped:', errorMessage(error));
+    }
   }
+  post({ type: 'prepared', id, ready });
 }
 
 /** @param {import('./protocol.js').PreviewRequest} request */
-async function preview({ id, text, normalize }) {
-  post({ type: 'preview', id, ...driver.preview(text, normalize !== false) });
+async function preview({ id, text, options }) {
+  post({ type: 'preview', id, ...driver.preview(text, options?.normalize !== false) });
 }
 
 /** @param {import('./protocol.js').CloneRequest} request */
@@ -394,7 +411,8 @@ self.onmessage = ({ data }) => {
       console.error(error);
       // A start that failed on a damaged stored file (onnxruntime-web refused it, say) starts again.
       if (data.type === 'init' && (await reportDamagedFiles())) return;
-      post({ type: 'error', id: 'id' in data ? data.id : undefined, message: errorMessage(error), fatal: data.type === 'init' });
+      const kind = error?.type ?? error?.name; // a Python exception's class, or a JS error's name (web/engine/errors.js)
+      post({ type: 'error', id: 'id' in data ? data.id : undefined, message: errorMessage(error), kind, fatal: data.type === 'init' });
     }
   });
   if (data.type === 'init') {
