@@ -84,8 +84,7 @@ export class PocketTTS extends EventTarget {
     const abort = () => tts.dispose();
     signal?.addEventListener('abort', abort, { once: true });
     try {
-      await tts.loadIndex();
-      await tts.restart();
+      await tts.start();
     } catch (error) {
       tts.dispose();
       throw signal?.aborted ? abortReason(signal) : asPocketError(error, 'load-failed');
@@ -111,6 +110,12 @@ export class PocketTTS extends EventTarget {
     /** @type {VoiceInfo[]} */
     const bundled = (this.info?.voices ?? []).map((name) => ({ id: name, name, source: 'bundle' }));
     return [...bundled, ...this.voiceLibrary.voices()];
+  }
+
+  /** Read the model index and start the engine (PocketTTS.load does it); resolves when ready. */
+  async start() {
+    await this.loadIndex();
+    await this.restart();
   }
 
   /** models/index.json: the hosted bundles; picks the model to start with. */

@@ -78,6 +78,16 @@ export class Speech extends EventTarget {
     this.ended = new Promise((resolve) => this.addEventListener('end', () => resolve({ stopped: this.stopped }), { once: true }));
   }
 
+  /**
+   * Listen to event `type`; `handler` gets the event's detail. Returns this speech.
+   * @param {string} type
+   * @param {(detail: any) => void} handler
+   */
+  on(type, handler) {
+    this.addEventListener(type, (event) => handler(/** @type {CustomEvent} */ (event).detail));
+    return this;
+  }
+
   emit(/** @type {string} */ type, /** @type {unknown} */ detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }

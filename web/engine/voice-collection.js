@@ -9,8 +9,8 @@ import { VoiceLibrary, recordBytes, withName } from './voice-library.js';
 
 /** Voice ids of library voices start with this (bundled voices are named plainly). */
 export const LIBRARY_PREFIX = 'lib:';
-/** The largest .safetensors voice file accepted (the full model's voices are ~10 MB). */
-const MAX_VOICE_FILE_BYTES = 64 * 2 ** 20;
+/** The largest .safetensors voice file accepted (a 24-layer model's 30 s voice is ~100 MB). */
+const MAX_VOICE_FILE_BYTES = 256 * 2 ** 20;
 
 /**
  * A library voice as listed: no file bytes.

@@ -1,0 +1,378 @@
+// Speaking and what follows it: Speak and Stop, the read-along view following playback, playback
+// speed, the media controls (MediaSession), and the downloads (WAV, WAV at a speed, subtitles).
+// The speech itself is the library's (PocketTTS.speak → Speech); this panel shows it.
+
+import { checkSpeed } from '../audio/time-stretch.js';
+import { ReadAlong } from './read-along.js';
+import { formatBytes } from './status.js';
+import { describeEngine } from './settings-panel.js';
+
+const $ = (id) => document.getElementById(id);
+
+export class PlaybackPanel {
+  /** @param {import('./main.js').App} app */
+  constructor(app) {
+    this.app = app;
+    this.ui = {
+      speak: /** @type {HTMLButtonElement} */ ($('speak')),
+      stop: /** @type {HTMLButtonElement} */ ($('stop')),
+      download: /** @type {HTMLAnchorElement} */ ($('download')),
+      downloadVtt: /** @type {HTMLAnchorElement} */ ($('download-vtt')),
+      speed: /** @type {HTMLInputElement} */ ($('speed')),
+      speedValue: $('speed-value'),
+      downloadSpeed: /** @type {HTMLButtonElement} */ ($('download-speed')),
+      downloadSpeedLabel: $('download-speed-label'),
+    };
+    /** @type {import('../engine/speech.js').Speech | null} */
+    this.speech = null;
+    /** @type {import('../engine/utterance.js').Utterance | null} the last utterance */
+    this.utterance = null;
+    this.downloadUrl = null;
+    this.vttUrl = null;
+    this.playing = false; // audio of the current utterance is still to be heard (Stop and the media controls act)
+    this.highlight = false; // the read-along view follows playback (off after Stop and once drained)
+    this.heardFrom = 0; // seconds of the utterance where the current playback started (a replay from a word)
+    this.heard = 0;
+    this.preparingWav = false;
+    this.stopRequestedAt = 0; // when Stop was pressed during the current Speak
+    /** @type {Float32Array[] | null} test hook: float PCM copies (?capture=pcm) */
+    this.capture = app.params.get('capture') === 'pcm' ? [] : null;
+    this.lastResult = null;
+    this.readAlong = new ReadAlong($('read-along'), (seconds) => this.replayFrom(seconds));
+    this.ui.speak.addEventListener('click', () => this.speak());
+    this.ui.stop.addEventListener('click', () => this.stop());
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') this.stop();
+    });
+    this.ui.download.addEventListener('click', (event) => {
+      if (this.ui.download.getAttribute('aria-disabled') === 'true') event.preventDefault();
+    });
+    this.ui.downloadSpeed.addEventListener('click', () => this.downloadAtSpeed());
+    this.ui.speed.addEventListener('input', () => {
+      this.setSpeed(Number(this.ui.speed.value));
+      localStorage.setItem('pocket-tts:speed', this.ui.speed.value);
+    });
+    this.ui.speed.value = String(savedSpeed());
+    this.setUpMediaSession();
+  }
+
+  get speed() {
+    return Number(this.ui.speed.value);
+  }
+
+  /** Apply and show the playback speed (0.5–3×, pitch kept); also during playback. */
+  setSpeed(/** @type {number} */ speed) {
+    const label = `${speed}×`;
+    this.ui.speedValue.textContent = label;
+    this.ui.speed.setAttribute('aria-valuetext', label);
+    this.ui.downloadSpeedLabel.textContent = label;
+    this.app.tts?.setSpeed(speed);
+    this.update();
+  }
+
+  /** The buttons and links for the app's phase. */
+  update() {
+    const { phase } = this.app;
+    const speaking = phase === 'speaking';
+    this.ui.speak.disabled = phase !== 'ready';
+    this.ui.stop.disabled = !speaking && !this.playing;
+    const canDownload = Boolean(this.downloadUrl) && !speaking;
+    link(this.ui.download, canDownload ? this.downloadUrl : null);
+    this.ui.downloadVtt.hidden = !this.app.tts?.info?.timestamps;
+    link(this.ui.downloadVtt, this.vttUrl && !speaking ? this.vttUrl : null);
+    this.ui.downloadSpeed.hidden = !this.utterance?.samples || this.speed === 1;
+    this.ui.downloadSpeed.disabled = !canDownload || this.preparingWav;
+  }
+
+  async speak() {
+    const { app } = this;
+    if (app.phase !== 'ready') return;
+    app.status.clearError();
+    const text = app.text.value;
+    if (!text.trim()) {
+      app.status.error('Type some text first: there is nothing to say.');
+      app.text.focus();
+      return;
+    }
+    this.lastResult = null;
+    app.status.notice([]);
+    this.forgetUtterance();
+    if (this.capture) this.capture = [];
+    const options = { voice: app.voices.value, normalize: app.text.normalize, ...app.settings.speakOptions() };
+    // Inside the click/keypress: allowed to make sound (the audio output opens while generation starts).
+    const speech = app.tts.speak(text, options);
+    this.speech = speech;
+    const started = performance.now();
+    let firstChunkAt = 0;
+    let samples = 0;
+    this.stopRequestedAt = 0;
+    this.heardFrom = 0;
+    this.highlight = true;
+    this.playing = true;
+    if (app.tts.info.timestamps) this.readAlong.show('Generating…');
+    else this.readAlong.unavailable();
+    this.showInMediaSession(text);
+    app.setPhase('speaking');
+    app.status.progress(null, 'Generating…', '');
+    app.status.set('Generating…');
+    app.log({ type: 'speak', chars: text.length });
+    const rate = app.tts.info.sampleRate;
+    speech.on('error', (detail) => {
+      if (detail.code !== 'audio-output-unavailable') return; // failures end the speech: below
+      this.highlight = false;
+      this.playing = false;
+      app.status.error(detail.message, detail.cause);
+      this.update();
+    });
+    speech.on('plan', (detail) => this.readAlong.plan(detail.text, detail.words));
+    speech.on('times', (detail) => this.readAlong.add(detail));
+    speech.on('notice', (detail) => app.status.notice(detail));
+    speech.on('audio', (detail) => {
+      if (!firstChunkAt) {
+        firstChunkAt = performance.now();
+        app.status.set(`Speaking… first audio after ${((firstChunkAt - started) / 1000).toFixed(2)} s`);
+      }
+      samples += detail.pcm.length;
+      this.capture?.push(detail.pcm.slice());
+    });
+    speech.on('progress', (detail) => {
+      const seconds = samples / rate;
+      const elapsed = (performance.now() - started) / 1000;
+      const speed = seconds > 0 && elapsed > 0 ? ` · ${(seconds / elapsed).toFixed(1)}× real time` : '';
+      const { chunkIndex, chunkCount, chunkDone } = detail;
+      app.status.progressSoon(chunkCount ? (chunkIndex + chunkDone) / chunkCount : null,
+        `Generating: chunk ${Math.min(chunkIndex + 1, chunkCount)} of ${chunkCount}`, `${seconds.toFixed(1)} s of audio${speed}`);
+    });
+    speech.on('playback', (detail) => this.onPlayback(detail.stats));
+    try {
+      const utterance = await speech.result;
+      this.onDone(utterance, { started, firstChunkAt, id: await speech.id, audio: speech.audio });
+    } catch (error) {
+      if (this.speech !== speech) return;
+      this.playing = false;
+      app.status.progress(0, 'Synthesis failed', '');
+      app.setPhase('ready');
+      app.status.error(error.message, error);
+    }
+  }
+
+  /** The utterance is generated (its audio may still be playing). */
+  onDone(utterance, { started, firstChunkAt, id, audio }) {
+    const { app } = this;
+    const { seconds, stats } = utterance;
+    const speed = stats.elapsed > 0 ? seconds / stats.elapsed : 0;
+    this.utterance = utterance;
+    const wav = utterance.toWav();
+    this.downloadUrl = utterance.samples ? URL.createObjectURL(wav) : null;
+    if (utterance.vtt !== null) this.vttUrl = URL.createObjectURL(new Blob([utterance.vtt], { type: 'text/vtt' }));
+    this.lastResult = {
+      id,
+      samples: utterance.samples,
+      seconds,
+      elapsed: stats.elapsed,
+      speed,
+      stopped: utterance.stopped,
+      firstChunkSeconds: firstChunkAt ? (firstChunkAt - started) / 1000 : null,
+      wavBytes: wav.size,
+      downloadUrl: this.downloadUrl,
+      stopLatencyMs: this.stopRequestedAt ? performance.now() - this.stopRequestedAt : null,
+      frames: stats.frames,
+      timings: stats.timings,
+      liveTensors: stats.liveTensors,
+      planSeconds: stats.planSeconds,
+      prefilled: stats.prefilled, // its first chunk's prefill ran while the text was typed
+      vtt: utterance.vtt, // the subtitles (null without timestamp heads)
+    };
+    app.log({ type: 'done', ...this.lastResult });
+    const engine = describeEngine(app.tts.info);
+    if (utterance.stopped) {
+      app.status.progress(0, 'Stopped', `${seconds.toFixed(1)} s generated`);
+      app.status.set(`Stopped after ${seconds.toFixed(1)} s of audio · ${engine}`);
+    } else {
+      app.status.progress(1, 'Done', `${seconds.toFixed(1)} s of audio`);
+      const silent = audio ? '' : ' · no sound: download the WAV';
+      app.status.set(`Done: ${seconds.toFixed(1)} s of audio in ${stats.elapsed.toFixed(1)} s · ${speed.toFixed(1)}× real time · ${engine}${silent}`);
+    }
+    app.setPhase('ready');
+  }
+
+  forgetUtterance() {
+    if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
+    if (this.vttUrl) URL.revokeObjectURL(this.vttUrl);
+    this.downloadUrl = null;
+    this.vttUrl = null;
+    this.utterance = null;
+  }
+
+  /** Stop: halt generation (while speaking) and silence what is still to be heard. */
+  stop() {
+    const { app } = this;
+    if (app.phase === 'speaking' && this.speech) {
+      this.stopRequestedAt = performance.now();
+      app.status.set('Stopping…');
+    } else if (this.playing) {
+      app.status.set('Playback stopped');
+    } else {
+      return;
+    }
+    if (this.speech?.active) this.speech.stop();
+    else this.app.tts.player.flush(); // a replay
+    this.highlight = false;
+    this.readAlong.clear();
+    app.log({ type: 'stop' });
+  }
+
+  /** The worklet's counters (every ~50 ms while playing): the highlight, Stop and the media controls follow them. */
+  onPlayback(/** @type {any} */ stats) {
+    if (this.highlight) {
+      if (stats.drained) {
+        this.highlight = false;
+        this.readAlong.clear();
+      } else {
+        const player = this.app.tts.player;
+        const latency = player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
+        this.heard = this.heardFrom + Math.max(0, stats.rendered / player.sampleRate - latency);
+        this.readAlong.seek(this.heard);
+      }
+    }
+    const playing = !stats.drained && (this.speech?.audio ?? true);
+    if (playing === this.playing) return;
+    this.playing = playing;
+    this.update();
+    this.updateMediaSession();
+  }
+
+  /** A click on a word of the read-along view: play the last utterance again from that word. */
+  async replayFrom(/** @type {number} */ seconds) {
+    const { app } = this;
+    if (app.phase !== 'ready' || !this.utterance?.samples) return;
+    const wav = this.utterance.toWav();
+    const rate = this.utterance.sampleRate;
+    const first = this.utterance.wavHeader.byteLength + 2 * Math.floor(seconds * rate);
+    const data = new Int16Array(await wav.slice(first, wav.size - ((wav.size - first) % 2)).arrayBuffer());
+    const pcm = Float32Array.from(data, (v) => v / 32768);
+    const player = app.tts.player;
+    try {
+      await player.start();
+    } catch (error) {
+      app.status.error('No sound: the audio output did not start (no audio device, or it is busy).', error);
+      return;
+    }
+    player.reset(); // empties the queue (a flush would report "drained" and end the highlight)
+    player.onStats = (stats) => this.onPlayback(stats);
+    this.speech = null;
+    this.heardFrom = Math.floor(seconds * rate) / rate;
+    this.highlight = true;
+    this.playing = true;
+    player.push(pcm);
+    player.end();
+    app.log({ type: 'replay', from: this.heardFrom });
+    this.update();
+  }
+
+  /** "Download WAV at N×": the last WAV re-timed in a worker (web/audio/wav-speed-worker.js), then saved. */
+  async downloadAtSpeed() {
+    const { app } = this;
+    if (!this.utterance || app.phase === 'speaking' || this.preparingWav) return;
+    const speed = this.speed;
+    this.preparingWav = true;
+    this.update();
+    app.status.set(`Preparing the WAV at ${speed}×…`);
+    try {
+      const wav = await stretchWav(await this.utterance.toWav().arrayBuffer(), speed);
+      const url = URL.createObjectURL(new Blob([wav], { type: 'audio/wav' }));
+      const anchor = document.createElement('a');
+      anchor.href = url;
+      anchor.download = `pocket-tts-${speed}x.wav`;
+      anchor.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      app.status.set(`WAV at ${speed}× ready (${formatBytes(wav.byteLength)})`);
+    } catch (error) {
+      app.status.error(`The WAV at ${speed}× could not be made: ${error.message}`, error);
+    } finally {
+      this.preparingWav = false;
+      this.update();
+    }
+  }
+
+  // ---------- media keys and the OS media controls: pause holds the audio ----------
+
+  async pause() {
+    const player = this.app.tts?.player;
+    if (!this.playing || !player || player.paused) return;
+    await player.pause();
+    this.app.log({ type: 'pause' });
+    this.app.status.set('Paused');
+    this.updateMediaSession();
+  }
+
+  async resume() {
+    const player = this.app.tts?.player;
+    if (!player?.paused) return;
+    await player.resume();
+    this.app.log({ type: 'play' });
+    this.app.status.set(this.app.phase === 'speaking' ? 'Speaking…' : 'Playing…');
+    this.updateMediaSession();
+  }
+
+  updateMediaSession() {
+    if (!('mediaSession' in navigator)) return;
+    navigator.mediaSession.playbackState = !this.playing ? 'none' : this.app.tts.player.paused ? 'paused' : 'playing';
+  }
+
+  showInMediaSession(/** @type {string} */ text) {
+    if (!('mediaSession' in navigator) || typeof MediaMetadata === 'undefined') return;
+    const title = text.trim().replace(/\s+/g, ' ');
+    navigator.mediaSession.metadata = new MediaMetadata({
+      title: title.length > 80 ? `${title.slice(0, 79)}…` : title,
+      artist: `Pocket TTS · ${this.app.voices.label}`,
+      artwork: [{ src: new URL('icons/icon-192.png', this.app.baseUrl).href, sizes: '192x192', type: 'image/png' }],
+    });
+    this.updateMediaSession();
+  }
+
+  setUpMediaSession() {
+    if (!('mediaSession' in navigator)) return;
+    const handlers = { play: () => this.resume(), pause: () => this.pause(), stop: () => this.stop() };
+    for (const [action, handler] of Object.entries(handlers)) {
+      try {
+        navigator.mediaSession.setActionHandler(/** @type {MediaSessionAction} */ (action), () => handler());
+      } catch {
+        // this browser does not support the action
+      }
+    }
+  }
+}
+
+/** A download link, enabled with `url` or disabled (null). */
+function link(/** @type {HTMLAnchorElement} */ anchor, /** @type {string|null} */ url) {
+  anchor.setAttribute('aria-disabled', String(!url));
+  anchor.tabIndex = url ? 0 : -1;
+  if (url) anchor.href = url;
+  else anchor.removeAttribute('href');
+}
+
+function savedSpeed() {
+  try {
+    return checkSpeed(Number(localStorage.getItem('pocket-tts:speed') ?? '1'));
+  } catch {
+    return 1; // nothing saved, or garbage
+  }
+}
+
+function stretchWav(/** @type {ArrayBuffer} */ wav, /** @type {number} */ speed) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('../audio/wav-speed-worker.js', import.meta.url), { type: 'module', name: 'wav-speed' });
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      if (data.error) reject(new Error(data.error));
+      else resolve(data.wav);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      reject(new Error(event.message || 'the worker stopped'));
+    };
+    worker.postMessage({ wav, speed }, [wav]);
+  });
+}

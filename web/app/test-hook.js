@@ -1,0 +1,46 @@
+// The test hook (window.__pocketTTS): what the Playwright suite and the benchmarks read from the
+// page. Harmless for users: it only reads.
+
+/** @param {import('./main.js').App} app */
+export function installTestHook(app) {
+  const { playback } = app;
+  /** @type {any} */ (window).__pocketTTS = {
+    get phase() {
+      return app.phase;
+    },
+    get info() {
+      return app.tts.info;
+    },
+    get playback() {
+      return app.tts.output?.stats ?? null;
+    },
+    /** The read-along view: the highlighted word and the heard position it was chosen for. */
+    get readAlong() {
+      const view = playback.readAlong;
+      return { word: view.currentWord, index: view.current, heard: playback.heard, highlighted: view.root.querySelectorAll('.current').length };
+    },
+    get lastResult() {
+      return playback.lastResult;
+    },
+    get events() {
+      return app.events;
+    },
+    /** Sample counts of the last utterance's chunks as they arrived (only with ?capture=pcm). */
+    get capturedChunkLengths() {
+      return playback.capture?.map((c) => c.length) ?? null;
+    },
+    /** The last utterance's float32 PCM as base64 (only with ?capture=pcm). */
+    capturedPcmBase64() {
+      if (!playback.capture) return null;
+      const bytes = new Uint8Array(playback.capture.reduce((n, c) => n + c.byteLength, 0));
+      let at = 0;
+      for (const c of playback.capture) {
+        bytes.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
+        at += c.byteLength;
+      }
+      let text = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(text);
+    },
+  };
+}
