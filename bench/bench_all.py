@@ -151,9 +151,16 @@ def summarize(name: str, runs: list[dict]) -> dict:
     return summary
 
 
-def plot(results: list[dict], path: Path) -> None:
-    """A stacked bar per configuration: milliseconds per frame in each graph and the rest."""
-    import matplotlib
+def plot(results: list[dict], path: Path) -> bool:
+    """A stacked bar per configuration: milliseconds per frame in each graph and the rest.
+
+    Returns False (and says so) where matplotlib is not installed: the results file stands alone.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        print("no plot: matplotlib is not installed (pip install -e '.[bench]')")
+        return False
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -183,6 +190,7 @@ def plot(results: list[dict], path: Path) -> None:
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    return True
 
 
 def main() -> None:
@@ -291,7 +299,7 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    plot(results, args.plot)
+    plotted = plot(results, args.plot)
     for r in results:
         print(
             f"{r['config']:<52} {r['x_real_time_median']:6.2f}x real time"
@@ -299,7 +307,8 @@ def main() -> None:
             f"  first audio {r['first_audio_ms_median']:7.1f} ms  {r['ms_per_frame_median']:6.1f} ms/frame"
             + (f"  underruns {r['underruns']}" if r.get("underruns") else "")
         )
-    print(f"wrote {os.path.relpath(args.out, REPO)} and {os.path.relpath(args.plot, REPO)}")
+    written = [args.out] + ([args.plot] if plotted else [])
+    print("wrote " + " and ".join(os.path.relpath(path, REPO) for path in written))
 
 
 if __name__ == "__main__":
