@@ -12,7 +12,7 @@ export default [
   { files: ['web/engine/worker.js', 'web/engine/decoder-worker.js'], languageOptions: { globals: { ...globals.worker } } },
   { files: ['web/audio/*-worklet.js'], languageOptions: { globals: { ...globals.audioWorklet } } },
   {
-    files: ['e2e/**', 'e2e-engines/**', 'bench/**', 'scripts/**', 'tests-js/**', 'tests/**/*.mjs', '*.config.js', 'security-headers.js'],
+    files: ['e2e/**', 'e2e-engines/**', 'browsers/**', 'bench/**', 'scripts/**', 'tests-js/**', 'tests/**/*.mjs', '*.config.js', 'security-headers.js'],
     languageOptions: { globals: { ...globals.node } },
   },
 ];

@@ -23,7 +23,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_CONFIGS, arg, launchChromium, prepareUtterance, readySeconds, servePreview, waitForLoaded, waitForStored, waitForUtterance } from './browser_app.mjs';
+import { launchChromium, servePreview } from '../browsers/chromium.js';
+import { APP_CONFIGS, arg, prepareUtterance, readySeconds, waitForLoaded, waitForStored, waitForUtterance } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const model = arg('model', 'english-synthetic-full/');

@@ -16,9 +16,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { launchChromium, launchFirefox, launchWebKit } from '../e2e-engines/drivers.js';
-import { freePort, startPulseAudio, startXvfb } from '../e2e-engines/services.js';
-import { arg, servePreview } from './browser_app.mjs';
+import { launchChromium, launchFirefox, launchWebKit } from '../browsers/drivers.js';
+import { freePort, startPulseAudio, startXvfb } from '../browsers/services.js';
+import { servePreview } from '../browsers/chromium.js';
+import { arg } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const model = arg('model', 'english-synthetic-tiny/');

@@ -1,54 +1,16 @@
-// What the browser benchmarks share: command-line options, a `vite preview` of a built site, and
-// Debian's Chromium as these machines must start it.
+// What the browser benchmarks share: command-line options, the app's configurations and the steps
+// that drive it, graph-benchmark pages. Starting browsers and servers: browsers/ (shared with e2e-engines/).
 
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createServer } from 'node:http';
 import { extname, join } from 'node:path';
-import { chromium } from '@playwright/test';
+import { launchChromium } from '../browsers/chromium.js';
 
 /** The value after `--name` on the command line, else `fallback`. */
 export function arg(name, fallback) {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? process.argv[at + 1] : fallback;
-}
-
-/** Serve the built site `outDir` (of the checkout `cwd`) on `port`; returns { url, stop }. */
-export async function servePreview({ cwd, outDir, port }) {
-  const server = spawn('npx', ['vite', 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-    cwd,
-    stdio: 'ignore',
-    detached: true, // its own process group: `stop` ends npx and vite together
-  });
-  const stop = () => process.kill(-server.pid, 'SIGTERM');
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 240; i++) {
-    if (await fetch(url).then((response) => response.ok, () => false)) return { url, stop };
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  stop();
-  throw new Error('vite preview did not start');
-}
-
-/**
- * Headless Debian Chromium with the flags a root, offline machine needs, plus `extraArgs`. Also
- * without the browser's own omnibox-popup WebUI, which headless Chromium otherwise preloads in a
- * renderer of its own for every new tab: ~1.8 s of CPU (traced) on a 2-core machine, at the same
- * time as the app's start that the benchmarks measure.
- */
-export function launchChromium(extraArgs = []) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-features=PreloadTopChromeWebUI,WebUIOmniboxPopup',
-      ...extraArgs,
-    ],
-  });
 }
 
 /** The app's URL parameters for each benchmark configuration (web/app/main.js reads them). */

@@ -14,7 +14,8 @@
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_CONFIGS, arg, launchChromium, prepareUtterance, servePreview, waitForLoaded, waitForUtterance } from './browser_app.mjs';
+import { launchChromium, servePreview } from '../browsers/chromium.js';
+import { APP_CONFIGS, arg, prepareUtterance, waitForLoaded, waitForUtterance } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(arg('rounds', '2'));

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, interleaveInChromium, launchChromium, serveFolders } from './browser_app.mjs';
+import { launchChromium } from '../browsers/chromium.js';
+import { arg, interleaveInChromium, serveFolders } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = resolve(arg('bundle', join(root, 'public/models/english-synthetic-full')));

@@ -11,7 +11,8 @@
 
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, launchChromium, readySeconds, servePreview, waitForStored } from './browser_app.mjs';
+import { launchChromium, servePreview } from '../browsers/chromium.js';
+import { arg, readySeconds, waitForStored } from './browser_app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const model = arg('model', 'english-synthetic-full/');

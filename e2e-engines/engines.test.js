@@ -8,9 +8,9 @@
 
 import { after, before } from 'node:test';
 import globalSetup, { BASE_URL } from '../e2e/global-setup.js';
-import { launchFirefox, launchWebKit } from './drivers.js';
+import { launchFirefox, launchWebKit } from '../browsers/drivers.js';
 import { journeys } from './journeys.js';
-import { startPulseAudio, startXvfb } from './services.js';
+import { startPulseAudio, startXvfb } from '../browsers/services.js';
 
 const ENGINES = {
   firefox: () => launchFirefox(services.pulse.env),

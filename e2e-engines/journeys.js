@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { servePreview } from '../bench/browser_app.mjs';
-import { freePort } from './services.js';
+import { servePreview } from '../browsers/chromium.js';
+import { freePort } from '../browsers/services.js';
 import { SAMPLE_RATE, SAMPLES_PER_FRAME, TINY, makeWav, parseWav } from '../e2e/helpers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,6 +4,7 @@
 // (playback-panel.js), the model and the advanced settings (settings-panel.js), status and errors
 // (status.js). The app's phase (body[data-phase]) is loading | ready | speaking | cloning | error.
 
+import { SUGGEST_SPEED } from '../engine/model-choice.js';
 import { PocketTTS } from '../engine/pocket-tts.js';
 import { PlaybackPanel } from './playback-panel.js';
 import { SettingsPanel } from './settings-panel.js';
@@ -67,8 +68,10 @@ export class App {
       this.log({ type: 'warm', seconds: msg.seconds, speed: msg.speed });
       this.settings.labelModels(); // the speed measured here
     });
-    on('modelchange', ({ from, to, speed, reason }) => {
-      this.modelNote = reason;
+    on('modelchange', ({ from, to, speed }) => {
+      this.modelNote = `Switched to the smaller ${to.display_name}: ${from.display_name} ran at ` +
+        `${speed.toFixed(1)}× real time in this browser; the app picks the largest model that runs at ` +
+        `${SUGGEST_SPEED}× or faster here (Advanced settings: Model)`;
       this.log({ type: 'model-switch', from: from.path, to: to.path, speed });
     });
     on('damaged', (msg) => {

@@ -250,8 +250,7 @@ export class PocketTTS extends EventTarget {
     if (!this.autoModel) return;
     const smaller = smallerModel(this.models, this.model.path, speed, speeds);
     if (!smaller || this.speech?.active) return;
-    const reason = `Switched to the smaller ${smaller.display_name}: ${this.model.display_name} ran at ` +
-      `${speed.toFixed(1)}× real time in this browser; the largest model that runs at ${SUGGEST_SPEED}× or faster here is picked`;
+    const reason = `${this.model.display_name} ran at ${speed.toFixed(1)}× real time; models below ${SUGGEST_SPEED}× step down`;
     this.dispatchEvent(new CustomEvent('modelchange', { detail: { from: this.model, to: smaller, speed, reason } }));
     this.model = smaller;
     this.restart();

@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { launchChromium as launchChromiumBrowser } from '../bench/browser_app.mjs';
+import { launchChromium as launchChromiumBrowser } from './chromium.js';
 import { freePort } from './services.js';
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -84,7 +84,7 @@ class ChromiumPage {
   }
 }
 
-/** Headless Debian Chromium (bench/browser_app.mjs's launch) behind the same interface. */
+/** Headless Debian Chromium (browsers/chromium.js's launch) behind the same interface. */
 export async function launchChromium() {
   const browser = await launchChromiumBrowser();
   const context = await browser.newContext({ serviceWorkers: 'block', acceptDownloads: false });
