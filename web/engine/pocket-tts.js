@@ -194,6 +194,8 @@ export class PocketTTS extends EventTarget {
   /** A fatal error: the engine cannot go on until restarted. */
   fail(/** @type {PocketTTSError} */ error) {
     this.started?.reject(error);
+    this.ready = Promise.reject(error); // later calls fail with it, until a restart
+    this.ready.catch(() => {});
     for (const [, handle] of this.jobs) handle({ type: 'error', message: error.message, kind: 'engine-crashed' });
     this.dispatchEvent(new CustomEvent('error', { detail: error }));
   }

@@ -60,13 +60,13 @@ export class Speech extends EventTarget {
       async (utterance) => {
         await this.audioStarted;
         this.generating = false;
-        this.player.end();
+        if (this.current) this.player.end(); // else a newer Speech owns the player
         if (!this.audio || this.stopped || utterance.samples === 0) this.end();
         return utterance;
       },
       (error) => {
         this.generating = false;
-        this.player.flush();
+        if (this.current) this.player.flush();
         const failure = asPocketError(error, 'synthesis-failed');
         this.emit('error', failure);
         this.end();
@@ -88,6 +88,11 @@ export class Speech extends EventTarget {
     return this;
   }
 
+  /** Whether this is the library's current Speech (the one the player plays). */
+  get current() {
+    return this.tts.speech === this;
+  }
+
   emit(/** @type {string} */ type, /** @type {unknown} */ detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
@@ -102,7 +107,7 @@ export class Speech extends EventTarget {
     } else if (msg.type === 'chunk') {
       this.addTimes(msg.words);
       this.emit('audio', msg);
-      if (!this.stopped && this.audio) this.player.push(msg.pcm);
+      if (!this.stopped && this.audio && this.current) this.player.push(msg.pcm);
       else if (!this.started) this.begin();
       this.emit('progress', { chunkIndex: msg.chunkIndex, chunkCount: msg.chunkCount, chunkDone: msg.chunkDone });
     } else if (msg.type === 'done') {
@@ -157,8 +162,10 @@ export class Speech extends EventTarget {
     if (!this.active || this.stopped) return;
     this.stopped = true;
     if (this.generating) this.id.then((id) => id && this.tts.cancel(id));
-    this.player.flush();
-    this.player.resume(); // a paused context would hold the next utterance
+    if (this.current) {
+      this.player.flush();
+      this.player.resume(); // a paused context would hold the next utterance
+    }
     if (!this.generating) this.end();
   }
 
