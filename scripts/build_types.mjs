@@ -6,6 +6,7 @@
 // and reported, not fatal (tsc writes the declarations anyway). Any other error fails.
 //   node scripts/build_types.mjs              # writes types/
 //   node scripts/build_types.mjs --check      # only checks (no files written)
+//   node scripts/build_types.mjs --out DIR    # writes DIR instead of types/ (tests-js/types.test.js)
 
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -14,13 +15,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
+const outArg = process.argv.indexOf('--out');
+const outDir = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'types');
 
 /** Library modules not yet clean under strict (web/audio: the player, its time-stretch, file decoding, the recorder). */
 export const NOT_STRICT_YET = ['web/audio/time-stretch.js', 'web/audio/audio-file.js', 'web/audio/recorder.js', 'web/audio/player.js'];
 
-if (!check) rmSync(join(root, 'types'), { recursive: true, force: true });
+if (!check) rmSync(outDir, { recursive: true, force: true });
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json', '--pretty', 'false', ...(check ? ['--noEmit'] : [])], {
+const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json', '--pretty', 'false', ...(check ? ['--noEmit'] : ['--outDir', outDir])], {
   cwd: root,
   encoding: 'utf8',
 });
@@ -37,4 +40,4 @@ if (fatal.length) {
   console.error(`[build_types] ${fatal.length} type error(s) in strict modules:\n${fatal.join('\n')}`);
   process.exit(1);
 }
-console.log(check ? '[build_types] strict modules: no errors' : '[build_types] types/ written');
+console.log(check ? '[build_types] strict modules: no errors' : `[build_types] ${outDir} written`);
