@@ -125,7 +125,8 @@ export default function pocketTTS(options = {}) {
 
     // Dev: the runtime straight from the package.
     configureServer(server) {
-      const prefix = `${config.base.replace(/\/?$/, '/')}${sub}`;
+      const base = config.base.startsWith('/') ? config.base.replace(/\/?$/, '/') : '/'; // a relative base ('./') serves at /
+      const prefix = `${base}${sub}`;
       server.middlewares.use((req, res, next) => {
         const pathname = decodeURIComponent((req.url ?? '').split('?')[0]);
         if (!pathname.startsWith(prefix)) return next();

@@ -7,7 +7,8 @@
 //      `{ PocketTTS } from 'pocket-tts-web'` and a vite.config.js with `plugins: [pocketTTS()]`;
 //      public/ gets a copy of the tiny synthetic bundle (public/models/english-synthetic-tiny/: noise,
 //      not speech) with an index.json listing it, and a 3 s sine WAV at 24 kHz for cloning;
-//   3. `vite build`, then `vite preview` (the plugin's security headers: the app's strict CSP, COOP/COEP);
+//   3. `vite build`, then `vite preview` (the plugin's security headers: the app's strict CSP, COOP/COEP),
+//      and then `vite dev` (the plugin serves the runtime from the package; the sources are not bundled);
 //   4. headless Chromium runs the page (e2e-package/page/main.js): load, stream (time to the first
 //      chunk), generate (a whole number of 1920-sample frames), cloneVoice → generate with that voice,
 //      an aborted generate (AbortError) followed by one that works; no CSP violation, no page error.
@@ -88,6 +89,46 @@ async function waitForServer(url, server, seconds = 60) {
   throw new Error(`vite preview did not answer on ${url} within ${seconds} s`);
 }
 
+/** Run the page (e2e-package/page/main.js) at `url` in a new page of `browser` and check its results. */
+async function checkPage(browser, url, where) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  const started = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'failed', null, { timeout: 240_000 });
+  const result = JSON.parse(await page.locator('#result').textContent());
+  await page.close();
+  log(`${where}: the page ran in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(result)}`);
+  assert.equal(result.error, undefined, `the page failed: ${result.error}`);
+  assert.ok(result.crossOriginIsolated, 'the page is cross-origin isolated (COOP/COEP from the plugin)');
+  assert.deepEqual(result.violations, [], 'no Content-Security-Policy violation');
+
+  const { frameSize } = result;
+  assert.equal(frameSize, 1920);
+  for (const [name, run] of Object.entries({ generate: result.generate, cloned: result.cloned, afterAbort: result.afterAbort })) {
+    assert.ok(run.samples > 0, `${name}: audio came back`);
+    assert.equal(run.samples % frameSize, 0, `${name}: a whole number of ${frameSize}-sample frames (${run.samples})`);
+    assert.equal(run.wavBytes, 44 + 2 * run.samples, `${name}: toWav() holds every sample`);
+  }
+  assert.ok(result.stream.firstChunkMs > 0 && result.stream.chunks > 0, 'stream() yielded audio');
+  assert.equal(result.stream.samples % frameSize, 0);
+  assert.match(result.voice.id, /^lib:/, 'cloneVoice() returned a library voice');
+  assert.ok(result.voices.includes(result.voice.id), 'the cloned voice is listed in tts.voices');
+  assert.ok(result.aborted.name === 'AbortError' || result.aborted.code === 'aborted', `the aborted generate rejected with an AbortError (${JSON.stringify(result.aborted)})`);
+  assert.ok(result.aborted.ms < 10_000, 'the abort took effect promptly');
+  assert.deepEqual(problems, [], 'no CSP report, page error or failed request');
+  log(`${where}: load ${result.loadMs} ms; first stream chunk ${result.stream.firstChunkMs} ms; generate ${result.generate.ms} ms for ${result.generate.samples} samples; ` +
+    `clone ${result.voice.ms} ms; abort rejected after ${result.aborted.ms} ms`);
+}
+
 test('clean room: npm pack → install → vite build with the plugin → the public API works under the strict CSP', { timeout: 400_000 }, async () => {
   const bundleDir = join(root, 'public', 'models', BUNDLE);
   assert.ok(existsSync(join(bundleDir, 'manifest.json')), `no ${bundleDir}: run npm run bundles:test`);
@@ -150,43 +191,21 @@ test('clean room: npm pack → install → vite build with the plugin → the pu
     assert.match(csp ?? '', /default-src 'none'/, 'vite preview sends the CSP');
     assert.equal(response.headers.get('cross-origin-embedder-policy'), 'require-corp');
 
-    // 4. The page, in headless Chromium.
+    // 4. The page, in headless Chromium: the build under vite preview, then the sources under vite dev.
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
     });
-    const page = await browser.newPage();
-    const problems = [];
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
-    const started = Date.now();
-    await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'failed', null, { timeout: 240_000 });
-    const result = JSON.parse(await page.locator('#result').textContent());
-    log(`page ran in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(result)}`);
-    assert.equal(result.error, undefined, `the page failed: ${result.error}`);
-    assert.ok(result.crossOriginIsolated, 'the page is cross-origin isolated (COOP/COEP from the plugin)');
-    assert.deepEqual(result.violations, [], 'no Content-Security-Policy violation');
-
-    const { frameSize } = result;
-    assert.equal(frameSize, 1920);
-    for (const [name, run] of Object.entries({ generate: result.generate, cloned: result.cloned, afterAbort: result.afterAbort })) {
-      assert.ok(run.samples > 0, `${name}: audio came back`);
-      assert.equal(run.samples % frameSize, 0, `${name}: a whole number of ${frameSize}-sample frames (${run.samples})`);
-      assert.equal(run.wavBytes, 44 + 2 * run.samples, `${name}: toWav() holds every sample`);
-    }
-    assert.ok(result.stream.firstChunkMs > 0 && result.stream.chunks > 0, 'stream() yielded audio');
-    assert.equal(result.stream.samples % frameSize, 0);
-    assert.match(result.voice.id, /^lib:/, 'cloneVoice() returned a library voice');
-    assert.ok(result.voices.includes(result.voice.id), 'the cloned voice is listed in tts.voices');
-    assert.ok(result.aborted.name === 'AbortError' || result.aborted.code === 'aborted', `the aborted generate rejected with an AbortError (${JSON.stringify(result.aborted)})`);
-    assert.ok(result.aborted.ms < 10_000, 'the abort took effect promptly');
-    assert.deepEqual(problems, [], 'no CSP report, page error or failed request');
-    log(`load ${result.loadMs} ms; first stream chunk ${result.stream.firstChunkMs} ms; generate ${result.generate.ms} ms for ${result.generate.samples} samples; ` +
-      `clone ${result.voice.ms} ms; abort rejected after ${result.aborted.ms} ms`);
+    await checkPage(browser, url, 'vite preview');
+    server.kill();
+    server = spawn(join(app, 'node_modules', '.bin', 'vite'), ['--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout.resume();
+    server.stderr.on('data', (data) => process.stderr.write(data));
+    await waitForServer(url, server);
+    const runtimeJson = await fetch(`${url}runtime.json`);
+    assert.ok(runtimeJson.ok, 'vite dev serves the runtime');
+    assert.match(runtimeJson.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    await checkPage(browser, url, 'vite dev');
   } finally {
     await browser?.close();
     server?.kill();

@@ -7,7 +7,7 @@
 //   types/     the .d.ts files (scripts/build_types.mjs)
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,10 +20,12 @@ const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
 const vendor = join(root, 'vendor', 'onnxruntime-web');
 rmSync(vendor, { recursive: true, force: true });
 mkdirSync(vendor, { recursive: true });
-copyFileSync(join(ortDist, 'ort.min.mjs'), join(vendor, 'ort.min.mjs'));
+// Without its source map comment: the .map (1.4 MB) is not shipped, and Vite would warn that it is missing.
+const ortJs = readFileSync(join(ortDist, 'ort.min.mjs'), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+writeFileSync(join(vendor, 'ort.min.mjs'), ortJs);
 const ortVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version;
 writeFileSync(join(vendor, 'README.md'),
-  `onnxruntime-web ${ortVersion} (MIT License, Copyright (c) Microsoft Corporation): dist/ort.min.mjs, unchanged.\n` +
+  `onnxruntime-web ${ortVersion} (MIT License, Copyright (c) Microsoft Corporation): dist/ort.min.mjs (its source map comment removed).\n` +
   'Its WebAssembly files are in ../../runtime/ort/. https://github.com/microsoft/onnxruntime\n');
 console.log(`[prepack] vendor/onnxruntime-web: ort.min.mjs ${ortVersion}`);
 
