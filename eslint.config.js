@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['dist/', 'public/', 'build/', 'node_modules/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['dist/', 'public/', 'build/', 'node_modules/', 'test-results/', 'playwright-report/', 'runtime/', 'vendor/', 'types/'] },
   js.configs.recommended,
   {
     languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.browser } },
@@ -12,7 +12,7 @@ export default [
   { files: ['web/engine/worker.js', 'web/engine/decoder-worker.js'], languageOptions: { globals: { ...globals.worker } } },
   { files: ['web/audio/*-worklet.js'], languageOptions: { globals: { ...globals.audioWorklet } } },
   {
-    files: ['e2e/**', 'e2e-engines/**', 'browsers/**', 'bench/**', 'scripts/**', 'tests-js/**', 'tests/**/*.mjs', '*.config.js', 'security-headers.js'],
+    files: ['e2e/**', 'e2e-engines/**', 'e2e-package/*.js', 'browsers/**', 'bench/**', 'scripts/**', 'tests-js/**', 'tests/**/*.mjs', '*.config.js', 'security-headers.js', 'vite-plugin.js'],
     languageOptions: { globals: { ...globals.node } },
   },
 ];

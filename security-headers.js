@@ -10,7 +10,10 @@
 // files; the only relaxation is 'wasm-unsafe-eval' (WebAssembly compilation: Pyodide and
 // onnxruntime-web). No eval, no inline scripts or styles, no data:/blob: scripts, workers or fetches.
 
-/** Content-Security-Policy directives: [name, sources, why]. */
+/**
+ * Content-Security-Policy directives: [name, sources, why].
+ * @type {Array<[string, string[], string]>}
+ */
 export const cspDirectives = [
   ['default-src', ["'none'"], 'anything not listed below is refused'],
   ['script-src', ["'self'", "'wasm-unsafe-eval'"],

@@ -9,6 +9,7 @@
 // All three folders are git-ignored and rebuilt by this script. Usage:
 //   node scripts/prepare_web_assets.mjs            # everything
 //   node scripts/prepare_web_assets.mjs --wheel    # only rebuild the py_core wheel (after editing py_core)
+//   node scripts/prepare_web_assets.mjs --out runtime   # into another folder (npm pack: the package's runtime/)
 // Environment: PYTHON (default python3).
 
 import { execFileSync } from 'node:child_process';
@@ -19,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const python = process.env.PYTHON || 'python3';
 const only = process.argv.includes('--wheel') ? 'wheel' : 'all';
+const outArg = process.argv.indexOf('--out');
+const out = outArg > 0 ? resolve(root, process.argv[outArg + 1]) : join(root, 'public');
+const shown = (path) => path.slice(root.length + 1) || '.';
 
 function log(message) {
   console.log(`[prepare_web_assets] ${message}`);
@@ -48,11 +52,11 @@ function packageVersion(name) {
 /** Pyodide's runtime (py_core needs no package beyond the standard library, so no micropip). */
 function preparePyodide() {
   const from = join(root, 'node_modules', 'pyodide');
-  const to = join(root, 'public', 'pyodide');
+  const to = join(out, 'pyodide');
   freshDir(to);
   copyFiles(from, ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'], to);
   const lock = JSON.parse(readFileSync(join(from, 'pyodide-lock.json'), 'utf8'));
-  log(`public/pyodide: Pyodide ${packageVersion('pyodide')} (Python ${lock.info.python})`);
+  log(`${shown(to)}: Pyodide ${packageVersion('pyodide')} (Python ${lock.info.python})`);
   return { pyodide: packageVersion('pyodide'), python: lock.info.python };
 }
 
@@ -63,16 +67,16 @@ function preparePyodide() {
  */
 function prepareOrt() {
   const from = join(root, 'node_modules', 'onnxruntime-web', 'dist');
-  const to = join(root, 'public', 'ort');
+  const to = join(out, 'ort');
   freshDir(to);
   copyFiles(from, ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'], to);
-  log(`public/ort: onnxruntime-web ${packageVersion('onnxruntime-web')} (plain WASM + JSEP)`);
+  log(`${shown(to)}: onnxruntime-web ${packageVersion('onnxruntime-web')} (plain WASM + JSEP)`);
   return { ort: packageVersion('onnxruntime-web') };
 }
 
 /** The py_core wheel, built from a clean copy of the working tree (no stale build/lib files). */
 function prepareWheel() {
-  const to = join(root, 'public', 'wheels');
+  const to = join(out, 'wheels');
   const scratch = join(root, 'build', 'py_core_wheel');
   const source = join(scratch, 'source');
   const dist = join(scratch, 'dist');
@@ -86,14 +90,15 @@ function prepareWheel() {
   if (!wheel) throw new Error('pip wheel produced no py_core wheel');
   freshDir(to);
   copyFileSync(join(dist, wheel), join(to, wheel));
-  log(`public/wheels: ${wheel}`);
+  log(`${shown(to)}: ${wheel}`);
   return { py_core: wheel };
 }
 
-const runtimePath = join(root, 'public', 'runtime.json');
+mkdirSync(out, { recursive: true });
+const runtimePath = join(out, 'runtime.json');
 let runtime = {};
 if (only === 'wheel' && existsSync(runtimePath)) runtime = JSON.parse(readFileSync(runtimePath, 'utf8'));
 if (only === 'all') Object.assign(runtime, preparePyodide(), prepareOrt());
 Object.assign(runtime, prepareWheel());
 writeFileSync(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`);
-log('public/runtime.json written');
+log(`${shown(runtimePath)} written`);

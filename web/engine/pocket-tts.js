@@ -70,6 +70,8 @@ export class PocketTTS extends EventTarget {
     /** @type {Player | null} */
     this.output = null;
     this.ready = Promise.resolve();
+    /** @type {{resolve: (value?: any) => void, reject: (error: unknown) => void} | null} settles `ready` */
+    this.started = null;
     this.disposed = false;
   }
 
@@ -108,7 +110,7 @@ export class PocketTTS extends EventTarget {
   /** The voices to speak with: the bundle's, then this device's library voices made for this model. */
   get voices() {
     /** @type {VoiceInfo[]} */
-    const bundled = (this.info?.voices ?? []).map((name) => ({ id: name, name, source: 'bundle' }));
+    const bundled = (this.info?.voices ?? []).map((/** @type {string} */ name) => ({ id: name, name, source: 'bundle' }));
     return [...bundled, ...this.voiceLibrary.voices()];
   }
 
@@ -166,7 +168,7 @@ export class PocketTTS extends EventTarget {
     const downloads = this.startDownloader(worker);
     const { backend = 'auto', threads = 0, parallelDecoder = null, runtime } = this.options;
     /** @type {import('./protocol.js').InitRequest} */
-    const init = { type: 'init', baseUrl: runtime, modelsUrl: this.modelsUrl, modelPath: this.model.path, backend, threads, parallelDecoder, downloads };
+    const init = { type: 'init', baseUrl: runtime, modelsUrl: this.modelsUrl, modelPath: /** @type {ModelEntry} */ (this.model).path, backend, threads, parallelDecoder, downloads };
     worker.postMessage(init, downloads ? [downloads] : []);
     this.dispatchEvent(new CustomEvent('loading', { detail: { model: this.model } }));
     return this.ready;
@@ -217,8 +219,8 @@ export class PocketTTS extends EventTarget {
         break;
       case 'ready':
         this.info = msg.info;
-        this.voiceLibrary.setModel(msg.info.library).finally(() => {
-          this.started.resolve();
+        this.voiceLibrary.setModel(/** @type {any} */ (msg.info).library).finally(() => {
+          this.started?.resolve();
           this.dispatchEvent(new CustomEvent('ready', { detail: msg.info }));
         });
         break;
@@ -233,7 +235,7 @@ export class PocketTTS extends EventTarget {
         this.restart();
         break;
       case 'error':
-        if (msg.id !== undefined && this.jobs.has(Number(msg.id))) this.jobs.get(Number(msg.id))(msg);
+        if (msg.id !== undefined && this.jobs.has(Number(msg.id))) this.jobs.get(Number(msg.id))?.(msg);
         else if (msg.fatal) this.fail(workerError(msg, 'load-failed'));
         else this.dispatchEvent(new CustomEvent('error', { detail: workerError(msg, 'synthesis-failed') }));
         break;
@@ -247,8 +249,9 @@ export class PocketTTS extends EventTarget {
    * @param {number|null} speed
    */
   checkModelSpeed(speed) {
-    if (!Number.isFinite(speed) || !this.info || !storage()) return;
-    const speeds = rememberSpeed(storage(), this.model.path, speed);
+    const store = storage();
+    if (speed === null || !Number.isFinite(speed) || !this.info || !store || !this.model) return;
+    const speeds = rememberSpeed(store, this.model.path, speed);
     if (!this.autoModel) return;
     const smaller = smallerModel(this.models, this.model.path, speed, speeds);
     if (!smaller || this.speech?.active) return;
@@ -267,6 +270,7 @@ export class PocketTTS extends EventTarget {
   send(request, handle, transfer = []) {
     if (this.disposed) throw new PocketTTSError('disposed', 'This PocketTTS was disposed.');
     const id = this.nextId++;
+    if (!this.worker) throw new PocketTTSError('engine-crashed', 'The engine is not running.');
     this.jobs.set(id, handle);
     this.worker.postMessage({ ...request, id }, transfer);
     return id;
@@ -287,8 +291,9 @@ export class PocketTTS extends EventTarget {
    */
   run(text, options, onEvent) {
     const { signal, ...speakOptions } = options;
-    let resolveId;
-    const id = new Promise((resolve) => (resolveId = resolve));
+    /** @type {(id: number) => void} */
+    let resolveId = () => {};
+    const id = new Promise((/** @type {(id: number) => void} */ resolve) => (resolveId = resolve));
     const result = (async () => {
       if (!String(text ?? '').trim()) throw new PocketTTSError('empty-text', 'Type some text first: there is nothing to say.');
       await this.ready;

@@ -38,6 +38,7 @@ export class VoiceCollection extends EventTarget {
   }
 
   /** The loaded model's identity (the worker's 'ready' info.library): refreshes the list. */
+  /** @param {{modelId: string, displayName: string, manifestSha256: string} | null} model */
   async setModel(model) {
     this.model = model;
     await this.refresh().catch(() => {});
@@ -53,6 +54,7 @@ export class VoiceCollection extends EventTarget {
     }
   }
 
+  /** @param {import('./voice-library.js').VoiceRecord} record */
   compatible(record) {
     return this.model !== null && record.manifestSha256 === this.model.manifestSha256;
   }
@@ -62,6 +64,10 @@ export class VoiceCollection extends EventTarget {
     return this.records.map((r) => this.describe(r));
   }
 
+  /**
+   * @param {import('./voice-library.js').VoiceRecord & {unsaved?: boolean}} record
+   * @returns {LibraryVoice}
+   */
   describe(record) {
     return {
       id: LIBRARY_PREFIX + record.id,
@@ -188,7 +194,11 @@ export class VoiceCollection extends EventTarget {
     });
   }
 
-  /** Keep a checked voice file ({id, name, data, meta, clip}); returns the new voice. */
+  /**
+   * Keep a checked voice file ({id, name, data, meta, clip}); returns the new voice.
+   * @param {{id: string, name: string, data: Uint8Array|ArrayBuffer, meta: Record<string, string>,
+   *   clip?: {name: string, wav: ArrayBuffer} | null, created?: string}} voice
+   */
   async keep({ id, name, data, meta, clip = null, created }) {
     const record = {
       id,
@@ -197,7 +207,7 @@ export class VoiceCollection extends EventTarget {
       modelName: meta.model_name,
       manifestSha256: meta.manifest_sha256,
       created: created ?? meta.created,
-      data: data.buffer ?? data,
+      data: /** @type {ArrayBuffer} */ ('buffer' in data ? data.buffer : data),
       clip,
     };
     /** @type {PocketTTSError | null} */
@@ -212,6 +222,7 @@ export class VoiceCollection extends EventTarget {
     return { ...this.describe(this.records.find((r) => r.id === id) ?? record), saveError };
   }
 
+  /** @param {import('./voice-library.js').VoiceRecord} record */
   async save(record) {
     try {
       await this.store.save(record);

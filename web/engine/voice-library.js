@@ -24,6 +24,7 @@ export class LibraryError extends Error {}
  * @property {{name: string, wav: ArrayBuffer} | null} clip the source clip, if kept
  */
 
+/** @param {IDBRequest} req */
 function request(req) {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
@@ -31,6 +32,7 @@ function request(req) {
   });
 }
 
+/** @param {any} error @param {string} what */
 function describeFailure(error, what) {
   if (error?.name === 'QuotaExceededError') {
     return new LibraryError(
@@ -56,29 +58,39 @@ export class VoiceLibrary {
   }
 
   /** Run `work(store)` in one transaction; resolves when it has committed. */
+  /**
+   * @param {IDBTransactionMode} mode
+   * @param {string} what
+   * @param {(store: IDBObjectStore) => IDBRequest | void} work
+   * @returns {Promise<any>}
+   */
   async transaction(mode, what, work) {
     const db = await this.open();
     return new Promise((resolve, reject) => {
+      /** @type {any} */
       let result;
+      /** @type {IDBTransaction | undefined} */
       let tx;
       try {
-        tx = db.transaction(STORE, mode);
-        const pending = work(tx.objectStore(STORE));
+        const opened = db.transaction(STORE, mode);
+        tx = opened;
+        const pending = work(opened.objectStore(STORE));
         if (pending) pending.onsuccess = () => (result = pending.result);
       } catch (error) {
         tx?.abort();
         reject(describeFailure(error, what));
         return;
       }
-      tx.oncomplete = () => resolve(result);
-      tx.onabort = tx.onerror = () => reject(describeFailure(tx.error, what));
+      const done = /** @type {IDBTransaction} */ (tx);
+      done.oncomplete = () => resolve(result);
+      done.onabort = done.onerror = () => reject(describeFailure(done.error, what));
     });
   }
 
   /** @returns {Promise<VoiceRecord[]>} every voice, oldest first */
   async list() {
     const records = await this.transaction('readonly', 'read the voice library', (store) => store.getAll());
-    return records.sort((a, b) => a.created.localeCompare(b.created));
+    return records.sort((/** @type {VoiceRecord} */ a, /** @type {VoiceRecord} */ b) => a.created.localeCompare(b.created));
   }
 
   /** @param {VoiceRecord} record saved whole, or not at all */
@@ -86,6 +98,7 @@ export class VoiceLibrary {
     await this.transaction('readwrite', `save the voice “${record.name}”`, (store) => store.put(record));
   }
 
+  /** @param {string} id @param {string} name */
   async rename(id, name) {
     await this.transaction('readwrite', `rename the voice to “${name}”`, (store) => {
       const get = store.get(id);
@@ -95,12 +108,14 @@ export class VoiceLibrary {
     });
   }
 
+  /** @param {string} id */
   async remove(id) {
     await this.transaction('readwrite', 'delete the voice', (store) => store.delete(id));
   }
 }
 
 /** Bytes a record takes (voice file and kept clip). */
+/** @param {VoiceRecord} record */
 export function recordBytes(record) {
   return record.data.byteLength + (record.clip?.wav.byteLength ?? 0);
 }
@@ -109,6 +124,7 @@ export function recordBytes(record) {
  * A copy of a .safetensors file whose `__metadata__.name` is `name` (the export carries the
  * current name after a rename). Tensor offsets are relative to the data, so only the header changes.
  */
+/** @param {ArrayBuffer|Uint8Array} data @param {string} name */
 export function withName(data, name) {
   const bytes = new Uint8Array(data);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

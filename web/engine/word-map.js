@@ -21,6 +21,7 @@ export function mapWords(original, planned) {
   /** @type {Array<[number, number]>} */
   const ranges = new Array(planned.length);
   let cursor = 0; // the next original word not yet aligned
+  /** @type {number[]} */
   let waiting = []; // planned words not aligned since the last aligned one
   const settle = (/** @type {number} */ upTo) => {
     // The waiting planned words were rewritten from the original words cursor .. upTo-1 (or, when
