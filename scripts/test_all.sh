@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set everything up from nothing and run every test: pytest (py_core, bundle builder, engine
 # parity, Pyodide in Node), the JS unit tests (Node), the Playwright end-to-end suite in headless
-# Chromium, and the same user journeys in Firefox and WebKitGTK (e2e-engines/).
+# Chromium, the npm package in a clean room (e2e-package/), and the same user journeys in Firefox and
+# WebKitGTK (e2e-engines/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,5 +19,7 @@ echo "==> JS unit tests (node --test tests-js/: bridge, verified downloads, time
 npm run test:unit
 echo "==> Playwright end-to-end (headless Debian chromium; its global setup builds the tiny bundles and the app)"
 npm run test:e2e
+echo "==> the package, clean room (node --test e2e-package/: npm pack, installed into an empty project, built with Vite and its plugin, PocketTTS in headless Chromium under the strict CSP)"
+npm run test:clean-room
 echo "==> the same journeys in Firefox and WebKitGTK (node --test e2e-engines/: firefox-esr over WebDriver BiDi; WebKitWebDriver + MiniBrowser in Xvfb)"
 E2E_ENGINES=firefox,webkitgtk npm run test:engines
