@@ -171,7 +171,7 @@ function prepareSoon(event) {
   prepareTimer = setTimeout(() => {
     if (state.phase !== 'ready' || !ui.text.value.trim()) return;
     prepareJob += 1;
-    const request = { type: 'prepare', id: prepareJob, text: ui.text.value, voice: ui.voice.value, normalize: ui.normalize.checked };
+    const request = { type: 'prepare', id: prepareJob, text: ui.text.value, options: speakOptions() };
     state.worker.postMessage(request);
   }, whole ? 0 : PREPARE_DELAY_MS);
 }
@@ -522,21 +522,27 @@ async function speak() {
   setPhase('speaking');
   setProgress(null, 'Generating…', '');
   setStatus('Generating…');
-  const seed = ui.seed.value === '' ? null : Number(ui.seed.value);
   state.events.push({ type: 'speak', id: state.job, chars: text.length });
   state.worker.postMessage({
     type: 'speak',
     id: state.job,
     text,
-    voice: ui.voice.value,
+    options: speakOptions(),
     voiceData: voices.voiceData(ui.voice.value), // a library voice's file (the worker may not have it yet)
+  });
+}
+
+/** The form's speak options (web/engine/speak-options.js SpeakOptions). */
+function speakOptions() {
+  return {
+    voice: ui.voice.value,
     temperature: Number(ui.temperature.value),
     steps: Number(ui.steps.value),
+    seed: ui.seed.value === '' ? null : ui.seed.value.trim(), // a decimal string: exact beyond 2^53
+    normalize: ui.normalize.checked,
     decodeBatch: Number(ui.decodeBatch.value),
     playbackSpeed: state.speed,
-    seed,
-    normalize: ui.normalize.checked,
-  });
+  };
 }
 
 function onSynthesisProgress(index, count, chunkDone = 0) {

@@ -1,21 +1,23 @@
 // The messages between the page (web/app/main.js) and the synthesis worker (web/engine/worker.js): the one
 // place they are defined. Both sides post plain objects of these shapes (structured clone).
 
+/** @typedef {import('./speak-options.js').SpeakOptions} SpeakOptions  every option and its default: py_core.speak_request */
+
 /**
  * Page → worker.
  * @typedef {{type: 'init', baseUrl: string, modelPath: string, backend: 'auto'|'wasm'|'webgpu', threads: number,
  *   parallelDecoder: boolean|null, downloads: MessagePort|null}} InitRequest  load Python, py_core and a
  *   bundle; `downloads`: a port to the download worker (web/engine/download-worker.js; without one the
  *   synthesis worker downloads on its own thread)
- * @typedef {{type: 'speak', id: number, text: string, voice: string, temperature: number, steps: number,
- *   decodeBatch?: number, playbackSpeed?: number, seed?: string|null, normalize?: boolean,
+ * @typedef {{type: 'speak', id: number, text: string, options: SpeakOptions,
  *   voiceData?: {name: string, data: ArrayBuffer|Uint8Array}|null}} SpeakRequest
- *   `decodeBatch`: frames per decoder call, 0 or absent: automatic (web/engine/worker.js `decodeOptions`);
- *   `playbackSpeed`: the player's speed when the request is made (the automatic batch follows it)
- *   `voiceData`: a library voice's .safetensors file (web/app/voice-library-ui.js), checked by py_core
- * @typedef {{type: 'prepare', id: number, text: string, voice: string, normalize?: boolean}} PrepareRequest
- *   the text being typed: its first chunk's prefill is run ahead of its Speak (PreparedMessage when
- *   it ran; a stale or skipped one gets no reply)
+ *   `options`: the voice, sampling and decoding (web/engine/speak-options.js; py_core refuses an
+ *   unknown or invalid one by name); `playbackSpeed` is the player's speed when the request is made;
+ *   `voiceData`: the library voice `options.voice`'s .safetensors file (web/app/voice-library-ui.js),
+ *   checked by py_core
+ * @typedef {{type: 'prepare', id: number, text: string, options: SpeakOptions}} PrepareRequest
+ *   the text being typed, with the options of its Speak: its first chunk's prefill is run ahead of
+ *   that Speak (PreparedMessage when it ran; a stale or skipped one gets no reply)
  * @typedef {{type: 'preview', id: number, text: string, normalize?: boolean}} PreviewRequest
  *   what will be read (no audio)
  * @typedef {{type: 'stop', id: number}} StopRequest  cancel generation job `id` (a later job is untouched)
