@@ -31,7 +31,6 @@ SAMPLERS = ("lsd", "pointwise", "drifting")
 TIME_CONDITIONED_SAMPLERS = ("lsd",)
 
 
-
 class Graph:
     """The graph names of a bundle's `graphs`, the one table of them (web/engine/speak-options.js
     publishes it to JS as GRAPHS). `flow_lm_prefill` and `flow_lm_step` are two uses of one file."""
