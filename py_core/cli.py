@@ -60,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--eos-threshold", type=float, help="EOS logit threshold (default: the bundle's)")
     synth.add_argument("--frames-after-eos", type=int, help="frames to keep after EOS (default: 3 or 5)")
     synth.add_argument("--max-tokens", type=int, help="maximum tokens per text chunk (default: 50)")
-    synth.add_argument("--decode-batch", type=int, default=1, help="decode when this many frames wait")
+    synth.add_argument(
+        "--decode-batch",
+        type=int,
+        default=1,
+        help="frames per decoder call, 1 to 16 (default 1); 0: automatic, as a listener at 1x allows",
+    )
     synth.add_argument("--overlap", action="store_true", help="decode in parallel with the next step")
     synth.add_argument("--float32", action="store_true", help="write 32-bit float WAV instead of 16-bit PCM")
     synth.add_argument(
