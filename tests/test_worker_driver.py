@@ -28,7 +28,7 @@ class _Options(dict):
 
 class _Hooks:
     def __init__(self):
-        self.chunks, self.notices, self.progress = [], [], []
+        self.chunks, self.notices, self.started = [], [], []
 
     def chunk(self, job, pcm, wav, index, count, done, words):
         self.chunks.append(array("f", bytes(pcm)))
@@ -37,7 +37,7 @@ class _Hooks:
         self.notices.append(warnings)
 
     def progress(self, job, index, count):
-        self.progress.append((index, count))
+        self.started.append((index, count))
 
     def words(self, job, text, words):
         pass
@@ -89,7 +89,7 @@ def test_speak_takes_speak_options_and_streams_what_bundle_speak_gives(driver):
     assert pcm == asyncio.run(expected())
     assert summary["seed"] == "12" and summary["samples"] == len(pcm) and not summary["stopped"]
     assert hooks.notices and "pause" in hooks.notices[0][0]  # 12 s clamped to 10: a markup warning
-    assert hooks.progress[0] == (0, 2)
+    assert hooks.started == [(0, 2), (1, 2)]
 
 
 def test_prepare_then_speak_starts_from_the_prefill(driver):
