@@ -22,13 +22,14 @@ from tqdm import tqdm
 from bundle import export, manifest, model_source, optimize, tokenizer_export, utterance, verify, voices
 from py_core import manifest as pm
 from py_core import tokenizer as py_tokenizer
+from py_core.manifest import ExportedGraph, Graph
 from py_core.text import MAX_TOKEN_PER_CHUNK, text_config_from_dict
 
 logger = logging.getLogger("build_bundle")
 
 DEFAULT_MODELS_ROOT = model_source.REPO_ROOT / "public" / "models"
 # Graphs whose MatMul weights are worth quantizing (the others are lookups, convolutions or tiny).
-QUANTIZABLE = ("flow_lm_kv", "flow_lm_flow", "mimi_decoder", "mimi_encoder")
+QUANTIZABLE = (ExportedGraph.FLOW_LM_KV, Graph.FLOW_LM_FLOW, Graph.MIMI_DECODER, Graph.MIMI_ENCODER)
 # A quantized graph whose outputs fall below this SNR against PyTorch stays fp32.
 MIN_QUANTIZED_SNR_DB = 20.0
 CHECK_FRAMES = 24
@@ -167,7 +168,7 @@ def _utterance_checks(
     conditioning = (rng.standard_normal((1, 12, d_model)) * 0.5).astype(np.float32)
     token_ids = np.array([tok.encode(CHECK_TEXT)], np.int64)
     by_name = {s.name: s for s in specs}
-    fp32 = {s.name: verify.session(fp32_dir / s.file) for s in specs if s.name != "mimi_encoder"}
+    fp32 = {s.name: verify.session(fp32_dir / s.file) for s in specs if s.name != Graph.MIMI_ENCODER}
     reference = utterance.greedy_utterance(fp32, by_name, conditioning, token_ids, CHECK_FRAMES, sampler)
     hidden_error, eos_error = utterance.stateless_max_error(fp32, conditioning, token_ids, reference)
     checks = {
@@ -183,9 +184,9 @@ def _utterance_checks(
             f"over a {CHECK_FRAMES}-frame utterance (tolerance {tolerance:.3g})"
         )
     if quantized:
-        final = {s.name: verify.session(out_dir / s.file) for s in specs if s.name not in ("mimi_encoder",)}
+        final = {s.name: verify.session(out_dir / s.file) for s in specs if s.name != Graph.MIMI_ENCODER}
         candidate = utterance.greedy_utterance(final, by_name, conditioning, token_ids, CHECK_FRAMES, sampler)
-        decoder_only = utterance.decode_latents(final, by_name["mimi_decoder"], reference.latents)
+        decoder_only = utterance.decode_latents(final, by_name[Graph.MIMI_DECODER], reference.latents)
         checks["quantized_full_decode_snr_db"] = round(utterance.snr_db(reference.audio, candidate.audio), 2)
         checks["quantized_decoder_only_snr_db"] = round(utterance.snr_db(reference.audio, decoder_only), 2)
         checks["quantized_latent_snr_db"] = round(utterance.snr_db(reference.latents, candidate.latents), 2)
@@ -337,11 +338,11 @@ def _manifest(loaded, results, checks, voice_files, out_dir: Path, args, seconds
             parity_quantized=None if r.quantized_parity is None else r.quantized_parity.as_manifest(),
             simplified=r.simplified,
         )
-        if r.spec.name == "flow_lm_kv":
+        if r.spec.name == ExportedGraph.FLOW_LM_KV:
             # One graph, two uses: prefill (conditioning [1,T,D], latent [1,0,ldim]) and step
             # (conditioning [1,0,D], latent [1,1,ldim], NaN = BOS).
-            graph_entries["flow_lm_prefill"] = entry
-            graph_entries["flow_lm_step"] = entry
+            graph_entries[Graph.FLOW_LM_PREFILL] = entry
+            graph_entries[Graph.FLOW_LM_STEP] = entry
         else:
             graph_entries[r.spec.name] = entry
     tokenizer_path = out_dir / "tokenizer.pocket.json"

@@ -18,7 +18,7 @@ from pocket_tts import TTSModel
 from torch.export import Dim
 
 from bundle import graphs
-from py_core.manifest import SAMPLERS
+from py_core.manifest import SAMPLERS, ExportedGraph, Graph
 
 OPSET = 18
 MAX_SEQUENCE = 8192
@@ -92,7 +92,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
 
     return [
         GraphSpec(
-            "text_conditioner",
+            Graph.TEXT_CONDITIONER,
             "text_conditioner.onnx",
             graphs.TextConditioner(model),
             ["token_ids"],
@@ -102,7 +102,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             role="token ids → text embeddings",
         ),
         GraphSpec(
-            "flow_lm_kv",
+            ExportedGraph.FLOW_LM_KV,
             "flow_lm_kv.onnx",
             kv,
             ["conditioning", "latent"] + [s.name for s in kv_states],
@@ -113,7 +113,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             role="flow LM with explicit KV state: prefill (conditioning) and step (one latent)",
         ),
         GraphSpec(
-            "flow_lm_main",
+            ExportedGraph.FLOW_LM_MAIN,
             "flow_lm_main.onnx",
             graphs.FlowLMMain(model),
             ["sequence", "text_embeddings"],
@@ -126,7 +126,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             role="stateless flow LM over the whole sequence (reference/oracle)",
         ),
         GraphSpec(
-            "flow_lm_flow",
+            Graph.FLOW_LM_FLOW,
             "flow_lm_flow.onnx",
             head,
             head.input_names(),
@@ -141,7 +141,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             role=f"sampler head ({sampler}): flow direction",
         ),
         GraphSpec(
-            "mimi_decoder",
+            Graph.MIMI_DECODER,
             "mimi_decoder.onnx",
             decoder,
             ["latent"] + [s.name for s in decoder_states],
@@ -153,7 +153,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             role="streaming Mimi decoder (latent_to_mimi fused in): latents + state → PCM + state",
         ),
         GraphSpec(
-            "mimi_encoder",
+            Graph.MIMI_ENCODER,
             "mimi_encoder.onnx",
             graphs.MimiEncoder(model),
             ["audio"],

@@ -19,7 +19,7 @@ import numpy as np
 
 from py_core.bundle import Bundle
 from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, Engine, Settings
-from py_core.manifest import Manifest
+from py_core.manifest import Graph, Manifest
 from py_core.ort_runtime import open_bundle
 from py_core.rng import NoiseSource
 
@@ -51,7 +51,8 @@ class RecordingRuntime:
 
     async def run(self, graph, inputs):
         outputs = await self.runtime.run(graph, inputs)
-        if graph in ("flow_lm_prefill", "flow_lm_step") and self.runtime.shape(inputs["latent"])[1] == 1:
+        stepped = graph in (Graph.FLOW_LM_PREFILL, Graph.FLOW_LM_STEP)
+        if stepped and self.runtime.shape(inputs["latent"])[1] == 1:
             self.eos_logits.append(float(outputs["eos_logit"].reshape(-1)[0]))
         return outputs
 

@@ -16,6 +16,7 @@ import numpy as np
 from bundle.export import GraphSpec
 from bundle.graphs import next_state
 from bundle.verify import initial_states
+from py_core.manifest import ExportedGraph, Graph
 
 
 @dataclass
@@ -44,14 +45,14 @@ def greedy_utterance(
     sampler: str = "lsd",
 ) -> Utterance:
     """Decode `frames` frames at temperature 0 from a voice conditioning and text token ids."""
-    kv, dec = specs["flow_lm_kv"], specs["mimi_decoder"]
+    kv, dec = specs[ExportedGraph.FLOW_LM_KV], specs[Graph.MIMI_DECODER]
     d_model = voice_conditioning.shape[-1]
-    ldim = specs["mimi_decoder"].example_inputs[0].shape[-1]
+    ldim = specs[Graph.MIMI_DECODER].example_inputs[0].shape[-1]
     empty_latent = np.zeros((1, 0, ldim), np.float32)
     state = initial_states(kv)
-    text = sessions["text_conditioner"].run(None, {"token_ids": token_ids})[0]
+    text = sessions[Graph.TEXT_CONDITIONER].run(None, {"token_ids": token_ids})[0]
     for conditioning in (voice_conditioning, text):
-        outputs = sessions["flow_lm_kv"].run(
+        outputs = sessions[ExportedGraph.FLOW_LM_KV].run(
             None, {"conditioning": conditioning, "latent": empty_latent, **state}
         )
         state = _next_state(kv, state, outputs)
@@ -60,15 +61,15 @@ def greedy_utterance(
     zero_noise = np.zeros((1, ldim), np.float32)
     latents, hiddens, eos_logits = [], [], []
     for _ in range(frames):
-        outputs = sessions["flow_lm_kv"].run(
+        outputs = sessions[ExportedGraph.FLOW_LM_KV].run(
             None, {"conditioning": empty_conditioning, "latent": latent, **state}
         )
         hidden, eos = outputs[0], outputs[1]
         state = _next_state(kv, state, outputs)
         head_inputs = {"c": hidden, "x": zero_noise}
-        if "s" in specs["flow_lm_flow"].input_names:  # lsd: one step from s=0 to t=1
+        if "s" in specs[Graph.FLOW_LM_FLOW].input_names:  # lsd: one step from s=0 to t=1
             head_inputs.update(s=np.zeros((1, 1), np.float32), t=np.ones((1, 1), np.float32))
-        flow = sessions["flow_lm_flow"].run(None, head_inputs)[0]
+        flow = sessions[Graph.FLOW_LM_FLOW].run(None, head_inputs)[0]
         # lsd and pointwise add the head's output to the noise; drifting takes it as the latent.
         latent = (flow if sampler == "drifting" else zero_noise + flow)[:, None, :]
         latents.append(latent[0, 0])
@@ -85,7 +86,7 @@ def decode_latents(sessions, dec: GraphSpec, latents: np.ndarray, frames_per_cal
     pieces = []
     for start in range(0, len(latents), frames_per_call):
         chunk = latents[None, start : start + frames_per_call].astype(np.float32)
-        outputs = sessions["mimi_decoder"].run(None, {"latent": chunk, **state})
+        outputs = sessions[Graph.MIMI_DECODER].run(None, {"latent": chunk, **state})
         pieces.append(outputs[0].reshape(-1))
         state = _next_state(dec, state, outputs)
     return np.concatenate(pieces)
@@ -95,14 +96,14 @@ def stateless_max_error(
     sessions, voice_conditioning: np.ndarray, token_ids: np.ndarray, utterance: Utterance
 ) -> tuple[float, float]:
     """Max |hidden| and |eos| differences between the KV path and `flow_lm_main` at every step."""
-    text = sessions["text_conditioner"].run(None, {"token_ids": token_ids})[0]
+    text = sessions[Graph.TEXT_CONDITIONER].run(None, {"token_ids": token_ids})[0]
     conditioning = np.concatenate([voice_conditioning, text], axis=1)
     ldim = utterance.latents.shape[-1]
     bos = np.full((1, 1, ldim), np.nan, np.float32)
     worst_hidden = worst_eos = 0.0
     for step in range(len(utterance.latents)):
         sequence = np.concatenate([bos, utterance.latents[None, :step]], axis=1).astype(np.float32)
-        hidden, eos = sessions["flow_lm_main"].run(
+        hidden, eos = sessions[ExportedGraph.FLOW_LM_MAIN].run(
             None, {"sequence": sequence, "text_embeddings": conditioning}
         )
         worst_hidden = max(worst_hidden, float(np.abs(hidden[0] - utterance.hiddens[step]).max()))

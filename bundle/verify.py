@@ -18,6 +18,7 @@ import torch
 
 from bundle.export import GraphSpec
 from bundle.graphs import next_state
+from py_core.manifest import ExportedGraph, Graph
 from py_core.manifest import Parity as ManifestParity
 
 FP32_RELATIVE_TOLERANCE = 1e-4
@@ -65,13 +66,13 @@ def _cases(spec: GraphSpec, rng: np.random.Generator) -> list[list[dict[str, np.
         return (rng.standard_normal(shape) * scale).astype(np.float32)
 
     example = {n: t for n, t in zip(spec.input_names, spec.example_inputs, strict=False)}
-    if spec.name == "text_conditioner":
+    if spec.name == Graph.TEXT_CONDITIONER:
         vocab = spec.module.conditioner.embed.num_embeddings - 1
         return [
             [{"token_ids": rng.integers(0, vocab, (1, 9)).astype(np.int64)}],
             [{"token_ids": np.zeros((1, 0), np.int64)}],
         ]
-    if spec.name == "flow_lm_kv":
+    if spec.name == ExportedGraph.FLOW_LM_KV:
         d, ldim = example["conditioning"].shape[-1], example["latent"].shape[-1]
         bos = np.full((1, 1, ldim), np.nan, np.float32)
         empty_c, empty_l = np.zeros((1, 0, d), np.float32), np.zeros((1, 0, ldim), np.float32)
@@ -85,7 +86,7 @@ def _cases(spec: GraphSpec, rng: np.random.Generator) -> list[list[dict[str, np.
             stream,
             [{"conditioning": randn(1, 3, d), "latent": np.concatenate([bos, randn(1, 2, ldim)], 1)}],
         ]
-    if spec.name == "flow_lm_main":
+    if spec.name == ExportedGraph.FLOW_LM_MAIN:
         d, ldim = example["text_embeddings"].shape[-1], example["sequence"].shape[-1]
         bos = np.full((1, 1, ldim), np.nan, np.float32)
         return [
@@ -93,7 +94,7 @@ def _cases(spec: GraphSpec, rng: np.random.Generator) -> list[list[dict[str, np.
             [{"sequence": np.concatenate([bos, randn(1, 5, ldim)], 1), "text_embeddings": randn(1, 4, d)}],
             [{"sequence": bos, "text_embeddings": np.zeros((1, 0, d), np.float32)}],
         ]
-    if spec.name == "flow_lm_flow":
+    if spec.name == Graph.FLOW_LM_FLOW:
         c, x = example["c"].shape[-1], example["x"].shape[-1]
         times = ((0.0, 1.0), (0.25, 0.5), (0.5, 1.0))
         if "s" not in spec.input_names:  # pointwise / drifting heads: no time conditions
@@ -109,12 +110,12 @@ def _cases(spec: GraphSpec, rng: np.random.Generator) -> list[list[dict[str, np.
             ]
             for s, t in times
         ]
-    if spec.name == "mimi_decoder":
+    if spec.name == Graph.MIMI_DECODER:
         ldim = example["latent"].shape[-1]
         # 40 frames = 640 steps: well past the 250-step attention window.
         sizes = [1, 3, 8, 1, 12, 15]
         return [[{"latent": randn(1, n, ldim)} for n in sizes]]
-    if spec.name == "mimi_encoder":
+    if spec.name == Graph.MIMI_ENCODER:
         frame = example["audio"].shape[-1] // 3
         return [[{"audio": randn(1, 1, frame * 5, scale=0.1)}], [{"audio": randn(1, 1, frame, scale=0.1)}]]
     raise ValueError(f"no verification cases for graph {spec.name}")

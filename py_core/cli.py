@@ -13,12 +13,12 @@ from pathlib import Path
 
 from py_core import subtitles
 from py_core.audio_prompt import AudioPromptError, load_prompt
-from py_core.engine import AudioChunk, ChunkFinished, DecodePolicy, EngineError, Finished, Settings, WordEnd
+from py_core.engine import AudioChunk, ChunkFinished, EngineError, Finished, WordEnd
 from py_core.manifest import ManifestError
 from py_core.markup import PARAGRAPH_PAUSE, Pause, parse_markup
 from py_core.normalize import LANGUAGES, normalize_text
-from py_core.rng import NoiseSource
 from py_core.runtime import GraphRunError
+from py_core.speak_request import SpeakRequest
 from py_core.voice_library import ModelIdentity, check_voice, made_for
 from py_core.voices import VoiceFileError, dump_voice, load_voice
 from py_core.voices_cli import add_parser as add_voices_parser
@@ -60,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--eos-threshold", type=float, help="EOS logit threshold (default: the bundle's)")
     synth.add_argument("--frames-after-eos", type=int, help="frames to keep after EOS (default: 3 or 5)")
     synth.add_argument("--max-tokens", type=int, help="maximum tokens per text chunk (default: 50)")
-    synth.add_argument("--decode-batch", type=int, default=1, help="decode when this many frames wait")
+    synth.add_argument(
+        "--decode-batch",
+        type=int,
+        default=1,
+        help="frames per decoder call, 1 to 16 (default 1); 0: automatic, as a listener at 1x allows",
+    )
     synth.add_argument("--overlap", action="store_true", help="decode in parallel with the next step")
     synth.add_argument("--float32", action="store_true", help="write 32-bit float WAV instead of 16-bit PCM")
     synth.add_argument(
@@ -165,63 +170,74 @@ class _Bundle:
             self.bundle = open_bundle(folder, threads=threads, offload=offload)
         except BundleFileError as error:
             raise CliError(str(error)) from None
-        self.manifest = self.bundle.manifest
-        self.engine = self.bundle.engine
 
-    async def voice(self, spec: str | None, quiet: bool):
-        """The voice state for a voice name, a .safetensors voice file or an audio file to clone."""
+    def voice_name(self, spec: str | None) -> str:
+        """The name a voice goes by: a bundle voice's name, else the path of a .safetensors voice
+        file or of an audio file to clone (registered under that name by `add_voice`)."""
         spec = spec or self.bundle.default_voice
-        if spec is not None and self.bundle.has_voice(spec):
-            return await self.bundle.voice_state(spec)
-        path = Path(spec) if spec else None
-        if path is None or not path.is_file():
-            names = ", ".join(self.bundle.voice_names()) or "none"
-            raise CliError(
-                f"unknown voice {spec!r}: this bundle's voices are {names}; "
-                "or give a .safetensors voice file or an audio file to clone"
-            )
-        data = path.read_bytes()
-        if path.suffix.lower() == ".safetensors":
-            try:
-                voice = load_voice(data)
-                if made_for(voice):  # a library voice: refused for another model
-                    model = ModelIdentity.from_manifest((self.folder / "manifest.json").read_bytes())
-                    check_voice(voice, model, voice.metadata.get("name", path.stem))
-            except VoiceFileError as error:
-                raise CliError(f"{path}: {error}") from None
-            return await self.engine.voice_state(voice, key=str(path))
-        return await self.clone(data, path.name, quiet)
+        if spec is not None and (self.bundle.has_voice(spec) or Path(spec).is_file()):
+            return spec
+        names = ", ".join(self.bundle.voice_names()) or "none"
+        raise CliError(
+            f"unknown voice {spec!r}: this bundle's voices are {names}; "
+            "or give a .safetensors voice file or an audio file to clone"
+        )
 
-    async def clone(self, data: bytes, name: str, quiet: bool):
-        """Clone a voice from audio file bytes."""
+    async def add_voice(self, name: str, quiet: bool) -> None:
+        """Register voice file or audio file `name` (see `voice_name`) with the bundle, if it is one."""
+        if self.bundle.has_voice(name):
+            return
+        path = Path(name)
+        data = path.read_bytes()
+        if path.suffix.lower() != ".safetensors":
+            await self.clone(name, data, quiet)
+            return
+        try:
+            voice = load_voice(data)
+            if made_for(voice):  # a library voice: refused for another model
+                text = (self.folder / "manifest.json").read_bytes()
+                model = ModelIdentity.of(self.bundle.manifest, text)
+                check_voice(voice, model, voice.metadata.get("name", path.stem))
+        except VoiceFileError as error:
+            raise CliError(f"{path}: {error}") from None
+        self.bundle.add_voice(name, voice)
+
+    async def clone(self, name: str, data: bytes, quiet: bool) -> None:
+        """Clone a voice from audio file bytes and register it as `name`."""
         if not self.bundle.supports_cloning:
             raise CliError("this bundle has no voice cloning (no mimi_encoder graph)")
-        audio = load_prompt(data, name, target_rate=self.engine.sample_rate)
+        rate = self.bundle.sample_rate
+        audio = load_prompt(data, Path(name).name, target_rate=rate)
         if not quiet:
-            print(
-                f"cloning a voice from {name} ({len(audio) / self.engine.sample_rate:.2f} s)", file=sys.stderr
-            )
-        return await self.engine.clone_voice(audio)
+            print(f"cloning a voice from {Path(name).name} ({len(audio) / rate:.2f} s)", file=sys.stderr)
+        await self.bundle.clone(name, audio)
 
 
 async def _synth(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     if not text.strip():
         raise CliError("the text is empty: nothing to say")
-    bundle = _Bundle(args.bundle, args.threads, offload=args.overlap)
-    engine = bundle.engine
+    opened = _Bundle(args.bundle, args.threads, offload=args.overlap)
+    bundle = opened.bundle
+    voice = opened.voice_name(args.voice)
     try:
-        settings = Settings.from_manifest(
-            bundle.manifest,
+        request = SpeakRequest(
+            voice=voice,
             temperature=args.temperature,
-            sampler_steps=args.sampler_steps,
+            steps=args.sampler_steps,
+            seed=args.seed,
+            normalize=args.normalize,
+            decode_batch=args.decode_batch,
+        )
+        plan = bundle.plan(
+            text,
+            request,
+            markup=args.markup,
+            paragraph_pause=args.paragraph_pause,
             noise_clamp=args.noise_clamp,
             eos_threshold=args.eos_threshold,
             frames_after_eos=args.frames_after_eos,
             max_tokens=args.max_tokens,
-        )
-        script = engine.plan_script(
-            text, settings, normalize=args.normalize, markup=args.markup, paragraph_pause=args.paragraph_pause
         )
     except ValueError as error:  # EngineError, or the text preparation's "nothing to say"
         raise CliError(str(error)) from None
@@ -233,28 +249,24 @@ async def _synth(args: argparse.Namespace) -> int:
                 "--timestamps: this model bundle has no timestamp heads (word timestamps unavailable)"
             )
     words: list[WordEnd] = []
-    for warning in script.warnings:
+    for warning in plan.script.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    plans = script.plans
-    voice = await bundle.voice(args.voice, args.quiet)
-    noise = NoiseSource(args.seed)
-    policy = DecodePolicy(batch=args.decode_batch, overlap=args.overlap)
-    writer = WavStreamWriter(engine.sample_rate, float32=args.float32)
-    progress = _Progress(engine.sample_rate, quiet=args.quiet)
+    await opened.add_voice(voice, args.quiet)
+    rate = bundle.sample_rate
+    writer = WavStreamWriter(rate, float32=args.float32)
+    progress = _Progress(rate, quiet=args.quiet)
     out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
     try:
         out.write(writer.header())
         timestamps = args.timestamps is not None
-        async for event in engine.generate(
-            plans, voice, settings, noise=noise, policy=policy, timestamps=timestamps
-        ):
+        async for event in bundle.generate(plan, decode_overlap=args.overlap, timestamps=timestamps):
             if isinstance(event, AudioChunk):
                 out.write(writer.encode(event.samples))
                 out.flush()
             elif isinstance(event, WordEnd):
                 words.append(event)
             progress.update(event)
-        out.write(writer.encode(array("f", bytes(4 * int(TAIL_SILENCE_SECONDS * engine.sample_rate)))))
+        out.write(writer.encode(array("f", bytes(4 * int(TAIL_SILENCE_SECONDS * rate)))))
         if out.seekable():
             out.seek(0)
             out.write(writer.final_header())
@@ -266,7 +278,7 @@ async def _synth(args: argparse.Namespace) -> int:
     if args.timestamps is not None:
         args.timestamps.write_text(subtitles.render(words, args.timestamps.suffix), encoding="utf-8")
     if not args.quiet and args.out != "-":
-        print(f"wrote {args.out} (seed {noise.seed})", file=sys.stderr)
+        print(f"wrote {args.out} (seed {plan.seed})", file=sys.stderr)
     return 0
 
 
@@ -291,8 +303,8 @@ async def _export_voice(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CliError(f"{path}: no such audio file")
     bundle = _Bundle(args.bundle, args.threads)
-    state = await bundle.clone(path.read_bytes(), path.name, args.quiet)
-    voice = await bundle.engine.export_voice(state)
+    await bundle.clone(str(path), path.read_bytes(), args.quiet)
+    voice = await bundle.bundle.export_voice(str(path))
     Path(args.out).write_bytes(dump_voice(voice))
     if not args.quiet:
         print(f"wrote {args.out} ({voice.num_frames} positions)", file=sys.stderr)

@@ -25,13 +25,13 @@ import asyncio
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, fields
 from typing import Any
 
 from py_core.float32 import linspace, round_f32
-from py_core.manifest import Manifest
+from py_core.manifest import Graph, Manifest
 from py_core.markup import PARAGRAPH_PAUSE
 from py_core.rng import NoiseSource
 from py_core.runtime import Runtime, Tensor
@@ -235,8 +235,8 @@ class Engine:
         self.fade_in = linspace(0.0, 1.0, round(self.sample_rate * manifest.generation.fade_in_ms / 1000))
         self.default_settings = Settings.from_manifest(manifest)
         self.sampler = manifest.generation.sampler  # one of py_core.manifest.SAMPLERS (checked on parse)
-        self._flow_states = manifest.graphs["flow_lm_prefill"].states
-        self._decoder_states = manifest.graphs["mimi_decoder"].states
+        self._flow_states = manifest.graphs[Graph.FLOW_LM_PREFILL].states
+        self._decoder_states = manifest.graphs[Graph.MIMI_DECODER].states
         expected = {f"past_{kv}_{i}" for i in range(self.num_layers) for kv in "kv"}
         if {s.input for s in self._flow_states} != expected:
             raise EngineError("the bundle's flow LM states are not past_k_i / past_v_i per layer")
@@ -287,7 +287,7 @@ class Engine:
             return self._voices[key]
         rt = self.runtime
         audio_tensor = rt.tensor("float32", (1, 1, len(audio)), audio)
-        outputs = await rt.run("mimi_encoder", {"audio": audio_tensor})
+        outputs = await rt.run(Graph.MIMI_ENCODER, {"audio": audio_tensor})
         rt.release(audio_tensor)
         return self._remember(key, await self._prompt_state(outputs["voice_conditioning"]))
 
@@ -333,7 +333,7 @@ class Engine:
         rt = self.runtime
         positions = rt.shape(prompt)[1]
         outputs = await rt.run(
-            "flow_lm_prefill", {"conditioning": prompt, "latent": self._empty_latent, **self._empty_past}
+            Graph.FLOW_LM_PREFILL, {"conditioning": prompt, "latent": self._empty_latent, **self._empty_past}
         )
         rt.release(prompt)
         past = self._take_past(outputs, self._empty_past)
@@ -422,7 +422,7 @@ class Engine:
         policy: DecodePolicy = DecodePolicy(),
         cancel=None,
         timestamps: bool = False,
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """Stream a text (or chunk plans from `plan`) as events; the last one is `Finished`.
 
         `noise`: the sampler's noise source (default: a random seed). `cancel`: any object with
@@ -509,11 +509,11 @@ class Engine:
         rt = self.runtime
         tokens = rt.tensor("int64", (1, len(plan.token_ids)), plan.token_ids)
         try:
-            text = (await rt.run("text_conditioner", {"token_ids": tokens}))["text_embeddings"]
+            text = (await rt.run(Graph.TEXT_CONDITIONER, {"token_ids": tokens}))["text_embeddings"]
         finally:
             rt.release(tokens)
         try:
-            return await self._run_step("flow_lm_prefill", text, self._bos, past)
+            return await self._run_step(Graph.FLOW_LM_PREFILL, text, self._bos, past)
         finally:
             rt.release(text)
 
@@ -611,7 +611,7 @@ class Engine:
                     if cancel is not None and cancel.is_set():
                         return
                     hidden, eos, next_past = await self._step(
-                        "flow_lm_step", self._empty_conditioning, latent, past, words
+                        Graph.FLOW_LM_STEP, self._empty_conditioning, latent, past, words
                     )
                     tensors.own(hidden, *next_past.values())
                     tensors.release(latent, *past.values())
@@ -699,7 +699,7 @@ class Engine:
         rt = self.runtime
         if self.sampler != "lsd":
             x_tensor = rt.tensor("float32", (1, self.latent_dim), x)
-            outputs = await rt.run("flow_lm_flow", {"c": hidden, "x": x_tensor})
+            outputs = await rt.run(Graph.FLOW_LM_FLOW, {"c": hidden, "x": x_tensor})
             rt.release(x_tensor)
             head = await rt.read(outputs["flow_dir"])
             _release_all(rt, outputs)
@@ -708,7 +708,7 @@ class Engine:
             return array("f", [a + b for a, b in zip(x, head, strict=True)])
         for s, t in self._time_tensors(steps):
             x_tensor = rt.tensor("float32", (1, self.latent_dim), x)
-            outputs = await rt.run("flow_lm_flow", {"c": hidden, "s": s, "t": t, "x": x_tensor})
+            outputs = await rt.run(Graph.FLOW_LM_FLOW, {"c": hidden, "s": s, "t": t, "x": x_tensor})
             rt.release(x_tensor)
             flow = await rt.read(outputs["flow_dir"])
             _release_all(rt, outputs)
@@ -795,7 +795,7 @@ class _StreamingDecoder:
             flat.extend(latent)
         latent_tensor = rt.tensor("float32", (1, len(latents), engine.latent_dim), flat)
         try:
-            outputs = await rt.run("mimi_decoder", {"latent": latent_tensor, **self.state})
+            outputs = await rt.run(Graph.MIMI_DECODER, {"latent": latent_tensor, **self.state})
         finally:
             rt.release(latent_tensor)
         if self.owned:

@@ -30,12 +30,32 @@ STATE_UPDATES = ("replace", "append")
 SAMPLERS = ("lsd", "pointwise", "drifting")
 TIME_CONDITIONED_SAMPLERS = ("lsd",)
 
+
+class Graph:
+    """The graph names of a bundle's `graphs`, the one table of them (web/engine/speak-options.js
+    publishes it to JS as GRAPHS). `flow_lm_prefill` and `flow_lm_step` are two uses of one file."""
+
+    TEXT_CONDITIONER = "text_conditioner"
+    FLOW_LM_PREFILL = "flow_lm_prefill"
+    FLOW_LM_STEP = "flow_lm_step"
+    FLOW_LM_FLOW = "flow_lm_flow"
+    MIMI_DECODER = "mimi_decoder"
+    MIMI_ENCODER = "mimi_encoder"  # voice cloning only (download group "cloning")
+
+
+class ExportedGraph:
+    """Graphs the builder exports under names of their own (bundle/export.py), never in `graphs`."""
+
+    FLOW_LM_KV = "flow_lm_kv"  # the file behind Graph.FLOW_LM_PREFILL and Graph.FLOW_LM_STEP
+    FLOW_LM_MAIN = "flow_lm_main"  # the stateless flow LM: a build-time reference, never shipped
+
+
 REQUIRED_GRAPHS = (
-    "text_conditioner",
-    "flow_lm_prefill",
-    "flow_lm_step",
-    "flow_lm_flow",
-    "mimi_decoder",
+    Graph.TEXT_CONDITIONER,
+    Graph.FLOW_LM_PREFILL,
+    Graph.FLOW_LM_STEP,
+    Graph.FLOW_LM_FLOW,
+    Graph.MIMI_DECODER,
 )
 
 
@@ -317,7 +337,7 @@ def check_manifest(manifest: Manifest) -> None:
     sampler = manifest.generation.sampler
     if sampler not in SAMPLERS:
         raise ManifestError(f"generation.sampler {sampler!r} is not supported (known: {', '.join(SAMPLERS)})")
-    head_inputs = [spec.name for spec in manifest.graphs["flow_lm_flow"].inputs]
+    head_inputs = [spec.name for spec in manifest.graphs[Graph.FLOW_LM_FLOW].inputs]
     expected = ["c", "s", "t", "x"] if sampler in TIME_CONDITIONED_SAMPLERS else ["c", "x"]
     if head_inputs != expected:
         raise ManifestError(

@@ -15,11 +15,16 @@ from array import array
 from statistics import NormalDist
 
 
+def random_seed() -> int:
+    """A fresh random seed (64 bits, from the OS)."""
+    return int.from_bytes(os.urandom(8), "little")
+
+
 class NoiseSource:
     """Gaussian noise for the sampler: `draw(n, temperature, clamp)` returns array('f') of n values."""
 
     def __init__(self, seed: int | None = None):
-        self.seed = seed if seed is not None else int.from_bytes(os.urandom(8), "little")
+        self.seed = seed if seed is not None else random_seed()
         self._random = random.Random(self.seed)
 
     def draw(self, n: int, temperature: float, clamp: float | None = None) -> array:

@@ -15,12 +15,12 @@ The web app keeps the same files in IndexedDB (web/engine/voice-library.js); the
 
 import datetime
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from py_core.manifest import Manifest, parse_manifest
 from py_core.voices import KV_STATE, Voice, VoiceFileError, dump_voice, load_voice
 
 FORMAT = "pocket-tts-web/voice"
@@ -50,16 +50,20 @@ class ModelIdentity:
     @classmethod
     def from_manifest(cls, text: bytes | str) -> "ModelIdentity":
         """The identity of the bundle whose manifest.json is `text` (as served: UTF-8)."""
+        return cls.of(parse_manifest(text), text)
+
+    @classmethod
+    def of(cls, manifest: Manifest, text: bytes | str) -> "ModelIdentity":
+        """The identity of a bundle already parsed: `manifest` is `text` (manifest.json as served) parsed."""
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        manifest = json.loads(data)
-        model = manifest["model"]
+        model = manifest.model
         return cls(
-            model_id=str(manifest["model_id"]),
-            display_name=str(manifest.get("display_name") or manifest["model_id"]),
+            model_id=manifest.model_id,
+            display_name=manifest.display_name or manifest.model_id,
             manifest_sha256=hashlib.sha256(data).hexdigest(),
-            num_layers=int(model["num_layers"]),
-            num_heads=int(model["num_kv_heads"]),
-            head_dim=int(model["head_dim"]),
+            num_layers=model.num_layers,
+            num_heads=model.num_kv_heads,
+            head_dim=model.head_dim,
         )
 
     def describe(self) -> str:

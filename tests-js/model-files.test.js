@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, test } from 'node:test';
 
-import { fileEntry } from '../web/engine/manifest.js';
+import { checkManifest, fileEntry } from '../web/engine/manifest.js';
 import { ModelFiles, fetchVerified } from '../web/engine/model-files.js';
 import { ModelStore } from '../web/engine/model-store.js';
+import { MANIFEST_SCHEMA, MANIFEST_SCHEMA_VERSION, REQUIRED_GRAPHS } from '../web/engine/speak-options.js';
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -73,6 +74,7 @@ test('ModelFiles reads the manifest and downloads a group by content-addressed U
   const graph = new TextEncoder().encode('graph bytes');
   const voice = new TextEncoder().encode('voice bytes');
   const manifest = {
+    ...checkedFields(),
     model_id: 'm',
     files: [
       { path: 'g.onnx', sha256: sha256(graph), bytes: graph.length, role: 'graph', download: 'default' },
@@ -99,6 +101,44 @@ test('ModelFiles reads the manifest and downloads a group by content-addressed U
 test('a missing manifest names the bundle and the HTTP status', async () => {
   serve({});
   await assert.rejects(new ModelFiles('http://x/models/', 'gone/', () => {}).readManifest(), /models\/gone\/manifest\.json: HTTP 404/);
+});
+
+/** What checkManifest looks at in a manifest it accepts: the schema, its version, the required graphs. */
+function checkedFields() {
+  return {
+    schema: MANIFEST_SCHEMA,
+    schema_version: MANIFEST_SCHEMA_VERSION,
+    graphs: Object.fromEntries(REQUIRED_GRAPHS.map((name) => [name, { file: `${name}.onnx` }])),
+  };
+}
+
+test('checkManifest refuses another schema, another version and missing graphs with py_core.manifest\'s messages', () => {
+  const good = checkedFields();
+  assert.equal(checkManifest(good), good);
+  assert.throws(() => checkManifest([]), /not a Pocket TTS bundle manifest \(schema must be 'pocket-tts-web\/bundle'\)/);
+  assert.throws(() => checkManifest({ ...good, schema: 'other' }), /not a Pocket TTS bundle manifest/);
+  assert.throws(
+    () => checkManifest({ ...good, schema_version: MANIFEST_SCHEMA_VERSION + 1 }),
+    new RegExp(`schema version ${MANIFEST_SCHEMA_VERSION + 1} is not supported by this app \\(it reads version ${MANIFEST_SCHEMA_VERSION}\\)`),
+  );
+  assert.throws(() => checkManifest({ ...good, schema_version: undefined }), /schema version null is not supported/);
+  const graphs = { ...good.graphs };
+  delete graphs.mimi_decoder;
+  delete graphs.flow_lm_flow;
+  assert.throws(() => checkManifest({ ...good, graphs }), /manifest lacks required graph\(s\): flow_lm_flow, mimi_decoder$/);
+});
+
+test('readManifest checks the manifest before any download, naming the file', async () => {
+  const requested = serve({
+    '/models/old/manifest.json': new TextEncoder().encode(JSON.stringify({ ...checkedFields(), schema_version: 3 })),
+    '/models/bad/manifest.json': new TextEncoder().encode('{"schema": '),
+  });
+  await assert.rejects(
+    new ModelFiles('http://x/models/', 'old/', () => {}).readManifest(),
+    /^Error: http:\/\/x\/models\/old\/manifest\.json: bundle manifest schema version 3 is not supported by this app/,
+  );
+  await assert.rejects(new ModelFiles('http://x/models/', 'bad/', () => {}).readManifest(), /models\/bad\/manifest\.json is not valid JSON/);
+  assert.deepEqual(requested, ['http://x/models/old/manifest.json', 'http://x/models/bad/manifest.json']);
 });
 
 /** An in-memory folder with the part of OPFS's FileSystemDirectoryHandle that ModelStore uses. */
@@ -140,6 +180,7 @@ function twoFileBundle(stored) {
   const graph = new TextEncoder().encode('graph bytes');
   const decoder = new TextEncoder().encode('decoder bytes');
   const manifest = {
+    ...checkedFields(),
     model_id: 'm',
     files: [
       { path: 'g.onnx', sha256: sha256(graph), bytes: graph.length, download: 'default' },

@@ -1,11 +1,13 @@
 """`python -m py_core synth|export-voice`: output against upstream's own CLI writer, options, errors,
 streaming, and flat memory on a 20,000-character text (tiny synthetic bundles)."""
 
+import asyncio
 import io
 import shutil
 import subprocess
 import sys
 import wave
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,10 @@ import pytest
 
 from bundle.parity import load_upstream
 from py_core.cli import main
+from py_core.engine import AudioChunk, DecodePolicy, Settings
+from py_core.ort_runtime import open_bundle
+from py_core.rng import NoiseSource
+from py_core.wav import WavStreamWriter
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = "Hello world, this is a short test."
@@ -49,6 +55,36 @@ def test_synth_writes_what_upstream_pocket_tts_generate_writes(tiny_bundle_fp32,
     assert n_ours == n_theirs == 63 * 1920 + 4800
     assert np.abs(pcm_ours.astype(int) - pcm_theirs).max() <= 1
     assert not pcm_ours[-4800:].any()
+
+
+def test_synth_writes_the_engines_output_for_a_seed(tiny_bundle, tmp_path):
+    """The CLI (through Bundle.plan and Bundle.generate) writes exactly what the engine called by hand
+    gives for the same seed, settings, voice and decoder batch: the audio the CLI wrote before."""
+    out = tmp_path / "cli.wav"
+    assert (
+        _synth(
+            tiny_bundle, out, "--seed", "9", "--temperature", "0.6", "--voice", "cedar", "--decode-batch", "2"
+        )
+        == 0
+    )
+    bundle = open_bundle(tiny_bundle)
+    settings = Settings.from_manifest(bundle.manifest, temperature=0.6)
+    plans = bundle.engine.plan_script(TEXT, settings).plans
+    writer = WavStreamWriter(24000)
+
+    async def by_hand() -> bytes:
+        state = await bundle.voice_state("cedar")
+        data = b""
+        policy = DecodePolicy(batch=2)
+        async for event in bundle.engine.generate(
+            plans, state, settings, noise=NoiseSource(9), policy=policy
+        ):
+            if isinstance(event, AudioChunk):
+                data += writer.encode(event.samples)
+        return data + writer.encode(array("f", bytes(4 * 4800)))
+
+    data = asyncio.run(by_hand())
+    assert out.read_bytes() == writer.final_header() + data
 
 
 def test_stdin_text_and_stdout_wav(tiny_bundle):

@@ -20,6 +20,7 @@
 
 import * as ort from 'onnxruntime-web';
 import { ortWasmPaths } from './ort-builds.js';
+import { GRAPHS } from './speak-options.js';
 
 const TYPED = { float32: Float32Array, int64: BigInt64Array }; // the Runtime protocol's dtypes
 
@@ -32,7 +33,7 @@ const MIN_CAPACITY_ROWS = 64;
  */
 
 // Graphs that run in the decoder worker when the parallel decoder is on (WASM backend).
-const REMOTE_GRAPHS = ['mimi_decoder'];
+const REMOTE_GRAPHS = [GRAPHS.MIMI_DECODER];
 
 /** @type {ort.InferenceSession.SessionOptions} */
 const SESSION_OPTIONS = {

@@ -1,8 +1,8 @@
 // The bundle manifest as the web app reads it: JSDoc types mirroring py_core/manifest.py (the one
-// schema; Python validates every manifest with it before the app uses one, see web/engine/worker.js).
+// schema), and `checkManifest`: what must hold before anything is downloaded (py_core parses the
+// whole manifest once, when the worker opens the bundle: web/engine/worker_driver.py `load`).
 
-/** Schema version this app reads (py_core.manifest.SCHEMA_VERSION). */
-export const SCHEMA_VERSION = 4;
+import { MANIFEST_SCHEMA, MANIFEST_SCHEMA_VERSION, REQUIRED_GRAPHS } from './speak-options.js';
 
 /**
  * @typedef {object} TensorSpec
@@ -86,4 +86,27 @@ export function fileEntry(manifest, path) {
   const entry = manifest.files.find((f) => f.path === path);
   if (!entry) throw new Error(`${path} is not a file of the bundle ${manifest.model_id}`);
   return entry;
+}
+
+/**
+ * The schema, its version and the required graphs checked, with py_core.manifest's messages (the
+ * constants come from it: web/engine/speak-options.js), before any download or session.
+ * @param {unknown} manifest  manifest.json parsed
+ * @returns {Manifest}
+ */
+export function checkManifest(manifest) {
+  const raw = /** @type {any} */ (manifest);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || raw.schema !== MANIFEST_SCHEMA) {
+    throw new Error(`not a Pocket TTS bundle manifest (schema must be '${MANIFEST_SCHEMA}')`);
+  }
+  if (raw.schema_version !== MANIFEST_SCHEMA_VERSION) {
+    throw new Error(
+      `bundle manifest schema version ${JSON.stringify(raw.schema_version ?? null)} is not supported by this app ` +
+        `(it reads version ${MANIFEST_SCHEMA_VERSION}); rebuild the bundle or update the app`,
+    );
+  }
+  const graphs = raw.graphs && typeof raw.graphs === 'object' ? raw.graphs : {};
+  const missing = REQUIRED_GRAPHS.filter((name) => !(name in graphs));
+  if (missing.length > 0) throw new Error(`manifest lacks required graph(s): ${missing.join(', ')}`);
+  return raw;
 }

@@ -3,7 +3,7 @@
 // device for the next visit (web/engine/model-store.js), and the service worker's cache and the device store
 // kept to the files the current manifest names.
 
-import { fileEntry } from './manifest.js';
+import { checkManifest, fileEntry } from './manifest.js';
 import { ModelStore } from './model-store.js';
 import { sha256Hex } from './sha256.js';
 
@@ -151,12 +151,26 @@ export class ModelFiles {
     return kept;
   }
 
-  /** Fetch manifest.json; returns its text (py_core validates it) and keeps the parsed manifest. */
+  /**
+   * Fetch manifest.json and check it (`checkManifest`: schema version, required graphs) before any
+   * download; returns its text (py_core parses it whole) and keeps the parsed manifest.
+   */
   async readManifest() {
+    const where = `${this.modelUrl}manifest.json`;
     const response = await fetch(new URL('manifest.json', this.modelUrl));
-    if (!response.ok) throw new Error(`${this.modelUrl}manifest.json: HTTP ${response.status}`);
+    if (!response.ok) throw new Error(`${where}: HTTP ${response.status}`);
     const text = await response.text();
-    this.manifest = JSON.parse(text);
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${where} is not valid JSON: ${error.message}`, { cause: error });
+    }
+    try {
+      this.manifest = checkManifest(parsed);
+    } catch (error) {
+      throw new Error(`${where}: ${error.message}`, { cause: error });
+    }
     return text;
   }
 

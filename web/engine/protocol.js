@@ -1,11 +1,10 @@
 // The messages between the library (web/engine/pocket-tts.js) and the synthesis worker (web/engine/worker.js):
 // the one place they are defined. Both sides post plain objects of these shapes (structured clone).
 
+/** @typedef {import('./speak-options.js').SpeakOptions} SpeakOptions  every option and its default: py_core.speak_request */
+
 /**
  * Page → worker.
- * @typedef {{voice?: string|null, temperature?: number|null, steps?: number|null, seed?: string|number|null,
- *   normalize?: boolean, decodeBatch?: number, playbackSpeed?: number}} SpeakOptions  a speech request's
- *   options; one left out takes the engine's default
  * @typedef {{type: 'init', baseUrl: string, modelsUrl: string, modelPath: string, backend: 'auto'|'wasm'|'webgpu',
  *   threads: number, parallelDecoder: boolean|null, downloads: MessagePort|null}} InitRequest  load Python,
  *   py_core and a bundle; `baseUrl`: the runtime's folder (pyodide/, ort/, wheels/); `modelsUrl`: the folder
@@ -14,12 +13,11 @@
  * @typedef {{name: string, data: ArrayBuffer|Uint8Array}} VoiceData  a library voice's .safetensors file
  *   (web/engine/voice-collection.js), checked by py_core
  * @typedef {{type: 'speak', id: number, text: string, options: SpeakOptions, voiceData?: VoiceData|null}} SpeakRequest
- *   `options.decodeBatch`: frames per decoder call, 0 or absent: automatic (web/engine/worker.js
- *   `decodeOptions`); `options.playbackSpeed`: the player's speed when the request is made (the
- *   automatic batch follows it)
+ *   `options`: the voice, sampling and decoding (web/engine/speak-options.js; py_core refuses an
+ *   unknown or invalid one by name); `playbackSpeed` is the player's speed when the request is made
  * @typedef {{type: 'prepare', id: number, text: string, options: SpeakOptions, voiceData?: VoiceData|null}} PrepareRequest
- *   the text being typed: its first chunk's prefill is run ahead of its Speak (PreparedMessage: `ready`
- *   false when it was stale or skipped)
+ *   the text being typed, with the options of its Speak: its first chunk's prefill is run ahead of
+ *   that Speak (PreparedMessage: `ready` false when it was stale or skipped)
  * @typedef {{type: 'preview', id: number, text: string, options?: {normalize?: boolean}}} PreviewRequest
  *   what will be read (no audio)
  * @typedef {{type: 'stop', id: number}} StopRequest  cancel generation job `id` (a later job is untouched)

@@ -6,6 +6,7 @@ import { Bridge } from './bridge.js';
 import { fileEntry } from './manifest.js';
 import { ModelFiles } from './model-files.js';
 import { dropSnapshots, keepSnapshot, openSnapshotStore, readSnapshot, snapshotKey } from './python-snapshot.js';
+import { GRAPHS } from './speak-options.js';
 import driverSource from './worker_driver.py?raw';
 
 let pyodide;
@@ -163,7 +164,6 @@ async function init({ baseUrl, modelsUrl, modelPath, backend, threads, parallelD
     return files;
   })();
   const [{ runtime, fromSnapshot, keepSnapshot }, files] = await Promise.all([python, sessions]);
-  driver.check_manifest(manifestText); // py_core.manifest: schema version, required graphs
   Object.assign(self, { pocketBridge: bridge, pocketPyodide: pyodide }); // for diagnostics and tests
 
   status('Preparing the voice…');
@@ -190,10 +190,10 @@ async function init({ baseUrl, modelsUrl, modelPath, backend, threads, parallelD
       fallbacks: bridge.fallbacks,
       adapter: bridge.adapter ?? null,
       threads: bridge.threads,
-      parallelDecoder: Boolean(bridge.graphs.mimi_decoder.remote),
+      parallelDecoder: decodeOverlap(),
       crossOriginIsolated: self.crossOriginIsolated === true,
       versions: runtime,
-      library: driver.library_model(manifestText), // {modelId, displayName, manifestSha256}
+      library: driver.library_model(), // {modelId, displayName, manifestSha256}
       loadSeconds, // {python, download, sessions, voice}: when each part of the start was done
       filesFromDevice: model.fromStore, // model files read from the device store, not downloaded
       pythonFromDevice: fromSnapshot, // Python started from the snapshot kept on this device
@@ -251,7 +251,7 @@ async function warmUp() {
   let speed = null;
   while (performance.now() - started < WARM_UP_SECONDS * 1000 && !warmUpCancel.is_set()) {
     const begun = performance.now();
-    const samples = await driver.warm_up(hooks, warmUpCancel, decodeOptions(0, 1));
+    const samples = await driver.warm_up(hooks, warmUpCancel, decodeOverlap());
     if (!warmUpCancel.is_set()) speed = samples / manifest.audio.sample_rate / ((performance.now() - begun) / 1000);
   }
   post({ type: 'warm', seconds: (performance.now() - started) / 1000, speed });
@@ -290,24 +290,11 @@ const hooks = {
 };
 
 /**
- * The decoder's schedule for the driver (py_core DecodePolicy). `decodeBatch` 0 (automatic): up to 4
- * frames per decoder call, but only as many as the audio already sent is ahead of a listener at
- * `playbackSpeed` (DecodePolicy.follow_playback): one frame at a time at the start and whenever
- * generation barely keeps up, fewer and larger calls once the listener has audio queued (the
- * decoder's cost per frame falls with the frames per call, on WASM and WebGPU alike). A chosen
- * number is kept as it is. With the decoder in its own worker, each call runs while the next
- * flow-LM steps do (decode_overlap).
- * @param {number} decodeBatch
- * @param {number} playbackSpeed
+ * Whether the decoder runs while the next flow-LM steps do (py_core DecodePolicy.overlap): when it
+ * has a worker of its own. The rest of the decoder's schedule is the speak options' (decodeBatch,
+ * playbackSpeed: py_core.speak_request SpeakRequest.decode_policy).
  */
-function decodeOptions(decodeBatch, playbackSpeed) {
-  return {
-    decode_batch: decodeBatch || 4,
-    follow_playback: !decodeBatch,
-    playback_speed: playbackSpeed,
-    decode_overlap: Boolean(bridge.graphs.mimi_decoder.remote),
-  };
-}
+const decodeOverlap = () => Boolean(bridge.graphs[GRAPHS.MIMI_DECODER].remote);
 
 /**
  * A library voice's file the worker may not have yet (refused when made for another model).
@@ -324,19 +311,11 @@ function ensureLibraryVoice(voice, voiceData) {
 async function speak({ id, text, options, voiceData }) {
   waitingSpeaks--;
   cancel.job = id;
-  const voice = options.voice || manifest.default_voice || manifest.voices[0]?.name;
+  const voice = options.voice || manifest.default_voice;
   ensureLibraryVoice(voice, voiceData);
   await ensureVoice(voice);
   bridge.timings = {};
-  const driverOptions = {
-    seed: options.seed ?? undefined,
-    normalize: options.normalize !== false, // numbers and symbols as words (pause markup is always on)
-    ...decodeOptions(options.decodeBatch ?? 0, options.playbackSpeed ?? 1),
-  };
-  const generation = manifest.generation;
-  const temperature = options.temperature ?? generation.temperature;
-  const steps = options.steps ?? generation.sampler_steps;
-  const summary = await driver.speak(hooks, id, text, voice, temperature, steps, cancel, driverOptions);
+  const summary = await driver.speak(hooks, id, text, options, cancel, decodeOverlap());
   post({ type: 'done', id, ...summary, timings: bridge.timings, liveTensors: bridge.liveTensors() }, [summary.header.buffer]);
 }
 
@@ -348,12 +327,12 @@ async function speak({ id, text, options, voiceData }) {
  * @param {import('./protocol.js').PrepareRequest} request
  */
 async function prepare({ id, text, options, voiceData }) {
-  const voice = options.voice || manifest.default_voice || manifest.voices[0]?.name;
+  const voice = options.voice || manifest.default_voice;
   let ready = false;
   if (waitingSpeaks === 0 && id === latestPrepare) {
     try {
       ensureLibraryVoice(voice, voiceData);
-      if (loadedVoices.has(voice)) ready = await driver.prepare(text, voice, options.normalize !== false);
+      if (loadedVoices.has(voice)) ready = await driver.prepare(text, options);
     } catch (error) {
       console.debug('prepare skipped:', errorMessage(error));
     }
@@ -368,10 +347,10 @@ async function preview({ id, text, options }) {
 
 /** @param {import('./protocol.js').CloneRequest} request */
 async function clone({ id, name, voiceId, file, wav, pcm }) {
-  if (!bridge.graphs.mimi_encoder) {
+  if (!bridge.graphs[GRAPHS.MIMI_ENCODER]) {
     status('Downloading the voice-cloning encoder…');
     const files = await model.download(['cloning']);
-    await bridge.createSessions(manifest, ['mimi_encoder'], (path) => files.get(path));
+    await bridge.createSessions(manifest, [GRAPHS.MIMI_ENCODER], (path) => files.get(path));
     model.keep(files).catch((error) => console.warn('could not keep the encoder on this device', error));
   }
   status('Encoding the voice…');

@@ -14,37 +14,26 @@ from pyodide.ffi import to_js
 from py_core import subtitles
 from py_core.audio_prompt import load_prompt, prepare_prompt
 from py_core.bundle import Bundle
-from py_core.engine import (
-    AudioChunk,
-    ChunkStarted,
-    DecodePolicy,
-    Engine,
-    Finished,
-    Settings,
-    WordEnd,
-    WordsPlanned,
-    WordStart,
-)
+from py_core.engine import AudioChunk, ChunkStarted, Finished, WordEnd, WordsPlanned, WordStart
 from py_core.js_runtime import JsRuntime
 from py_core.manifest import parse_manifest
-from py_core.rng import NoiseSource
+from py_core.speak_request import SpeakRequest
 from py_core.voice_library import ModelIdentity, check_voice, make_library_voice, voice_metadata
 from py_core.voices import Voice, dump_voice, load_voice
 from py_core.wav import WavStreamWriter
 
 _bundle: Bundle | None = None
-_engine: Engine | None = None
-
-
-def check_manifest(text: str) -> None:
-    """Validate the manifest with py_core's reader (schema version, required graphs)."""
-    parse_manifest(text)
+_model: ModelIdentity | None = None
 
 
 def load(bridge, manifest_text: str, tokenizer_bytes, voice_name: str, voice_bytes) -> None:
-    """Open the bundle over the bridge's sessions, with the tokenizer and the default voice."""
-    global _bundle, _engine
+    """Open the bundle over the bridge's sessions, with the tokenizer and the default voice.
+
+    The one parse of the manifest in Python (web/engine/manifest.js checked its schema version and
+    graphs before any download); ManifestError names what else is wrong with it."""
+    global _bundle, _model
     manifest = parse_manifest(manifest_text)
+    _model = ModelIdentity.of(manifest, manifest_text)
     files = {manifest.tokenizer.file: tokenizer_bytes.to_bytes()}
 
     def read(path: str) -> bytes:
@@ -53,7 +42,6 @@ def load(bridge, manifest_text: str, tokenizer_bytes, voice_name: str, voice_byt
         return files[path]
 
     _bundle = Bundle(manifest, read, JsRuntime(bridge, manifest))
-    _engine = _bundle.engine
     add_voice(voice_name, voice_bytes)
 
 
@@ -71,7 +59,7 @@ async def clone_voice(name: str, wav, pcm, file_name: str) -> None:
     a Float32Array already at the model's rate. Prepared by py_core.audio_prompt (30 s at most, not
     silent, ended on a pause, whole frames), encoded now and kept, so that it can be re-encoded if
     evicted. A file py_core refuses raises AudioPromptError naming `file_name`."""
-    rate = _engine.sample_rate
+    rate = _bundle.sample_rate
     if wav is not None:
         audio = load_prompt(wav.to_bytes(), file_name, target_rate=rate, stdlib_only=True)
     else:
@@ -83,90 +71,57 @@ async def clone_voice(name: str, wav, pcm, file_name: str) -> None:
 
 def preview(text: str, normalize: bool):
     """What will be read, pauses shown as [pause Ns], and the markup warnings: {text, warnings}."""
-    try:
-        script = _engine.plan_script(text, normalize=normalize)
-        said, warnings = script.spoken_text(), script.warnings
-    except ValueError as error:  # nothing to say
-        said, warnings = "", [str(error)]
+    said, warnings = _bundle.preview(text, normalize)
     return to_js({"text": said, "warnings": to_js(warnings)}, dict_converter=js.Object.fromEntries)
 
 
-def _decode_policy(options: dict) -> DecodePolicy:
-    """The decoder's schedule from the worker's options (see web/engine/worker.js `decodeOptions`)."""
-    return DecodePolicy(
-        batch=int(options.get("decode_batch") or 1),
-        overlap=bool(options.get("decode_overlap")),
-        follow_playback=bool(options.get("follow_playback")),
-        playback_speed=float(options.get("playback_speed") or 1.0),
-    )
-
-
-async def warm_up(hooks, cancel, options) -> int:
-    """One throw-away utterance in the default voice (its output is discarded), decoded as `speak`
-    would with the same `options`; returns its length in samples (the worker times it: the speed
-    check of the automatic model choice)."""
-    state = await _bundle.voice_state(_bundle.default_voice or _bundle.voice_names()[0])
-    policy = _decode_policy(options.to_py())
-    events = _engine.generate("Warming up the engine, one moment.", state, cancel=cancel, policy=policy)
+async def warm_up(hooks, cancel, decode_overlap: bool) -> int:
+    """One throw-away utterance (Bundle.warm_up: its output is discarded); returns its length in
+    samples (the worker times it: the speed check of the automatic model choice)."""
     samples = 0
-    async for event in events:
+    async for event in _bundle.warm_up(cancel=cancel, decode_overlap=bool(decode_overlap)):
         if isinstance(event, AudioChunk):
             samples += len(event.samples)
             await hooks.pause()
     return samples
 
 
-# The first chunk (at most a few sentences) is planned from the start of the text alone: a long text
-# is not normalized and split whole on every pause in typing. Should the cut change that chunk, its
-# tokens differ from the Speak's and the prefill is simply not used.
-PREPARE_CHARS = 2000
+def _request(options) -> SpeakRequest:
+    """The SpeakRequest of a JS SpeakOptions object (web/engine/speak-options.js)."""
+    return SpeakRequest.from_options(options.to_py() if options is not None else {})
 
 
-async def prepare(text: str, voice: str, normalize: bool) -> bool:
-    """The first chunk's prefill of `text` in `voice`, run ahead of a Speak of it (Engine.prefill:
-    that Speak then starts at its first sampled frame). ValueError for empty text."""
-    settings = Settings.from_manifest(_engine.manifest)
-    script = _engine.plan_script(text[:PREPARE_CHARS], settings, normalize=normalize)
-    state = await _bundle.voice_state(voice)
-    return await _engine.prefill(script.plans, state, settings)
+async def prepare(text: str, options) -> bool:
+    """The first chunk's prefill of `text`, run ahead of a Speak of it with the same SpeakOptions
+    (Bundle.prepare: that Speak then starts at its first sampled frame). ValueError for empty text."""
+    return await _bundle.prepare(text, _request(options))
 
 
-async def speak(hooks, job: int, text: str, voice: str, temperature, steps, cancel, options):
-    """Generate `text`, streaming each decoded chunk to `hooks.chunk`; returns a summary object.
+async def speak(hooks, job: int, text: str, options, cancel, decode_overlap: bool):
+    """Generate `text` as the SpeakOptions `options` say, streaming each decoded chunk to
+    `hooks.chunk`; returns a summary object.
 
     `cancel.is_set()` (a JS object) is polled by the engine between steps; `hooks.pause()` after
     each chunk lets the worker receive the page's Stop message (see web/engine/worker.js).
-    `options`: `seed` (None: random), and the decoder's schedule (`_decode_policy`): `decode_batch`
-    (frames per decoder call, a ceiling with `follow_playback`), `decode_overlap` (decode while the
-    next steps run: when the bridge's decoder has a worker of its own), `playback_speed`.
+    `decode_overlap`: decode while the next steps run (the bridge's decoder has a worker of its own).
     The summary's `header` is the final WAV header for the chunks' PCM16 data.
     Word timestamps (bundles with timestamp heads): `hooks.words` first gets the words, then each
     chunk carries the word events decided so far, [kind, index, start, end] in seconds of the
     utterance's audio; the summary has the rest (`words`) and the subtitles (`vtt`, else None).
     """
-    options = options.to_py()
-    settings = Settings.from_manifest(_engine.manifest, temperature=temperature, sampler_steps=steps)
-    # Pause markup, then numbers and symbols as words (the page's switch); ValueError for empty text.
     planning = time.perf_counter()
-    script = _engine.plan_script(text, settings, normalize=bool(options.get("normalize", True)))
+    plan = _bundle.plan(text, _request(options))  # ValueError for empty text
     plan_seconds = time.perf_counter() - planning
-    if script.warnings:
-        hooks.notice(job, to_js(script.warnings))
-    plans = script.plans
-    state = await _bundle.voice_state(voice)
-    writer = WavStreamWriter(_engine.sample_rate)
-    seed = options.get("seed")
-    noise = NoiseSource(None if seed is None else int(seed))
-    policy = _decode_policy(options)
+    if plan.script.warnings:
+        hooks.notice(job, to_js(plan.script.warnings))
+    prefilled = await _bundle.is_prepared(plan)  # run ahead while the text was typed (`prepare`)
+    timestamps = _bundle.manifest.timestamps is not None
+    writer = WavStreamWriter(_bundle.sample_rate)
     finished = None
-    prefilled = _engine.has_prefill(plans, state)  # run ahead while the text was typed (`prepare`)
-    timestamps = _engine.manifest.timestamps is not None
-    events = _engine.generate(
-        plans, state, settings, noise=noise, policy=policy, cancel=cancel, timestamps=timestamps
-    )
     budget = 1  # frames the current text chunk may take at most (it usually ends earlier, at EOS)
     words: list[list] = []  # word events not sent yet
     ended: list[WordEnd] = []
+    events = _bundle.generate(plan, cancel=cancel, decode_overlap=bool(decode_overlap), timestamps=timestamps)
     async for event in events:
         if isinstance(event, AudioChunk):
             pcm = event.samples
@@ -203,7 +158,7 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
             "elapsed": finished.seconds,
             "firstAudio": finished.first_audio_seconds,
             "stopped": finished.cancelled,
-            "seed": str(noise.seed),
+            "seed": str(plan.seed),
             "planSeconds": plan_seconds,
             "prefilled": prefilled,
             "words": to_js(words),
@@ -213,23 +168,18 @@ async def speak(hooks, job: int, text: str, voice: str, temperature, steps, canc
     )
 
 
-# ---------- the voice library (web/app/voice-library-ui.js keeps the files; py_core.voice_library checks)
-
-_model: ModelIdentity | None = None
+# ---------- the voice library (web/engine/voice-collection.js keeps the files; py_core.voice_library checks)
 
 
-def library_model(manifest_text: str):
+def library_model():
     """The loaded bundle's identity for the library: {modelId, displayName, manifestSha256}."""
-    global _model
-    _model = ModelIdentity.from_manifest(manifest_text)
     info = {"modelId": _model.model_id, "displayName": _model.display_name}
     return to_js({**info, "manifestSha256": _model.manifest_sha256}, dict_converter=js.Object.fromEntries)
 
 
 async def cloned_voice_file(key: str, name: str):
     """The library file of cloned voice `key`: its KV state with the library's metadata."""
-    state = await _bundle.voice_state(key)
-    return _library_file(await _engine.export_voice(state, voice_metadata(name, _model)))
+    return _library_file(await _bundle.export_voice(key, voice_metadata(name, _model)))
 
 
 def add_library_voice(key: str, name: str, data) -> None:
