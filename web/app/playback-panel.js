@@ -144,6 +144,7 @@ export class PlaybackPanel {
         `Generating: chunk ${Math.min(chunkIndex + 1, chunkCount)} of ${chunkCount}`, `${seconds.toFixed(1)} s of audio${speed}`);
     });
     speech.on('playback', (detail) => this.onPlayback(detail.stats));
+    speech.on('end', () => this.onEnd(speech));
     try {
       const utterance = await speech.result;
       this.onDone(utterance, { started, firstChunkAt, id: await speech.id, audio: speech.audio });
@@ -238,6 +239,16 @@ export class PlaybackPanel {
     const playing = !stats.drained && (this.speech?.audio ?? true);
     if (playing === this.playing) return;
     this.playing = playing;
+    this.update();
+    this.updateMediaSession();
+  }
+
+  /** The speech is over (played to its end, or stopped): nothing is left to hear. */
+  onEnd(/** @type {import('../engine/speech.js').Speech} */ speech) {
+    if (this.speech !== speech) return;
+    this.highlight = false;
+    this.readAlong.clear();
+    this.playing = false;
     this.update();
     this.updateMediaSession();
   }
