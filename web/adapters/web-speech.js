@@ -249,7 +249,7 @@ export class PocketSpeechSynthesis extends EventTarget {
       if (entry.done) return;
       entry.started = true;
       entry.startedAt = performance.now();
-      event('start');
+      event('start', { elapsedTime: 0 });
     });
     speech.addEventListener('word', (/** @type {any} */ { detail }) => {
       event('boundary', { name: 'word', charIndex: detail.charIndex, charLength: detail.charLength, elapsedTime: detail.start });
@@ -263,7 +263,7 @@ export class PocketSpeechSynthesis extends EventTarget {
     });
     speech.addEventListener('end', () => {
       if (entry.done) return;
-      if (!entry.started) event('start');
+      if (!entry.started) event('start', { elapsedTime: 0 });
       entry.done = true;
       fire(utterance, new SpeechSynthesisEvent('end', { utterance, charIndex: utterance.text.length, elapsedTime: elapsed(entry) }));
       this.advance(entry);

@@ -60,13 +60,13 @@ export class Speech extends EventTarget {
       async (utterance) => {
         await this.audioStarted;
         this.generating = false;
-        this.player.end();
+        if (!this.stopped) this.player.end(); // stopped: flushed already, and the player may be the next speech's
         if (!this.audio || this.stopped || utterance.samples === 0) this.end();
         return utterance;
       },
       (error) => {
         this.generating = false;
-        this.player.flush();
+        if (!this.stopped) this.player.flush();
         const failure = asPocketError(error, 'synthesis-failed');
         this.emit('error', failure);
         this.end();
@@ -116,6 +116,7 @@ export class Speech extends EventTarget {
   }
 
   begin() {
+    if (this.stopped) return; // a chunk that arrives after stop() starts nothing
     this.started = true;
     this.emit('start', null);
   }
@@ -126,13 +127,16 @@ export class Speech extends EventTarget {
     const latency = this.player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
     this.heard = Math.max(0, stats.rendered / this.player.sampleRate - latency);
     if (!this.started && stats.rendered > 0) this.begin();
-    while (this.nextWord < this.starts.length && this.starts[this.nextWord].start <= this.heard) {
+    // Once playback is over every timed word was heard, even one timed at the audio's very end (heard
+    // stops `latency` short of it) or past it (words the model did not reach before its end of speech).
+    const over = stats.drained && !this.generating;
+    while (this.nextWord < this.starts.length && (over || this.starts[this.nextWord].start <= this.heard)) {
       const { index, start } = this.starts[this.nextWord++];
       const word = this.words.words.get(index);
       if (word) this.emit('word', { index, text: word.text, charIndex: word.charIndex, charLength: word.charLength, start });
     }
     this.emit('playback', { stats, heard: this.heard });
-    if (stats.drained && !this.generating) this.end();
+    if (over) this.end();
   }
 
   end() {
