@@ -11,7 +11,8 @@
 // its 'end', `pending` while an utterance that has not started is queued.
 // Departures: `pitch` is accepted and ignored (the model has no pitch control); `rate` is the playback
 // speed, clamped to 0.5–3 (pitch kept), and applies to the whole engine; boundary events are 'word'
-// only; `elapsedTime` is in seconds; `speechSynthesis.engine` (not standard) is the PocketTTS once loaded.
+// only; `elapsedTime` is in seconds. Not standard: `speechSynthesis.engine` (the PocketTTS once loaded)
+// and `speechSynthesis.speakOptions` (PocketTTS speak options for every utterance: seed, temperature, …).
 
 import { PocketTTS } from '../engine/pocket-tts.js';
 
@@ -136,6 +137,8 @@ export class PocketSpeechSynthesis extends EventTarget {
     this.voices = [];
     /** @type {((event: Event) => void) | null} */
     this.handler = null;
+    /** @type {import('../engine/protocol.js').SpeakOptions} PocketTTS speak options for every utterance (not standard) */
+    this.speakOptions = {};
   }
 
   get speaking() {
@@ -240,7 +243,7 @@ export class PocketSpeechSynthesis extends EventTarget {
       setVolume(tts.player, Number(utterance.volume));
       if (entry.done) return;
     }
-    const speech = tts.speak(utterance.text, voice ? { voice: voice.voiceURI.slice('pocket-tts:'.length) } : {});
+    const speech = tts.speak(utterance.text, { ...this.speakOptions, ...(voice ? { voice: voice.voiceURI.slice('pocket-tts:'.length) } : {}) });
     entry.speech = speech;
     const event = (/** @type {string} */ type, /** @type {Partial<SpeechSynthesisEventInit>} */ init = {}) => {
       if (!entry.done) fire(utterance, new SpeechSynthesisEvent(type, { utterance, elapsedTime: elapsed(entry), ...init }));
@@ -291,13 +294,15 @@ const elapsed = (/** @type {Entry} */ entry) => (entry.started ? (performance.no
 
 /**
  * Put `speechSynthesis`, `SpeechSynthesisUtterance` and the event classes on `target` (the
- * browser's are replaced), backed by Pocket TTS. The options are PocketTTS.load's; returns the
- * `speechSynthesis` object.
+ * browser's are replaced), backed by Pocket TTS. The options are PocketTTS.load's, and `speak`:
+ * PocketTTS speak options for every utterance (temperature, seed, normalize, …; also settable later
+ * as `speechSynthesis.speakOptions`). Returns the `speechSynthesis` object.
  * @param {any} [target]
- * @param {import('../engine/pocket-tts.js').LoadOptions} [options]
+ * @param {import('../engine/pocket-tts.js').LoadOptions & {speak?: import('../engine/protocol.js').SpeakOptions}} [options]
  */
-export function installWebSpeech(target = globalThis, { models, model, runtime, ...loadOptions } = {}) {
+export function installWebSpeech(target = globalThis, { models, model, runtime, speak = {}, ...loadOptions } = {}) {
   const synthesis = new PocketSpeechSynthesis({ models, model, runtime, ...loadOptions });
+  synthesis.speakOptions = speak;
   const values = { speechSynthesis: synthesis, SpeechSynthesisUtterance, SpeechSynthesisEvent, SpeechSynthesisErrorEvent, SpeechSynthesisVoice };
   for (const [name, value] of Object.entries(values)) {
     Object.defineProperty(target, name, { value, configurable: true, writable: true, enumerable: false });

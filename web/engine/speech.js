@@ -130,7 +130,8 @@ export class Speech extends EventTarget {
     // Once playback is over every timed word was heard, even one timed at the audio's very end (heard
     // stops `latency` short of it) or past it (words the model did not reach before its end of speech).
     const over = stats.drained && !this.generating;
-    while (this.nextWord < this.starts.length && (over || this.starts[this.nextWord].start <= this.heard)) {
+    // Words only after 'start' (a report before any sample was heard would tell a word at 0 s first).
+    while (this.started && this.nextWord < this.starts.length && (over || this.starts[this.nextWord].start <= this.heard)) {
       const { index, start } = this.starts[this.nextWord++];
       const word = this.words.words.get(index);
       if (word) this.emit('word', { index, text: word.text, charIndex: word.charIndex, charLength: word.charLength, start });
