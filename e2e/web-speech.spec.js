@@ -155,6 +155,26 @@ test('cancel() mid-utterance: interrupted and silent within 500 ms; the next spe
   expect(rendered).toBe(samples);
 });
 
+test('pause() holds the utterance (pause event, no samples played), resume() goes on', async () => {
+  const from = await speak(LONG_TEXT);
+  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'start'), from, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'pause'), from, { timeout: 5_000 });
+  const held = await page.evaluate(async () => {
+    const before = speechSynthesis.engine.output.stats.rendered;
+    await new Promise((done) => setTimeout(done, 300)); // an observation window: nothing may play in it
+    return { before, after: speechSynthesis.engine.output.stats.rendered, paused: speechSynthesis.paused, speaking: speechSynthesis.speaking };
+  });
+  expect(held).toMatchObject({ after: held.before, paused: true, speaking: true });
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'resume'), from, { timeout: 5_000 });
+  await page.waitForFunction((before) => speechSynthesis.engine.output.stats.rendered > before + 2400, held.before, { timeout: 10_000 });
+  expect(await page.evaluate(() => speechSynthesis.paused)).toBe(false);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  const log = await logFrom(from);
+  expect(log.filter((e) => e.index === 0 && e.type !== 'boundary').map((e) => e.type)).toEqual(['speak', 'start', 'pause', 'resume', 'error']);
+});
+
 test('a queue of three plays in order; speaking and pending as the specification says', async () => {
   const lines = ['First line.', 'Second line here.', 'Third and last.'];
   const from = await speak(lines.join('\n'));
