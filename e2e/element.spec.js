@@ -10,31 +10,26 @@
 
 import { existsSync } from 'node:fs';
 import { expect, test } from './fixtures.js';
-import { BASE_URL } from './global-setup.js';
 import { TINY, note } from './helpers.js';
-import { watchSecurityPolicy } from './security-policy.js';
 
 const AXE = [process.env.AXE_PATH, 'node_modules/axe-core/axe.min.js', '/tmp/axe/node_modules/axe-core/axe.min.js'].find((p) => p && existsSync(p));
 const LONG_TEXT = Array.from({ length: 10 }, (_, i) => `This is sentence number ${i + 1} of a long paragraph.`).join(' ');
 
 /** @type {import('@playwright/test').Page} */
 let page;
-let context;
 const pageErrors = [];
 
+// One page for the file (loading Pyodide and the model takes a while on these machines).
 test.describe.configure({ mode: 'serial' });
 
-test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext({ baseURL: BASE_URL, serviceWorkers: 'block' });
-  await watchSecurityPolicy(context);
-  await context.route((url) => !['127.0.0.1', 'localhost'].includes(url.hostname), (route) => route.abort('blockedbyclient'));
-  page = await context.newPage();
+test.beforeAll(async ({ sharedContext }) => {
+  page = await sharedContext.newPage();
   if (AXE) await page.addInitScript({ path: AXE });
   page.on('pageerror', (error) => pageErrors.push(error.message));
 });
 
 test.afterAll(async () => {
-  await context?.close();
+  await page?.close();
 });
 
 test.afterEach(() => {
