@@ -99,6 +99,15 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 1500,
     assetsInlineLimit: 0,
+    rollupOptions: {
+      // index.html is the app; the example pages (web/examples/) show the Web Speech API adapter and the
+      // <pocket-tts> element (web/adapters/) and are what the e2e specs of those drive.
+      input: {
+        main: resolve(root, 'web/index.html'),
+        'web-speech': resolve(root, 'web/examples/web-speech.html'),
+        element: resolve(root, 'web/examples/element.html'),
+      },
+    },
   },
   resolve: {
     // onnxruntime-web's build without the embedded WASM glue: it loads ort-wasm-simd-threaded.jsep.mjs

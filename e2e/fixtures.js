@@ -24,6 +24,20 @@ export const test = base.extend({
     },
     { scope: 'worker' },
   ],
+  /**
+   * A watched context of the Playwright worker for spec files that open their own page once and share it
+   * across their tests (test.beforeAll): the example pages of web/examples/ (web-speech, element).
+   */
+  sharedContext: [
+    async ({ browser }, use, workerInfo) => {
+      const context = await browser.newContext({ baseURL: workerInfo.project.use.baseURL, serviceWorkers: 'block' });
+      await watchSecurityPolicy(context);
+      await context.route((url) => !['127.0.0.1', 'localhost'].includes(url.hostname), (route) => route.abort('blockedbyclient'));
+      await use(context);
+      await context.close();
+    },
+    { scope: 'worker' },
+  ],
   context: async ({ context }, use) => {
     await watchSecurityPolicy(context);
     await use(context);

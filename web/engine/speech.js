@@ -60,13 +60,13 @@ export class Speech extends EventTarget {
       async (utterance) => {
         await this.audioStarted;
         this.generating = false;
-        if (this.current) this.player.end(); // else a newer Speech owns the player
+        if (this.current && !this.stopped) this.player.end(); // else flushed already, or a newer Speech owns the player
         if (!this.audio || this.stopped || utterance.samples === 0) this.end();
         return utterance;
       },
       (error) => {
         this.generating = false;
-        if (this.current) this.player.flush();
+        if (this.current && !this.stopped) this.player.flush();
         const failure = asPocketError(error, 'synthesis-failed');
         this.emit('error', failure);
         this.end();
@@ -131,6 +131,7 @@ export class Speech extends EventTarget {
   }
 
   begin() {
+    if (this.stopped) return; // a chunk that arrives after stop() starts nothing
     this.started = true;
     this.emit('start', null);
   }
@@ -141,13 +142,17 @@ export class Speech extends EventTarget {
     const latency = this.player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
     this.heard = Math.max(0, stats.rendered / this.player.sampleRate - latency);
     if (!this.started && stats.rendered > 0) this.begin();
-    while (this.nextWord < this.starts.length && this.starts[this.nextWord].start <= this.heard) {
+    // Once playback is over every timed word was heard, even one starting in the audio's last `latency`
+    // seconds (`heard` stops that much short of the end).
+    const over = stats.drained && !this.generating;
+    // Words only after 'start' (a report before any sample was heard would tell a word at 0 s first).
+    while (this.started && this.nextWord < this.starts.length && (over || this.starts[this.nextWord].start <= this.heard)) {
       const { index, start } = this.starts[this.nextWord++];
       const word = this.words.words.get(index);
       if (word) this.emit('word', { index, text: word.text, charIndex: word.charIndex, charLength: word.charLength, start });
     }
     this.emit('playback', { stats, heard: this.heard });
-    if (stats.drained && !this.generating) this.end();
+    if (over) this.end();
   }
 
   end() {
