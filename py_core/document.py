@@ -151,4 +151,5 @@ def _finished(document: Document, images: int) -> Document:
         return document
     if images:
         raise DocumentError(f"{document.name} has only images: there is no text layer to read")
-    raise DocumentError(f"{document.name} has no text to read")
+    skipped = f" ({'; '.join(document.warnings)})" if document.warnings else ""
+    raise DocumentError(f"{document.name} has no text to read{skipped}")

@@ -9,7 +9,9 @@ to say (a cover picture) is no chapter.
 Refused with a DocumentError before anything is unpacked: more than MAX_UNPACKED_BYTES in all, a
 member that unpacks to more than MAX_RATIO times its packed size (a zip bomb), DRM (`rights.xml`, or
 `encryption.xml` listing encrypted content other than obfuscated fonts). Members are read with a bound
-at their declared size, so a lying header cannot unpack more.
+at their declared size, so a lying header cannot unpack more (it fails zipfile's CRC check). A spine
+document that cannot be read (damaged, binary, HTML that html.parser gives up on) is skipped with a
+warning; the others are read.
 """
 
 import io
@@ -129,10 +131,15 @@ class _Book:
         return book
 
     def _chapter(self, book: EpubBook, path: str, title: str | None) -> None:
-        decoded = decode_text(self._read(path), f"{self.name}: {path}", markup=True)
+        """Add the spine document at `path` as a chapter (if it has text); one it cannot read is skipped."""
+        try:
+            decoded = decode_text(self._read(path), path, markup=True)
+            page = html_text(decoded.text, path)
+        except DocumentError as error:
+            book.warnings.append(f"{error}: skipped")
+            return
         if decoded.guessed:
             book.warnings.append(f"{path}: encoding guessed as {decoded.encoding}")
-        page = html_text(decoded.text, f"{self.name}: {path}")
         book.images += page.images
         paragraphs = [text for text in (clean_text(b.text) for b in page.blocks) if readable(text)]
         if not paragraphs:
@@ -217,19 +224,18 @@ class _TocLinks(HTMLParser):
 
 
 def _read(archive: zipfile.ZipFile, path: str, name: str) -> bytes:
-    """A member's bytes, at most its declared size (checked against the limits before)."""
+    """A member's bytes: at most its declared size (checked against the limits before); zipfile checks
+    their CRC, so a member whose header lies about its size is damaged."""
     try:
         member = archive.getinfo(path)
         with archive.open(member) as stream:
-            data = stream.read(member.file_size + 1)
+            data = stream.read(member.file_size)
     except KeyError:
         raise DocumentError(f"{name} is damaged: {path} is missing") from None
     except RuntimeError:  # a password-protected zip
         raise DocumentError(f"{name} is encrypted: {path} needs a password") from None
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, ValueError) as error:
         raise DocumentError(f"{name} is damaged: {path} cannot be unpacked ({error})") from None
-    if len(data) > member.file_size:
-        raise DocumentError(f"{name} is damaged: {path} is larger than its header says")
     return data
 
 

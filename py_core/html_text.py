@@ -3,7 +3,8 @@
 What is read: the text of the `<article>` elements when they have any, else of `<main>`, else of the
 whole `<body>`. Never read: `<head>` (its `<title>` is kept as the page's title), `<script>`,
 `<style>`, `<noscript>`, `<template>`, `<nav>`, `<svg>`, `<math>`, form controls, footnote markers and
-notes (`role="doc-noteref"`, `doc-endnotes`, `doc-footnote`, EPUB's `epub:type` alike), code blocks
+notes (`role="doc-noteref"`, `doc-endnotes`, `doc-footnote`, EPUB's `epub:type` alike, pandoc's classes
+`footnote-ref`, `footnotes`), code blocks
 (`<code>` inside `<pre>`; inline `<code>` is read), elements with `hidden`, `aria-hidden="true"` or a
 `display:none` / `visibility:hidden` style, and `<header>`, `<footer>`, `<aside>` outside an article
 or `<main>`. Images are not read: their alt text describes a picture (or names a file); they are
@@ -36,6 +37,7 @@ _SKIPPED = {
 _OUTSIDE_CONTENT = {"header", "footer", "aside"}  # skipped unless inside <article> or <main>
 _SKIPPED_ROLES = {"navigation", "doc-noteref", "doc-endnotes", "doc-footnote", "doc-backlink"}
 _SKIPPED_EPUB_TYPES = {"noteref", "footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes"}
+_SKIPPED_CLASSES = {"footnote-ref", "footnote-back", "footnotes", "endnotes"}  # pandoc, EPUB 2 and HTML 4
 _VOID = {
     "area",
     "base",
@@ -84,7 +86,7 @@ _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _IMAGES = {"img", "svg", "image"}
 _HEAD = {"title", "meta", "link", "style", "script", "base", "noscript", "template"}
 _WHITESPACE = re.compile(r"\s+")
-_EMPTY_CELLS = re.compile(r",(\s*,)+")
+_CELL = "\x1f"  # starts a table cell: a row is read as its cells separated by commas
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Marked sections other than CDATA (Word's `<![if !supportLists]>`) that html.parser rejects.
 _MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[)[^>]{0,200}>")
@@ -156,7 +158,7 @@ class _Reader(HTMLParser):
         if tag == "br":
             self.parts.append("\n")
         elif tag in ("td", "th"):
-            self.parts.append(", ")
+            self.parts.append(_CELL)
         elif tag in _BLOCKS or tag in _HEADINGS:
             self._flush()
             self.heading = _HEADINGS.get(tag, 0)
@@ -211,11 +213,13 @@ class _Reader(HTMLParser):
             return True
         roles = set((attrs.get("role") or "").lower().split())
         types = set((attrs.get("epub:type") or "").lower().split())
-        return bool(roles & _SKIPPED_ROLES or types & _SKIPPED_EPUB_TYPES)
+        classes = set((attrs.get("class") or "").lower().split())
+        return bool(roles & _SKIPPED_ROLES or types & _SKIPPED_EPUB_TYPES or classes & _SKIPPED_CLASSES)
 
     def _flush(self) -> None:
         """End the paragraph or heading being read."""
-        text = _EMPTY_CELLS.sub(",", "".join(self.parts)).strip(" ,\n")
+        cells = (cell.strip() for cell in "".join(self.parts).split(_CELL))
+        text = ", ".join(cell for cell in cells if cell)
         self.parts = []
         if text:
             self.blocks.append((Block(self.heading, text), self.article > 0, self.main > 0))

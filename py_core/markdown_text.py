@@ -50,7 +50,7 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+|[^@>\s]+@[^@>\s]+)>")
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _EMPHASIS = re.compile(r"(\*{1,3}|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(_{1,3})(?=\S)(.+?)(?<=\S)\3(?!\w)")
-_SPAN = re.compile(r"\x00(\d+)\x00")
+_LITERAL = re.compile(r"\x00(\d+)\x00")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
@@ -143,18 +143,19 @@ class _Reader:
 
 def _inline(text: str) -> str:
     """Inline Markdown as the text it shows: no images, links as their text, no markers or tags."""
-    spans: list[str] = []  # inline code, kept out of the other rules (its text is read as written)
+    literals: list[str] = []  # inline code and escaped characters, kept out of the other rules
 
-    def keep(code: re.Match) -> str:
-        spans.append(code.group(2).strip())
-        return f"\x00{len(spans) - 1}\x00"
+    def keep(literal: str) -> str:
+        literals.append(literal)
+        return f"\x00{len(literals) - 1}\x00"
 
-    text = _CODE.sub(keep, text)
+    text = _CODE.sub(lambda m: keep(m.group(2).strip()), text)
+    text = _ESCAPE.sub(lambda m: keep(m.group(1)), text)
     text = _IMAGE.sub("", text)
     text = _FOOTNOTE.sub("", text)
     text = _AUTOLINK.sub(r"\1", text)
     for _ in range(3):  # links inside links' text, emphasis inside emphasis
         text = _LINK.sub(r"\1", text)
         text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4) or "", text)
-    text = html.unescape(_ESCAPE.sub(r"\1", _TAG.sub("", text)))
-    return _SPAN.sub(lambda m: spans[int(m.group(1))], text)
+    text = html.unescape(_TAG.sub("", text))
+    return _LITERAL.sub(lambda m: literals[int(m.group(1))], text)
