@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         about.append(f"“{document.title}”")
     if document.encoding:
         about.append(f"{document.encoding}{' (guessed)' if document.encoding_guessed else ''}")
-    about.append(f"{len(document.chapters)} chapters, {characters:,} characters")
+    count = len(document.chapters)
+    about.append(f"{count} chapter{'s' if count != 1 else ''}, {characters:,} characters")
     print(f"{document.name}: {', '.join(about)}")
     width = len(str(len(document.chapters)))
     for i in chosen:
