@@ -62,7 +62,8 @@ def chapters_from_blocks(blocks: list[Block], untitled: str) -> list[Chapter]:
             continue
         if 1 <= block.level <= CHAPTER_LEVELS:
             if sections and heading_only:
-                sections[-1] = (_title(text), [*sections[-1][1], text])
+                sections[-1][1].append(text)
+                sections[-1] = (_title(text), sections[-1][1])
             else:
                 sections.append((_title(text), [text]))
             heading_only = True

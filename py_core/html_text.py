@@ -90,6 +90,9 @@ _CELL = "\x1f"  # starts a table cell: a row is read as its cells separated by c
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Marked sections other than CDATA (Word's `<![if !supportLists]>`) that html.parser rejects.
 _MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[)[^>]{0,200}>")
+# A tag that another `<` interrupts before its `>`: html.parser would scan to the end of the page for
+# each one (time quadratic in their number); it is text.
+_UNCLOSED_TAG = re.compile(r"<(?=[A-Za-z/?][^<>]*<)")
 
 
 @dataclass
@@ -105,11 +108,24 @@ def html_text(markup: str, name: str) -> HtmlText:
     """The readable text of a page (see the module's docstring); DocumentError when it cannot be parsed."""
     parser = _Reader()
     try:
-        parser.feed(_MARKED_SECTION.sub("", markup))
+        parser.feed(_parseable(markup))
         parser.close()
     except AssertionError as error:  # html.parser's only complaint: a declaration it cannot parse
         raise DocumentError(f"{name}: the HTML cannot be read ({error})") from None
     return parser.result()
+
+
+def _parseable(markup: str) -> str:
+    """The markup html.parser reads in linear time, and without giving up on Word's marked sections.
+
+    An unclosed comment or CDATA section runs to the end (as in browsers): html.parser would rescan
+    the rest of the page from each `<` after it.
+    """
+    for opening, closing in (("<!--", "-->"), ("<![CDATA[", "]]>")):
+        unclosed = markup.find(opening, markup.rfind(closing) + 1)
+        if unclosed >= 0:
+            markup = markup[:unclosed]
+    return _UNCLOSED_TAG.sub("&lt;", _MARKED_SECTION.sub("", markup))
 
 
 class _Reader(HTMLParser):

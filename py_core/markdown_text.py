@@ -28,8 +28,14 @@ class MarkdownText:
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
-_HTML_SKIPPED = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+# Every pattern is anchored or bounded, so that reading is linear in the text's length.
+_HTML_SKIPPED = re.compile(r"<!--|<(script|style)\b", re.IGNORECASE)
+_HTML_CLOSING = {
+    "--": re.compile("-->"),
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]|$)")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
 _RULE = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
@@ -40,16 +46,19 @@ _ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(?:\[[ xX]\][ \t]+)?|$)
 _TABLE_DELIMITER = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _INDENTED = re.compile(r"(?: {4}|\t)")
 
-_IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\]]*\])*)\](?:\([^)]*\)|\[[^\]]*\])?")
-_LINK = re.compile(
-    r"\[((?:[^\[\]]|\[[^\]]*\])*)\]"  # [text], then (url "title") or [reference]
-    r"(?:\((?:<[^>]*>|[^()\s]*(?:\([^)]*\))?)(?:\s+[^)]*)?\)|\[[^\]]*\])"
+_LABEL = r"\[((?:[^\[\]]|\[[^\[\]]{0,200}\]){0,500})\]"  # [text], one level of brackets inside
+_IMAGE = re.compile(r"!" + _LABEL + r"(?:\([^)]{0,2000}\)|\[[^\]]{0,200}\])?")
+_LINK = re.compile(  # [text], then (url "title") or [reference]
+    _LABEL
+    + r"(?:\((?:<[^>]{0,2000}>|[^()\s]{0,2000}(?:\([^)]{0,200}\))?)(?:\s[^)]{0,200})?\)|\[[^\]]{0,200}\])"
 )
-_FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
+_FOOTNOTE = re.compile(r"\[\^[^\]]{1,100}\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+|[^@>\s]+@[^@>\s]+)>")
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
-_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
-_EMPHASIS = re.compile(r"(\*{1,3}|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(_{1,3})(?=\S)(.+?)(?<=\S)\3(?!\w)")
+_CODE = re.compile(r"(`{1,10})(.{1,1000}?)\1", re.DOTALL)
+_EMPHASIS = re.compile(
+    r"(\*{1,3}|~~)(?=\S)(.{1,500}?)(?<=\S)\1|(?<!\w)(_{1,3})(?=\S)(.{1,500}?)(?<=\S)\3(?!\w)", re.DOTALL
+)
 _LITERAL = re.compile(r"\x00(\d+)\x00")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -63,7 +72,7 @@ def markdown_text(text: str) -> MarkdownText:
         title = found.group(1).strip("\"'") if found else None
         text = text[front.end() :]
     reader = _Reader()
-    for line in _HTML_SKIPPED.sub("", text).split("\n"):
+    for line in _without_html_comments_and_scripts(text).split("\n"):
         reader.line(line.rstrip())
     reader.end_paragraph()
     return MarkdownText(title, reader.blocks, reader.images)
@@ -97,9 +106,13 @@ class _Reader:
         if fence := _FENCE.match(line):
             self.end_paragraph()
             self.fence = fence.group(1)
-        elif heading := _ATX.fullmatch(line):
+        elif heading := _ATX.match(line):
             self.end_paragraph()
-            self._add(len(heading.group(1)), heading.group(2) or "")
+            title = line[heading.end() :].strip()
+            unclosed = title.rstrip("#")  # an optional closing run of #s, after a space
+            self._add(
+                len(heading.group(1)), unclosed.strip() if not unclosed or unclosed[-1] in " \t" else title
+            )
         elif self.paragraph and not self.in_list and (setext := _SETEXT.fullmatch(line)):
             level = 1 if setext.group(1)[0] == "=" else 2
             text, self.paragraph = " ".join(self.paragraph), []
@@ -139,6 +152,18 @@ class _Reader:
     def _add(self, level: int, text: str) -> None:
         self.images += len(_IMAGE.findall(text))
         self.blocks.append(Block(level, _inline(text)))
+
+
+def _without_html_comments_and_scripts(text: str) -> str:
+    """`text` without `<!-- -->` comments and `<script>`/`<style>` elements (an unclosed one: to the end)."""
+    parts, start = [], 0
+    while found := _HTML_SKIPPED.search(text, start):
+        parts.append(text[start : found.start()])
+        closing = _HTML_CLOSING[(found.group(1) or "--").lower()].search(text, found.end())
+        if closing is None:
+            return "".join(parts)
+        start = closing.end()
+    return "".join(parts) + text[start:]
 
 
 def _inline(text: str) -> str:

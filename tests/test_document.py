@@ -7,6 +7,7 @@ import random
 import shutil
 import struct
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -600,3 +601,26 @@ def test_chapter_ranges(spec, chosen):
 def test_chapter_range_errors(spec, message):
     with pytest.raises(DocumentError, match=message):
         select_chapters(spec, 5)
+
+
+ADVERSARIAL = {
+    "stars.md": b"*a " * 10000,
+    "tildes.md": b"~~a " * 10000,
+    "brackets.md": b"[a](" * 10000 + b"[^" * 10000,
+    "comments.md": b"<!-- " * 10000 + b"``a " * 10000,
+    "tags.html": b"<a " * 10000,
+    "comments.html": b"<!-- " * 10000,
+    "cdata.html": b"<![CDATA[ " * 10000,
+    "headings.txt": b"Chapter 1\n\n" * 20000,
+}
+
+
+@pytest.mark.parametrize("name", ADVERSARIAL)
+def test_adversarial_documents_take_linear_time(name):
+    """Inputs that made a backtracking pattern or html.parser quadratic (minutes) take well under 5 s."""
+    started = time.perf_counter()
+    try:
+        open_document(ADVERSARIAL[name], name)
+    except DocumentError:
+        pass
+    assert time.perf_counter() - started < 5
