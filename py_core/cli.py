@@ -13,6 +13,10 @@ from pathlib import Path
 
 from py_core import subtitles
 from py_core.audio_prompt import AudioPromptError, load_prompt
+from py_core.document import DocumentError, reading_text
+from py_core.document_cli import add_parser as add_document_parser
+from py_core.document_cli import chapters_argument, chosen_chapters
+from py_core.document_cli import run as run_document
 from py_core.engine import AudioChunk, ChunkFinished, EngineError, Finished, WordEnd
 from py_core.manifest import ManifestError
 from py_core.markup import PARAGRAPH_PAUSE, Pause, parse_markup
@@ -41,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     synth = commands.add_parser("synth", help="text to speech, streamed to a WAV file or stdout")
     _bundle_argument(synth)
-    synth.add_argument("--text", required=True, help="the text to say, or - to read it from stdin")
+    source = synth.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="the text to say, or - to read it from stdin")
+    source.add_argument(
+        "--file", type=Path, help="a document to read aloud: .txt, .md, .html or .epub (see `document`)"
+    )
+    chapters_argument(synth)
     synth.add_argument(
         "--voice",
         help="a voice name from the bundle, a .safetensors voice file, or an audio file to clone "
@@ -87,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common_arguments(export)
 
     add_voices_parser(commands)
+    add_document_parser(commands)
 
     normalize = commands.add_parser(
         "normalize", help="print what would be read: numbers and symbols as words, pauses as [pause Ns]"
@@ -142,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_synth(args))
         if args.command == "voices":
             return run_voices(args)
+        if args.command == "document":
+            return run_document(args)
         return asyncio.run(_export_voice(args))
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
@@ -153,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         VoiceFileError,
         AudioPromptError,
         GraphRunError,
+        DocumentError,
         OSError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -214,7 +227,12 @@ class _Bundle:
 
 
 async def _synth(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
+    if args.file is not None:
+        text = _document_text(args)
+    elif args.chapters is not None:
+        raise CliError("--chapters goes with --file")
+    else:
+        text = sys.stdin.read() if args.text == "-" else args.text
     if not text.strip():
         raise CliError("the text is empty: nothing to say")
     opened = _Bundle(args.bundle, args.threads, offload=args.overlap)
@@ -280,6 +298,13 @@ async def _synth(args: argparse.Namespace) -> int:
     if not args.quiet and args.out != "-":
         print(f"wrote {args.out} (seed {plan.seed})", file=sys.stderr)
     return 0
+
+
+def _document_text(args: argparse.Namespace) -> str:
+    """`--file`: the chosen chapters' text, a pause between two (py_core.document)."""
+    if not args.markup:
+        raise CliError("--file reads paragraphs and chapters with pauses between them: leave out --no-markup")
+    return reading_text(chosen_chapters(args.file, args.chapters, args.quiet))
 
 
 def _normalize(args: argparse.Namespace) -> int:

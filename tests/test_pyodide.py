@@ -87,7 +87,9 @@ def test_pyodide_ran_offline_with_py_core_from_its_wheel(pyodide_run):
     assert pyodide_run["runtime"]["py_core_file"].endswith("/site-packages/py_core/__init__.py")
 
 
-@pytest.mark.parametrize("module", ["tokenizer", "text", "voices", "wav", "normalize", "audio_prompt"])
+@pytest.mark.parametrize(
+    "module", ["tokenizer", "text", "voices", "wav", "normalize", "audio_prompt", "document"]
+)
 def test_pyodide_gives_what_cpython_gives(pyodide_run, cpython_result, module):
     assert pyodide_run["result"].keys() == cpython_result.keys()
     assert _outcomes(pyodide_run["result"][module]) == _outcomes(cpython_result[module])

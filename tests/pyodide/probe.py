@@ -6,14 +6,16 @@ Usage: python tests/pyodide/probe.py [FIXTURES_DIR] (prints the JSON).
 """
 
 import hashlib
+import io
 import json
 import struct
 import sys
 import time
+import zipfile
 from array import array
 from pathlib import Path
 
-from py_core import audio_prompt, normalize, text, timestamps, tokenizer, voices, wav
+from py_core import audio_prompt, document, normalize, text, timestamps, tokenizer, voices, wav
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pocket-tts"
 
@@ -113,6 +115,7 @@ def run(fixtures: str | Path = FIXTURES) -> dict:
         "normalize": _normalize(),
         "audio_prompt": _audio_prompt(),
         "timestamps": _timestamps(tok),
+        "document": _document(),
     }
 
 
@@ -122,6 +125,52 @@ def _outcome(function, *args, **kwargs) -> dict:
         return {"value": function(*args, **kwargs)}
     except Exception as e:
         return {"error": [type(e).__name__, str(e)]}
+
+
+def _document() -> dict:
+    """Documents of each format (an EPUB built here with zipfile) and bad ones: chapters or the error."""
+
+    def chapters(data: bytes, name: str) -> dict:
+        found = document.open_document(data, name)
+        titles_texts = [[c.title, c.text] for c in found.chapters]
+        return {"format": found.format, "encoding": found.encoding, "chapters": titles_texts}
+
+    story = "Caf\u00e9.\n\nChapter 1\n\nIt rained.\n\nChapter 2\n\nIt stopped.\n"
+    page = "<title>T</title><nav>menu</nav><article><h1>A &amp; B</h1><p>One<br>two</p><script>x</script>"
+
+    def epub(extra: dict[str, bytes]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("mimetype", "application/epub+zip")
+            archive.writestr(
+                "META-INF/container.xml",
+                '<container><rootfiles><rootfile full-path="b.opf" '
+                'media-type="application/oebps-package+xml"/></rootfiles></container>',
+            )
+            archive.writestr(
+                "b.opf",
+                '<package><manifest><item id="c" href="c.xhtml" media-type="application/xhtml+xml"/>'
+                '</manifest><spine><itemref idref="c"/></spine></package>',
+            )
+            archive.writestr("c.xhtml", "<html><body><h2>Heading</h2><p>Text.</p></body></html>")
+            for name, data in extra.items():
+                archive.writestr(name, data)
+        return out.getvalue()
+
+    inputs = {
+        "utf-8.txt": story.encode(),
+        "utf-16.txt": story.encode("utf-16"),
+        "latin.txt": story.encode("cp1252"),
+        "notes.md": b"# Title\n\nSome *emphasis* and a [link](https://x.org).\n",
+        "page.html": page.encode(),
+        "book.epub": epub({}),
+        "bomb.epub": epub({"z.xhtml": bytes(4 * 1024 * 1024)}),
+        "drm.epub": epub({"META-INF/rights.xml": b"<rights/>"}),
+        "binary.txt": bytes(range(256)),
+        "empty.md": b"",
+        "paper.pdf": b"%PDF-1.7",
+    }
+    return {name: _outcome(chapters, data, name) for name, data in inputs.items()}
 
 
 def _tokenizer(tok, tok_from_path) -> list:
