@@ -1,10 +1,12 @@
 // Speaking and what follows it: Speak and Stop, the read-along view following playback, playback
-// speed, the media controls (MediaSession), and the downloads (WAV, WAV at a speed, subtitles).
+// speed, the downloads (WAV, subtitles; the WAV at a speed: speed-download.js) and the media
+// controls (media-session.js).
 // The speech itself is the library's (PocketTTS.speak → Speech); this panel shows it.
 
 import { checkSpeed } from '../audio/time-stretch.js';
 import { ReadAlong } from './read-along.js';
-import { formatBytes } from './status.js';
+import { MediaControls } from './media-session.js';
+import { SpeedDownload } from './speed-download.js';
 import { describeEngine } from './settings-panel.js';
 
 const $ = (id) => document.getElementById(id);
@@ -47,13 +49,14 @@ export class PlaybackPanel {
     this.ui.download.addEventListener('click', (event) => {
       if (this.ui.download.getAttribute('aria-disabled') === 'true') event.preventDefault();
     });
-    this.ui.downloadSpeed.addEventListener('click', () => this.downloadAtSpeed());
+    this.speedDownload = new SpeedDownload(this);
+    this.ui.downloadSpeed.addEventListener('click', () => this.speedDownload.save());
     this.ui.speed.addEventListener('input', () => {
       this.setSpeed(Number(this.ui.speed.value));
       localStorage.setItem('pocket-tts:speed', this.ui.speed.value);
     });
     this.ui.speed.value = String(savedSpeed());
-    this.setUpMediaSession();
+    this.media = new MediaControls(this);
   }
 
   get speed() {
@@ -111,7 +114,7 @@ export class PlaybackPanel {
     this.playing = true;
     if (app.tts.info.timestamps) this.readAlong.show('Generating…');
     else this.readAlong.unavailable();
-    this.showInMediaSession(text);
+    this.media.show(text);
     app.setPhase('speaking');
     app.status.progress(null, 'Generating…', '');
     app.status.set('Generating…');
@@ -240,7 +243,7 @@ export class PlaybackPanel {
     if (playing === this.playing) return;
     this.playing = playing;
     this.update();
-    this.updateMediaSession();
+    this.media.update();
   }
 
   /** The speech is over (played to its end, or stopped): nothing is left to hear. */
@@ -250,7 +253,7 @@ export class PlaybackPanel {
     this.readAlong.clear();
     this.playing = false;
     this.update();
-    this.updateMediaSession();
+    this.media.update();
   }
 
   /** A click on a word of the read-along view: play the last utterance again from that word. */
@@ -281,78 +284,6 @@ export class PlaybackPanel {
     this.update();
   }
 
-  /** "Download WAV at N×": the last WAV re-timed in a worker (web/audio/wav-speed-worker.js), then saved. */
-  async downloadAtSpeed() {
-    const { app } = this;
-    if (!this.utterance || app.phase === 'speaking' || this.preparingWav) return;
-    const speed = this.speed;
-    this.preparingWav = true;
-    this.update();
-    app.status.set(`Preparing the WAV at ${speed}×…`);
-    try {
-      const wav = await stretchWav(await this.utterance.toWav().arrayBuffer(), speed);
-      const url = URL.createObjectURL(new Blob([wav], { type: 'audio/wav' }));
-      const anchor = document.createElement('a');
-      anchor.href = url;
-      anchor.download = `pocket-tts-${speed}x.wav`;
-      anchor.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      app.status.set(`WAV at ${speed}× ready (${formatBytes(wav.byteLength)})`);
-    } catch (error) {
-      app.status.error(`The WAV at ${speed}× could not be made: ${error.message}`, error);
-    } finally {
-      this.preparingWav = false;
-      this.update();
-    }
-  }
-
-  // ---------- media keys and the OS media controls: pause holds the audio ----------
-
-  async pause() {
-    const player = this.app.tts?.player;
-    if (!this.playing || !player || player.paused) return;
-    await player.pause();
-    this.app.log({ type: 'pause' });
-    this.app.status.set('Paused');
-    this.updateMediaSession();
-  }
-
-  async resume() {
-    const player = this.app.tts?.player;
-    if (!player?.paused) return;
-    await player.resume();
-    this.app.log({ type: 'play' });
-    this.app.status.set(this.app.phase === 'speaking' ? 'Speaking…' : 'Playing…');
-    this.updateMediaSession();
-  }
-
-  updateMediaSession() {
-    if (!('mediaSession' in navigator)) return;
-    navigator.mediaSession.playbackState = !this.playing ? 'none' : this.app.tts.player.paused ? 'paused' : 'playing';
-  }
-
-  showInMediaSession(/** @type {string} */ text) {
-    if (!('mediaSession' in navigator) || typeof MediaMetadata === 'undefined') return;
-    const title = text.trim().replace(/\s+/g, ' ');
-    navigator.mediaSession.metadata = new MediaMetadata({
-      title: title.length > 80 ? `${title.slice(0, 79)}…` : title,
-      artist: `Pocket TTS · ${this.app.voices.label}`,
-      artwork: [{ src: new URL('icons/icon-192.png', this.app.baseUrl).href, sizes: '192x192', type: 'image/png' }],
-    });
-    this.updateMediaSession();
-  }
-
-  setUpMediaSession() {
-    if (!('mediaSession' in navigator)) return;
-    const handlers = { play: () => this.resume(), pause: () => this.pause(), stop: () => this.stop() };
-    for (const [action, handler] of Object.entries(handlers)) {
-      try {
-        navigator.mediaSession.setActionHandler(/** @type {MediaSessionAction} */ (action), () => handler());
-      } catch {
-        // this browser does not support the action
-      }
-    }
-  }
 }
 
 /** A download link, enabled with `url` or disabled (null). */
@@ -369,21 +300,4 @@ function savedSpeed() {
   } catch {
     return 1; // nothing saved, or garbage
   }
-}
-
-function stretchWav(/** @type {ArrayBuffer} */ wav, /** @type {number} */ speed) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('../audio/wav-speed-worker.js', import.meta.url), { type: 'module', name: 'wav-speed' });
-    worker.onmessage = ({ data }) => {
-      worker.terminate();
-      if (data.error) reject(new Error(data.error));
-      else resolve(data.wav);
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      worker.terminate();
-      reject(new Error(event.message || 'the worker stopped'));
-    };
-    worker.postMessage({ wav, speed }, [wav]);
-  });
 }
