@@ -75,7 +75,7 @@ class _Normalizer:
         self.lang = lang
         self.name = lang.name
         if lang.decimal == ".":
-            number = rf"{D}{{1,3}}(?:,{D}{{3}})+(?:\.{D}+)?|{D}+(?:\.{D}+)?"
+            number = rf"{D}{{1,3}}(?:,{D}{{3}})+(?:\.{D}+)?|{D}+(?:\.{D}+)?|\.{D}+"
         else:
             number = rf"{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
         self.number_re = number
@@ -84,8 +84,9 @@ class _Normalizer:
         currency_prefix = rf"(?:{_alternatives(prefix_currencies)}|(?:{_alternatives(codes)})\s?)"
         units = list(lang.units) + ["%"] + list(lang.currencies)
         months = _alternatives(lang.months + tuple(m[0].upper() + m[1:] for m in lang.months))
-        if self.name == "english":  # capitalized only ("may" is a verb), and the abbreviations "Dec."
-            months = _alternatives(lang.months + tuple(_EN_MONTH_ABBREVIATIONS))
+        if self.name == "english":  # also lower case, but not "may" and "mar" (verbs); abbreviations "Dec."
+            written = lang.months + tuple(_EN_MONTH_ABBREVIATIONS)
+            months = _alternatives(written + tuple(w.lower() for w in written if w not in ("May", "Mar")))
         parts = [
             # URLs, e-mail addresses, bare domains.
             r"(?P<url>(?<![\w@])(?:https?://|www\.)[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])",
@@ -95,8 +96,10 @@ class _Normalizer:
             r"\.(?:com|org|net|edu|gov|io|fr|de|es|it|pt|nl|be|ch|uk|eu|br|info|dev|app)(?![\w-]|\.\w)"
             r"(?:/[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])?)",
             # Phone numbers: international, (555) 123-4567, 555-123-4567, 01 23 45 67 89.
-            rf"(?P<phone>\+{D}{{1,3}}(?:[ -]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9]|[.,][0-9])"
-            rf"|(?<![\w(])\({D}{{2,4}}\)\s?{D}{{3,4}}[ .-]{D}{{3,4}}(?![0-9])"
+            rf"(?P<phone>\+{D}{{1,3}}(?:[ -]?\({D}{{1,8}}\)|[ -]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9]|[.,][0-9])"
+            rf"|(?<![\w(])\({D}{{2,4}}\)[\s-]?{D}{{3,4}}[ .-]{D}{{3,4}}(?![0-9])"
+            rf"|(?<![\w.,+-])1[ .-]{D}{{3}}[ .-]{D}{{3}}[ .-]{D}{{4}}(?![0-9])"
+            rf"|(?<![\w.,+-])1-8{D}{{2}}-[A-Z]{{4,10}}(?![\w-])"
             rf"|(?<![\w.,-]){D}{{3}}(?P<phsep>[.-]){D}{{3}}(?P=phsep){D}{{4}}(?![0-9-])"
             rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9]))",
             # Dates.
@@ -123,6 +126,14 @@ class _Normalizer:
             rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur)(?!\w))?)"
         )
         parts.append(rf"(?P<hampm>(?<![\w:.,])(?P<hh>{D}{{1,2}})\s?{_AMPM.replace('ampm', 'ampm2')})")
+        if self.name == "english":
+            parts.append(
+                rf"(?P<ampmdot>(?<![\w:.,])(?P<adh>{D}{{1,2}})\.(?P<adm>{D}{{2}})\s?{_AMPM.replace('ampm', 'ampm3')})"
+            )
+            # An abbreviated year: "in '98".
+            parts.append(r"(?P<ayear>(?<![\w'’])['’](?P<ay>[0-9]{2})(?![\w'’]|[.,][0-9]))")
+            # Feet and inches: 5'11", 6′2″.
+            parts.append(rf"(?P<feet>(?<![\w'’.])(?P<ft>{D})['’′](?P<inch>{D}{{1,2}})(?:\"|″|'')(?!\w))")
         if self.name in ("german", "dutch"):
             parts.append(
                 rf"(?P<dottime>(?<![\w:.,])(?P<dth>{D}{{1,2}})\.(?P<dtm>{D}{{2}})\s?(?P<dtuhr>Uhr|uur)(?!\w))"
@@ -148,7 +159,8 @@ class _Normalizer:
             "portuguese": r"\.?[ºª]",
             "german": r"\.(?=\s+\w)",
         }[self.name]
-        parts.append(rf"(?P<ord>(?<![\w.,])(?P<on>{D}{{1,15}})(?P<os>{ordinal_suffix})(?!\w))")
+        ordinal_number = rf"{D}{{1,3}}(?:,{D}{{3}})+|{D}{{1,15}}" if self.name == "english" else rf"{D}{{1,15}}"
+        parts.append(rf"(?P<ord>(?<![\w.,])(?P<on>{ordinal_number})(?P<os>{ordinal_suffix})(?!\w))")
         if self.name == "french":
             parts.append(r"(?P<rord>(?<![\w])(?P<ro>[IVXLC]{1,7})(?P<ros>ère|ème|er|re|e)(?!\w))")
         # Fractions.
@@ -172,6 +184,7 @@ class _Normalizer:
             rf"(?:(?P<qcur>{currency_prefix})\s?)?(?P<qnum>{number})"
             rf"(?:(?P<qdash>\s?[–—]\s?|-)(?:{currency_prefix})?(?P<qnum2>{number}))?"
             rf"(?:\s?(?P<qscale>{scales})(?![\w]))?"
+            rf"(?(qcur)(?:(?P<qabbr>{_alternatives(lang.scale_abbreviations)})(?![\w]))?)"
             rf"(?:\s?(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?)?(?![\w]))"
         )
         # Roman numerals after a title word or a name.
@@ -242,6 +255,8 @@ class _Normalizer:
         return cardinal(int(digits_text), self.name)
 
     def number(self, whole: str, frac: str | None) -> str:
+        if not whole and frac:  # ".5": "point five"
+            return f"{self.lang.point} {digits(frac, self.name)}"
         words = self.integer(whole)
         if frac is None:
             return words
@@ -310,10 +325,14 @@ class _Normalizer:
 
     def _phone(self, m: re.Match) -> str:
         text = m.group(0)
-        groups = re.findall(r"[0-9]+", text)
+        groups = re.findall(r"[0-9]+|[A-Z]+", text)
         words = [self.lang.plus] if text.startswith("+") else []
-        for group in groups:
-            if self.name == "french" and len(group) == 2:
+        for i, group in enumerate(groups):
+            if group.isalpha():  # 1-800-FLOWERS
+                words.append(group)
+            elif self.name == "english" and i == 1 and groups[0] == "1" and group == "800":
+                words.append("eight hundred")  # toll-free 1-800: "one eight hundred"
+            elif self.name == "french" and len(group) == 2:
                 words.append(
                     f"{digits('0', 'french')} {digits(group[1], 'french')}"
                     if group[0] == "0"
@@ -370,8 +389,8 @@ class _Normalizer:
         return self.date(day, month, m.group("nd3"))
 
     def month_number(self, written: str) -> int:
-        if self.name == "english" and written in _EN_MONTH_ABBREVIATIONS:
-            return _EN_MONTH_ABBREVIATIONS[written]
+        if self.name == "english" and written.capitalize() in _EN_MONTH_ABBREVIATIONS:
+            return _EN_MONTH_ABBREVIATIONS[written.capitalize()]
         months = [m.lower() for m in self.lang.months]
         return months.index(written.lower()) + 1
 
@@ -385,7 +404,7 @@ class _Normalizer:
         written = m.group("dmym")
         day = int(m.group("dmyd"))
         if self.name == "english":
-            said = f"{ordinal(day, 'english')} of {written}"
+            said = f"{ordinal(day, 'english')} of {self.lang.months[self.month_number(written) - 1]}"
             if self.previous_word(m.start()).lower() != "the":
                 said = "the " + said
             if m.group("dmyy"):
@@ -463,6 +482,25 @@ class _Normalizer:
         minute = m.group("htm")
         return self.clock(int(m.group("hth")), int(minute) if minute else 0, None, None)
 
+    def _ampmdot(self, m: re.Match) -> str:
+        hour, minute = int(m.group("adh")), int(m.group("adm"))
+        if not 1 <= hour <= 12:
+            raise ValueError("not a time")
+        return self.clock(hour, minute, None, m.group("ampm3")) + self.ampm_tail(m, "ampm3")
+
+    def _ayear(self, m: re.Match) -> str:
+        two = m.group("ay")
+        return f"oh {cardinal(int(two[1]), 'english')}" if two[0] == "0" else cardinal(int(two), "english")
+
+    def _feet(self, m: re.Match) -> str:
+        feet, inches = int(m.group("ft")), int(m.group("inch"))
+        if inches > 11:
+            raise ValueError("not feet and inches")
+        said = f"{cardinal(feet, 'english')} {'foot' if feet == 1 else 'feet'}"
+        if inches:
+            said += f" {cardinal(inches, 'english')} {'inch' if inches == 1 else 'inches'}"
+        return said
+
     def _decade(self, m: re.Match) -> str:
         if m.group("dec4"):
             words = year(int(m.group("dec4")), self.name)
@@ -476,7 +514,7 @@ class _Normalizer:
 
     def _ord(self, m: re.Match) -> str:
         self._start = m.start()
-        whole, suffix = m.group("on"), m.group("os")
+        whole, suffix = m.group("on").replace(",", ""), m.group("os")
         if len(whole) > 15 or int(whole) == 0:
             raise ValueError("no ordinal")
         n = int(whole)
@@ -606,7 +644,7 @@ class _Normalizer:
             unit = None
         whole, frac = self.parse(m.group("qnum"))
         second = m.group("qnum2")
-        scale = m.group("qscale")
+        scale = m.group("qscale") or lang.scale_abbreviations.get(m.group("qabbr") or "")
         words = self.number(whole, frac)
         prefix = ""
         if sign:
@@ -652,7 +690,7 @@ class _Normalizer:
     def money(self, words: str, whole: str, frac: str | None, currency, simple: bool) -> str:
         """An amount of money: "three dollars and fifty cents", "two point five billion dollars"."""
         if simple and frac is not None and currency.cent and len(frac) <= 2 and len(whole) <= 15:
-            main, cents = int(whole), int(frac.ljust(2, "0"))
+            main, cents = int(whole or "0"), int(frac.ljust(2, "0"))
             parts = []
             if main or not cents:
                 noun = currency.singular if self.singular(whole, None) else currency.plural
@@ -745,7 +783,7 @@ class _Normalizer:
 
 _TOP_LEVEL = frozenset(
     (
-        "url email domain phone iso numdate mdy dmy my time hampm dottime uhr htime decade ord rord frac "
+        "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime decade ord rord frac "
         "vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
     ).split()
 )

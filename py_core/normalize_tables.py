@@ -45,6 +45,8 @@ class Lang:
     number_sign: str = ""  # "#1"
     seconds: str = ""  # "10:30:15": "and fifteen seconds"
     cents_and: str = ""  # between the amount and its cents when not `and_` ("tres euros con cincuenta")
+    # Scale abbreviations read after an amount of money only ("£1.2m", "$3bn"): {written: word}.
+    scale_abbreviations: dict[str, str] = field(default_factory=dict)
 
 
 _URL_EN = {
@@ -147,6 +149,10 @@ ENGLISH = Lang(
         "oz": ("ounce", "ounces", False),
     },
     scales=("thousand", "million", "billion", "trillion"),
+    scale_abbreviations={
+        "k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million", "mln": "million",
+        "b": "billion", "B": "billion", "bn": "billion", "tn": "trillion", "T": "trillion",
+    },  # fmt: skip
     big_nouns=(),
     url_words=_URL_EN,
     abbreviations={
