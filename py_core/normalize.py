@@ -77,7 +77,10 @@ class _Normalizer:
         if lang.decimal == ".":
             number = rf"{D}{{1,3}}(?:,{D}{{3}})+(?:\.{D}+)?|{D}+(?:\.{D}+)?|\.{D}+"
         else:
-            number = rf"{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
+            # Groups of three with a plain space too, from five digits on ("10 000", not "2 100"): the
+            # separator that RAE, DIN 5008 and the SI brochure recommend.
+            spaced = rf"(?:{D}{{2,3}}(?: {D}{{3}})+|{D}(?: {D}{{3}}){{2,}})(?![0-9]| {D})"
+            number = rf"{spaced}(?:,{D}+)?|{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
         self.number_re = number
         prefix_currencies = [c for c in lang.currencies if not c.isalpha()]
         codes = [c for c in lang.currencies if c.isalpha()]
@@ -86,7 +89,24 @@ class _Normalizer:
         months = _alternatives(lang.months + tuple(m[0].upper() + m[1:] for m in lang.months))
         if self.name == "english":  # also lower case, but not "may" and "mar" (verbs); abbreviations "Dec."
             written = lang.months + tuple(_EN_MONTH_ABBREVIATIONS)
-            months = _alternatives(written + tuple(w.lower() for w in written if w not in ("May", "Mar")))
+            months = _alternatives(
+                written + tuple(w.lower() for w in written if w not in ("May", "Mar")) + ("may",)
+            )
+        # The country's own phone shapes (not a grouped number: no group of "000").
+        national_phones = {
+            # Spain: 612 345 678, 912 34 56 78 (mobiles 6/7, landlines 8/9).
+            "spanish": rf"[6-9]{D}{{2}} (?!000)[0-9]{{3}} (?!000)[0-9]{{3}}|[89]{D}{{2}}(?: {D}{{2}}){{3}}",
+            # Italy: 333 123 4567, 06 1234 5678, 02 1234 5678.
+            "italian": rf"3{D}{{2}} {D}{{3}} {D}{{4}}|0{D}{{1,3}} {D}{{3,4}} {D}{{4}}",
+            # Portugal: 212 345 678, 912 345 678; Brazil: (11) 91234-5678, 91234-5678.
+            "portuguese": rf"[29]{D}{{2}} (?!000)[0-9]{{3}} (?!000)[0-9]{{3}}|9?{D}{{4}}-{D}{{4}}",
+            # Germany: 030 1234567, 0171 1234567, 030 12345-67.
+            "german": rf"0{D}{{2,4}}[ /]{D}{{3,8}}(?:-{D}{{1,5}})?",
+            "dutch": rf"0{D}{{1,3}}[ -]{D}{{6,8}}",
+        }.get(self.name)
+        national_phones = (
+            rf"(?<![\w.,+-])(?:{national_phones})(?![0-9]|[.,][0-9])" if national_phones else "(?!)"
+        )
         parts = [
             # URLs, e-mail addresses, bare domains.
             r"(?P<url>(?<![\w@])(?:https?://|www\.)[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])",
@@ -97,11 +117,12 @@ class _Normalizer:
             r"(?:/[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])?)",
             # Phone numbers: international, (555) 123-4567, 555-123-4567, 01 23 45 67 89.
             rf"(?P<phone>\+{D}{{1,3}}(?:[ -]?\({D}{{1,8}}\)|[ -]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9]|[.,][0-9])"
-            rf"|(?<![\w(])\({D}{{2,4}}\)[\s-]?{D}{{3,4}}[ .-]{D}{{3,4}}(?![0-9])"
+            rf"|(?<![\w(])\({D}{{2,4}}\)[\s-]?{D}{{3,5}}[ .-]{D}{{3,4}}(?![0-9])"
             rf"|(?<![\w.,+-])1[ .-]{D}{{3}}[ .-]{D}{{3}}[ .-]{D}{{4}}(?![0-9])"
             rf"|(?<![\w.,+-])1-8{D}{{2}}-[A-Z]{{4,10}}(?![\w-])"
             rf"|(?<![\w.,-]){D}{{3}}(?P<phsep>[.-]){D}{{3}}(?P=phsep){D}{{4}}(?![0-9-])"
-            rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9]))",
+            rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9])"
+            rf"|{national_phones})",
             # Dates.
             rf"(?P<iso>(?<![\w.,-])(?P<isoy>{D}{{4}})-(?P<isom>{D}{{2}})-(?P<isod>{D}{{2}})(?![0-9]))",
             rf"(?P<numdate>(?<![\w.,/-])(?P<nd1>{D}{{1,2}})(?P<ndsep>[/.-])(?P<nd2>{D}{{1,2}})(?P=ndsep)"
@@ -116,6 +137,8 @@ class _Normalizer:
             ]
         else:
             parts += [
+                # Month, day and year ("junio 11 2000", "11 de junio de 2000" is below): with a year only.
+                rf"(?P<mdy>(?P<mdym>{months})\s+(?P<mdyd>{D}{{1,2}})(?![\w])(?:,?\s+(?P<mdyy>{D}{{4}})(?![0-9])))",
                 rf"(?P<dmy>(?<![\w.,])(?P<dmyd>{D}{{1,2}})(?:er|º|°|\.)?\s+(?:de\s+)?(?P<dmym>{months})"
                 rf"(?![\w])(?:\s+(?:de\s+|del\s+)?(?P<dmyy>{D}{{4}})(?![0-9]))?)",
             ]
@@ -128,7 +151,8 @@ class _Normalizer:
         parts.append(rf"(?P<hampm>(?<![\w:.,])(?P<hh>{D}{{1,2}})\s?{_AMPM.replace('ampm', 'ampm2')})")
         if self.name == "english":
             parts.append(
-                rf"(?P<ampmdot>(?<![\w:.,])(?P<adh>{D}{{1,2}})\.(?P<adm>{D}{{2}})\s?{_AMPM.replace('ampm', 'ampm3')})"
+                rf"(?P<ampmdot>(?<![\w:.,])(?P<adh>{D}{{1,2}})\.(?P<adm>{D}{{2}})\s?"
+                rf"{_AMPM.replace('ampm', 'ampm3')})"
             )
             # An abbreviated year: "in '98".
             parts.append(r"(?P<ayear>(?<![\w'’])['’](?P<ay>[0-9]{2})(?![\w'’]|[.,][0-9]))")
@@ -159,7 +183,9 @@ class _Normalizer:
             "portuguese": r"\.?[ºª]",
             "german": r"\.(?=\s+\w)",
         }[self.name]
-        ordinal_number = rf"{D}{{1,3}}(?:,{D}{{3}})+|{D}{{1,15}}" if self.name == "english" else rf"{D}{{1,15}}"
+        ordinal_number = (
+            rf"{D}{{1,3}}(?:,{D}{{3}})+|{D}{{1,15}}" if self.name == "english" else rf"{D}{{1,15}}"
+        )
         parts.append(rf"(?P<ord>(?<![\w.,])(?P<on>{ordinal_number})(?P<os>{ordinal_suffix})(?!\w))")
         if self.name == "french":
             parts.append(r"(?P<rord>(?<![\w])(?P<ro>[IVXLC]{1,7})(?P<ros>ère|ème|er|re|e)(?!\w))")
@@ -396,7 +422,10 @@ class _Normalizer:
 
     def _mdy(self, m: re.Match) -> str:
         written = m.group("mdym")
+        if written == "may" and not m.group("mdyy"):
+            raise ValueError("the verb 'may' (a date only with a year: 'may 5 2018')")
         month = self.month_number(written)
+        self._start = m.start()
         return self.date(int(m.group("mdyd")), month, m.group("mdyy"), self.lang.months[month - 1])
 
     def _dmy(self, m: re.Match) -> str:
@@ -783,7 +812,7 @@ class _Normalizer:
 
 _TOP_LEVEL = frozenset(
     (
-        "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime decade ord rord frac "
-        "vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
+        "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
+        "decade ord rord frac vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
     ).split()
 )
