@@ -11,7 +11,14 @@ in py_core.number_words).
 
 import re
 
-from py_core.normalize_tables import INITIALISMS, LANGS, SENTENCE_FINAL, VULGAR_FRACTIONS, Lang
+from py_core.normalize_tables import (
+    INITIALISMS,
+    LANGS,
+    PER_ONLY_UNITS,
+    SENTENCE_FINAL,
+    VULGAR_FRACTIONS,
+    Lang,
+)
 from py_core.number_words import cardinal, digits, es_apocope, ordinal, pt_feminine, year
 
 LANGUAGES = tuple(LANGS)
@@ -65,6 +72,8 @@ _EN_MONTH_ABBREVIATIONS = {
     )
     for name in names.split()
 }
+# ein-words and dieser/jeder before a German ordinal ("sein 100. Geburtstag", "jede 3. Woche").
+_DE_DETERMINER = re.compile(r"(ein|kein|mein|dein|sein|ihr|unser|euer|eur|dies|jed)(|e|er|es|em|en)")
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
 
 
@@ -176,9 +185,9 @@ class _Normalizer:
         # Ordinals.
         ordinal_suffix = {
             "english": r"st|nd|rd|th",
-            "french": r"ère|ème|eme|re|er|nde|nd|e|è",
+            "french": r"ère|ème|eme|re|er|nde|nd|e|è|ᵉʳ|ʳᵉ|ᵉ",
             "dutch": r"ste|de|e",
-            "spanish": r"\.?[ºª]|\.er",
+            "spanish": r"\.?[ºª]|\.er|\.?ᵉʳ",
             "italian": r"[ºª]",
             "portuguese": r"\.?[ºª]",
             "german": r"\.(?=\s+\w)",
@@ -193,6 +202,7 @@ class _Normalizer:
         vulgar = "".join(VULGAR_FRACTIONS)
         parts.append(
             rf"(?P<frac>(?<![\w/.,])(?:(?P<fw>{D}{{1,3}})\s)?(?P<fn>{D}{{1,3}})/(?P<fd>{D}{{1,3}})"
+            rf"{'(?:st|nd|rd|th)?' if self.name == 'english' else ''}"
             rf"(?![\w/]|[.,]{D}))"
         )
         parts.append(rf"(?P<vfrac>(?<![\w.,])(?P<vw>{D}{{1,3}})?(?P<vf>[{vulgar}]))")
@@ -204,14 +214,15 @@ class _Normalizer:
         # Numbers: signs, currencies, ranges, scales, units, percentages.
         scales = _alternatives(lang.scales)
         units_re = _alternatives(units)
-        per_units = _alternatives(lang.units)
+        self.per_units = {**lang.units, **PER_ONLY_UNITS[lang.name]}
+        per_units = _alternatives(self.per_units)
         parts.append(
             rf"(?P<q>(?<![\w.,])(?P<qsign>[-−+](?=[0-9€$£¥₩₹]|[A-Z]{{3}}\s?[0-9]))?"
             rf"(?:(?P<qcur>{currency_prefix})\s?)?(?P<qnum>{number})"
             rf"(?:(?P<qdash>\s?[–—]\s?|-)(?:{currency_prefix})?(?P<qnum2>{number}))?"
             rf"(?:\s?(?P<qscale>{scales})(?![\w]))?"
             rf"(?(qcur)(?:(?P<qabbr>{_alternatives(lang.scale_abbreviations)})(?![\w]))?)"
-            rf"(?:\s?(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?)?(?![\w]))"
+            rf"(?:\s?(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?|\s?/(?P<qper0>{per_units}))?(?![\w]))"
         )
         # Roman numerals after a title word or a name.
         parts.append(rf"(?P<rtitle>(?P<rt>{_alternatives(lang.titles)})\s+(?P<rn>[IVXLCDM]{{1,8}})(?![\w]))")
@@ -402,6 +413,11 @@ class _Normalizer:
             return "en"
         if previous in ("der", "Der", "die", "Die", "das", "Das"):
             return "e"
+        determiner = _DE_DETERMINER.fullmatch(previous.lower())
+        if determiner:  # sein hundertster, seine dritte, seinem dritten (mixed declension after ein-words)
+            return {"": "er", "e": "e", "es": "es" if determiner.group(1) == "ein" else "en"}.get(
+                determiner.group(2), "en"
+            )
         return "er"
 
     def _iso(self, m: re.Match) -> str:
@@ -551,14 +567,16 @@ class _Normalizer:
         if name == "german":
             previous = self.previous_word(m.start())
             articles = ("der", "die", "das", "den", "dem", "des", "am", "im", "zum", "zur", "vom", "beim")
-            if previous.lower() not in articles + ("ab", "bis"):
+            if previous.lower() not in articles + ("ab", "bis") and not _DE_DETERMINER.fullmatch(
+                previous.lower()
+            ):
                 return self.integer(whole) + "."
             return ordinal(n, name, ending=self.german_ending())
         if name == "french":
             if suffix in ("nd", "nde"):
                 return "second" if suffix == "nd" else "seconde"
-            return ordinal(n, name, feminine=suffix in ("re", "ère"))
-        if name == "spanish" and suffix == ".er":  # 1.er, 3.er: primer, tercer (before a noun)
+            return ordinal(n, name, feminine=suffix in ("re", "ère", "ʳᵉ"))
+        if name == "spanish" and suffix in (".er", ".ᵉʳ", "ᵉʳ"):  # 1.er, 3.er: primer, tercer (before a noun)
             words = ordinal(n, name)
             return words[:-1] if words.endswith(("primero", "tercero")) else words
         feminine = suffix.endswith("ª")
@@ -699,8 +717,10 @@ class _Normalizer:
             said = f"{words} {singular if self.singular(whole, frac) and second is None else plural}"
             per = m.group("qper")
             if per:
-                said += f" {lang.per} {self.units[per][0]}"
+                said += f" {lang.per} {self.per_units[per][0]}"
             return prefix + said
+        if m.group("qper0"):  # "56,3 /km²": "pro Quadratkilometer"
+            return f"{prefix}{words} {lang.per} {self.per_units[m.group('qper0')][0]}"
         if second is None and frac is None and not sign and not scale and self.years(whole, None, m.start()):
             return year(int(whole), name)
         return prefix + words

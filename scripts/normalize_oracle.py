@@ -326,6 +326,9 @@ json.dump(out, sys.stdout, ensure_ascii=False)
 """
 
 
+CHUNK = 600
+
+
 def oracle(language: str, texts: list[str]) -> dict[str, str | None]:
     """NeMo's reading of each text (cached per language in build/tn-cache/answers-<code>.json)."""
     code = CODES[language]
@@ -334,22 +337,24 @@ def oracle(language: str, texts: list[str]) -> dict[str, str | None]:
         json.loads(cache_file.read_text(encoding="utf-8")) if cache_file.exists() else {}
     )
     missing = [t for t in dict.fromkeys(texts) if t not in answers]
-    if missing:
-        if not VENV_PYTHON.exists():
-            raise SystemExit(f"no oracle: {VENV_PYTHON} is missing (see this script's docstring)")
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    if missing and not VENV_PYTHON.exists():
+        raise SystemExit(f"no oracle: {VENV_PYTHON} is missing (see this script's docstring)")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    for first in range(0, len(missing), CHUNK):  # saved after each chunk: an interrupted run keeps its work
+        chunk = missing[first : first + CHUNK]
         start = time.perf_counter()
         done = subprocess.run(
             [str(VENV_PYTHON), "-c", WORKER, code, str(CACHE_DIR / code)],
-            input=json.dumps(missing, ensure_ascii=False),
+            input=json.dumps(chunk, ensure_ascii=False),
             capture_output=True,
             text=True,
             check=True,
         )
         answers.update(json.loads(done.stdout))
         cache_file.write_text(json.dumps(answers, ensure_ascii=False, indent=0), encoding="utf-8")
+        seconds = time.perf_counter() - start
         print(
-            f"  oracle {code}: {len(missing)} new forms in {time.perf_counter() - start:.0f} s",
+            f"  oracle {code}: {first + len(chunk)}/{len(missing)} new forms ({seconds:.0f} s)",
             file=sys.stderr,
         )
     return {t: answers.get(t) for t in texts}
