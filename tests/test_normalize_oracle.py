@@ -45,6 +45,7 @@ def test_exceptions_are_reviewed_and_well_formed():
             row["class"] if row["class"] != "*" else oracle.CLASSES[0],
             example["written"],
             example["oracle"],
+            example["py_core"],
         ), row
 
 
@@ -65,7 +66,9 @@ def test_speech_comparison_ignores_spelling_only():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not oracle.VENV_PYTHON.exists(), reason="the oracle's venv .venv-tn is absent (see its script)")
+@pytest.mark.skipif(
+    not oracle.VENV_PYTHON.exists(), reason="the oracle's venv .venv-tn is absent (see its script)"
+)
 def test_agreement_with_the_oracle():
     report = oracle.compare(list(oracle.CODES), per_class=300)
     failures = []
