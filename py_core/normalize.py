@@ -74,8 +74,6 @@ _EN_MONTH_ABBREVIATIONS = {
 }
 # ein-words and dieser/jeder before a German ordinal ("sein 100. Geburtstag", "jede 3. Woche").
 _DE_DETERMINER = re.compile(r"(ein|kein|mein|dein|sein|ihr|unser|euer|eur|dies|jed)(|e|er|es|em|en)")
-# Languages whose speakers say a phone number's country code as a number ("+34": "más treinta y cuatro").
-_COUNTRY_CODE_AS_NUMBER = frozenset(("spanish",))
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
 
 
@@ -371,9 +369,7 @@ class _Normalizer:
                 words.append(group)
             elif self.name == "english" and i == 1 and groups[0] == "1" and group == "800":
                 words.append("eight hundred")  # toll-free 1-800: "one eight hundred"
-            elif i == 0 and text.startswith("+") and self.name in _COUNTRY_CODE_AS_NUMBER:
-                words.append(cardinal(int(group), self.name))  # "+34": "más treinta y cuatro"
-            elif self.name in ("french", "spanish") and len(group) == 2:
+            elif self.name == "french" and len(group) == 2:
                 words.append(
                     f"{digits('0', self.name)} {digits(group[1], self.name)}"
                     if group[0] == "0"

@@ -304,7 +304,8 @@ def speech(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     words = [_SAME.get(w, w) for w in re.split(r"[^a-z0-9ß]+", text) if w and w not in _FILLERS]
-    return "".join(words).replace("und", "")  # German compounds: "vierundzwanzig" is "vier und zwanzig"
+    # German compounds: "vierundzwanzig" is "vier und zwanzig" (per word, before joining).
+    return "".join(w.replace("und", "") for w in words)
 
 
 # ----- the oracle -----
