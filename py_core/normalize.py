@@ -88,7 +88,9 @@ class _Normalizer:
         else:
             # Groups of three with a plain space too, from five digits on ("10 000", not "2 100"): the
             # separator that RAE, DIN 5008 and the SI brochure recommend.
-            spaced = rf"(?:{D}{{2,3}}(?: {D}{{3}})+|{D}(?: {D}{{3}}){{2,}})(?![0-9]| {D})"
+            spaced = (
+                rf"(?={D}{{1,3}} {D}{{3}})(?:{D}{{2,3}}(?: {D}{{3}})+|{D}(?: {D}{{3}}){{2,}})(?![0-9]| {D})"
+            )
             number = rf"{spaced}(?:,{D}+)?|{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
         self.number_re = number
         prefix_currencies = [c for c in lang.currencies if not c.isalpha()]

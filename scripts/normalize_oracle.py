@@ -305,7 +305,9 @@ def speech(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     words = [_SAME.get(w, w) for w in re.split(r"[^a-z0-9ß]+", text) if w and w not in _FILLERS]
     # German compounds: "vierundzwanzig" is "vier und zwanzig" (per word, before joining).
-    return "".join(w.replace("und", "") for w in words)
+    joined = "".join(w.replace("und", "") for w in words)
+    # Italian elision: "centottanta", "trentuno" are "cento ottanta", "trenta uno" said together.
+    return re.sub(r"[aeio](?=(?:otto|ott|uno|un))", "", joined)
 
 
 # ----- the oracle -----

@@ -23,13 +23,20 @@ SPEC.loader.exec_module(oracle)
 
 # Agreement (% of forms; plain agreement plus the reviewed exceptions) that holds with 60 forms per class
 # (bench/results/normalize-oracle.json). Raise these as py_core improves; never lower them without a reason.
-# The targets (every language >= 90 %, phone and date >= 95 %) do not all hold yet: German, Italian
-# and Portuguese are below them.
+# With the reviewed exceptions the targets hold except Portuguese (86 %); plain agreement (without
+# them) is far lower for German, Spanish, French and Italian: see bench/results/normalize-oracle.txt.
 PER_CLASS_FORMS = 60
-TOTAL = {"english": 99, "german": 82, "spanish": 98, "french": 99, "italian": 78, "portuguese": 86}
+TOTAL = {"english": 99, "german": 92, "spanish": 98, "french": 99, "italian": 93, "portuguese": 86}
 PER_CLASS = {
-    "phone": {"english": 100, "german": 26, "spanish": 100, "french": 100, "italian": 0, "portuguese": 100},
-    "date": {"english": 100, "german": 100, "spanish": 100, "french": 100, "italian": 81, "portuguese": 100},
+    "phone": {
+        "english": 100,
+        "german": 100,
+        "spanish": 100,
+        "french": 100,
+        "italian": 100,
+        "portuguese": 100,
+    },
+    "date": {"english": 100, "german": 100, "spanish": 100, "french": 100, "italian": 100, "portuguese": 100},
 }
 
 
