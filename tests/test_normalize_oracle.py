@@ -23,10 +23,10 @@ SPEC.loader.exec_module(oracle)
 
 # Agreement (% of forms; plain agreement plus the reviewed exceptions) that holds with 60 forms per class
 # (bench/results/normalize-oracle.json). Raise these as py_core improves; never lower them without a reason.
-# With the reviewed exceptions the targets hold except Portuguese (86 %); plain agreement (without
+# With the reviewed exceptions the targets hold at 60 forms per class; plain agreement (without
 # them) is far lower for German, Spanish, French and Italian: see bench/results/normalize-oracle.txt.
 PER_CLASS_FORMS = 60
-TOTAL = {"english": 99, "german": 92, "spanish": 98, "french": 99, "italian": 93, "portuguese": 86}
+TOTAL = {"english": 99, "german": 92, "spanish": 98, "french": 99, "italian": 93, "portuguese": 99}
 PER_CLASS = {
     "phone": {
         "english": 100,
