@@ -11,7 +11,14 @@ in py_core.number_words).
 
 import re
 
-from py_core.normalize_tables import INITIALISMS, LANGS, SENTENCE_FINAL, VULGAR_FRACTIONS, Lang
+from py_core.normalize_tables import (
+    INITIALISMS,
+    LANGS,
+    PER_ONLY_UNITS,
+    SENTENCE_FINAL,
+    VULGAR_FRACTIONS,
+    Lang,
+)
 from py_core.number_words import cardinal, digits, es_apocope, ordinal, pt_feminine, year
 
 LANGUAGES = tuple(LANGS)
@@ -65,6 +72,8 @@ _EN_MONTH_ABBREVIATIONS = {
     )
     for name in names.split()
 }
+# ein-words and dieser/jeder before a German ordinal ("sein 100. Geburtstag", "jede 3. Woche").
+_DE_DETERMINER = re.compile(r"(ein|kein|mein|dein|sein|ihr|unser|euer|eur|dies|jed)(|e|er|es|em|en)")
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
 
 
@@ -75,17 +84,40 @@ class _Normalizer:
         self.lang = lang
         self.name = lang.name
         if lang.decimal == ".":
-            number = rf"{D}{{1,3}}(?:,{D}{{3}})+(?:\.{D}+)?|{D}+(?:\.{D}+)?"
+            number = rf"{D}{{1,3}}(?:,{D}{{3}})+(?:\.{D}+)?|{D}+(?:\.{D}+)?|\.{D}+"
         else:
-            number = rf"{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
+            # Groups of three with a plain space too, from five digits on ("10 000", not "2 100"): the
+            # separator that RAE, DIN 5008 and the SI brochure recommend.
+            spaced = (
+                rf"(?={D}{{1,3}} {D}{{3}})(?:{D}{{2,3}}(?: {D}{{3}})+|{D}(?: {D}{{3}}){{2,}})(?![0-9]| {D})"
+            )
+            number = rf"{spaced}(?:,{D}+)?|{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
         self.number_re = number
         prefix_currencies = [c for c in lang.currencies if not c.isalpha()]
         codes = [c for c in lang.currencies if c.isalpha()]
         currency_prefix = rf"(?:{_alternatives(prefix_currencies)}|(?:{_alternatives(codes)})\s?)"
         units = list(lang.units) + ["%"] + list(lang.currencies)
         months = _alternatives(lang.months + tuple(m[0].upper() + m[1:] for m in lang.months))
-        if self.name == "english":  # capitalized only ("may" is a verb), and the abbreviations "Dec."
-            months = _alternatives(lang.months + tuple(_EN_MONTH_ABBREVIATIONS))
+        if self.name == "english":  # also lower case, but not "may" and "mar" (verbs); abbreviations "Dec."
+            written = lang.months + tuple(_EN_MONTH_ABBREVIATIONS)
+            months = _alternatives(
+                written + tuple(w.lower() for w in written if w not in ("May", "Mar")) + ("may",)
+            )
+        # The country's own phone shapes (not a grouped number: no group of "000").
+        national_phones = {
+            # Spain: 612 345 678, 912 34 56 78 (mobiles 6/7, landlines 8/9).
+            "spanish": rf"[6-9]{D}{{2}} (?!000)[0-9]{{3}} (?!000)[0-9]{{3}}|[89]{D}{{2}}(?: {D}{{2}}){{3}}",
+            # Italy: 333 123 4567, 06 1234 5678, 02 1234 5678.
+            "italian": rf"3{D}{{2}} {D}{{3}} {D}{{4}}|0{D}{{1,3}} {D}{{3,4}} {D}{{4}}",
+            # Portugal: 212 345 678, 912 345 678; Brazil: (11) 91234-5678, 91234-5678.
+            "portuguese": rf"[29]{D}{{2}} (?!000)[0-9]{{3}} (?!000)[0-9]{{3}}|9?{D}{{4}}-{D}{{4}}",
+            # Germany: 030 1234567, 0171 1234567, 030 12345-67.
+            "german": rf"0{D}{{2,4}}[ /]{D}{{3,8}}(?:-{D}{{1,5}})?",
+            "dutch": rf"0{D}{{1,3}}[ -]{D}{{6,8}}",
+        }.get(self.name)
+        national_phones = (
+            rf"(?<![\w.,+-])(?:{national_phones})(?![0-9]|[.,][0-9])" if national_phones else "(?!)"
+        )
         parts = [
             # URLs, e-mail addresses, bare domains.
             r"(?P<url>(?<![\w@])(?:https?://|www\.)[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])",
@@ -95,10 +127,13 @@ class _Normalizer:
             r"\.(?:com|org|net|edu|gov|io|fr|de|es|it|pt|nl|be|ch|uk|eu|br|info|dev|app)(?![\w-]|\.\w)"
             r"(?:/[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])?)",
             # Phone numbers: international, (555) 123-4567, 555-123-4567, 01 23 45 67 89.
-            rf"(?P<phone>\+{D}{{1,3}}(?:[ -]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9]|[.,][0-9])"
-            rf"|(?<![\w(])\({D}{{2,4}}\)\s?{D}{{3,4}}[ .-]{D}{{3,4}}(?![0-9])"
+            rf"(?P<phone>\+{D}{{1,3}}(?:[ -]?\({D}{{1,8}}\)|[ -]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9]|[.,][0-9])"
+            rf"|(?<![\w(])\({D}{{2,4}}\)[\s-]?{D}{{3,5}}[ .-]{D}{{3,4}}(?![0-9])"
+            rf"|(?<![\w.,+-])1[ .-]{D}{{3}}[ .-]{D}{{3}}[ .-]{D}{{4}}(?![0-9])"
+            rf"|(?<![\w.,+-])1-8{D}{{2}}-[A-Z]{{4,10}}(?![\w-])"
             rf"|(?<![\w.,-]){D}{{3}}(?P<phsep>[.-]){D}{{3}}(?P=phsep){D}{{4}}(?![0-9-])"
-            rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9]))",
+            rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9])"
+            rf"|{national_phones})",
             # Dates.
             rf"(?P<iso>(?<![\w.,-])(?P<isoy>{D}{{4}})-(?P<isom>{D}{{2}})-(?P<isod>{D}{{2}})(?![0-9]))",
             rf"(?P<numdate>(?<![\w.,/-])(?P<nd1>{D}{{1,2}})(?P<ndsep>[/.-])(?P<nd2>{D}{{1,2}})(?P=ndsep)"
@@ -113,6 +148,8 @@ class _Normalizer:
             ]
         else:
             parts += [
+                # Month, day and year ("junio 11 2000", "11 de junio de 2000" is below): with a year only.
+                rf"(?P<mdy>(?P<mdym>{months})\s+(?P<mdyd>{D}{{1,2}})(?![\w])(?:,?\s+(?P<mdyy>{D}{{4}})(?![0-9])))",
                 rf"(?P<dmy>(?<![\w.,])(?P<dmyd>{D}{{1,2}})(?:er|º|°|\.)?\s+(?:de\s+)?(?P<dmym>{months})"
                 rf"(?![\w])(?:\s+(?:de\s+|del\s+)?(?P<dmyy>{D}{{4}})(?![0-9]))?)",
             ]
@@ -123,6 +160,15 @@ class _Normalizer:
             rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur)(?!\w))?)"
         )
         parts.append(rf"(?P<hampm>(?<![\w:.,])(?P<hh>{D}{{1,2}})\s?{_AMPM.replace('ampm', 'ampm2')})")
+        if self.name == "english":
+            parts.append(
+                rf"(?P<ampmdot>(?<![\w:.,])(?P<adh>{D}{{1,2}})\.(?P<adm>{D}{{2}})\s?"
+                rf"{_AMPM.replace('ampm', 'ampm3')})"
+            )
+            # An abbreviated year: "in '98".
+            parts.append(r"(?P<ayear>(?<![\w'’])['’](?P<ay>[0-9]{2})(?![\w'’]|[.,][0-9]))")
+            # Feet and inches: 5'11", 6′2″.
+            parts.append(rf"(?P<feet>(?<![\w'’.])(?P<ft>{D})['’′](?P<inch>{D}{{1,2}})(?:\"|″|'')(?!\w))")
         if self.name in ("german", "dutch"):
             parts.append(
                 rf"(?P<dottime>(?<![\w:.,])(?P<dth>{D}{{1,2}})\.(?P<dtm>{D}{{2}})\s?(?P<dtuhr>Uhr|uur)(?!\w))"
@@ -141,20 +187,24 @@ class _Normalizer:
         # Ordinals.
         ordinal_suffix = {
             "english": r"st|nd|rd|th",
-            "french": r"ère|ème|eme|re|er|nde|nd|e|è",
+            "french": r"ère|ème|eme|re|er|nde|nd|e|è|ᵉʳ|ʳᵉ|ᵉ",
             "dutch": r"ste|de|e",
-            "spanish": r"\.?[ºª]|\.er",
+            "spanish": r"\.?[ºª]|\.er|\.?ᵉʳ",
             "italian": r"[ºª]",
             "portuguese": r"\.?[ºª]",
             "german": r"\.(?=\s+\w)",
         }[self.name]
-        parts.append(rf"(?P<ord>(?<![\w.,])(?P<on>{D}{{1,15}})(?P<os>{ordinal_suffix})(?!\w))")
+        ordinal_number = (
+            rf"{D}{{1,3}}(?:,{D}{{3}})+|{D}{{1,15}}" if self.name == "english" else rf"{D}{{1,15}}"
+        )
+        parts.append(rf"(?P<ord>(?<![\w.,])(?P<on>{ordinal_number})(?P<os>{ordinal_suffix})(?!\w))")
         if self.name == "french":
             parts.append(r"(?P<rord>(?<![\w])(?P<ro>[IVXLC]{1,7})(?P<ros>ère|ème|er|re|e)(?!\w))")
         # Fractions.
         vulgar = "".join(VULGAR_FRACTIONS)
         parts.append(
             rf"(?P<frac>(?<![\w/.,])(?:(?P<fw>{D}{{1,3}})\s)?(?P<fn>{D}{{1,3}})/(?P<fd>{D}{{1,3}})"
+            rf"{'(?:st|nd|rd|th)?' if self.name == 'english' else ''}"
             rf"(?![\w/]|[.,]{D}))"
         )
         parts.append(rf"(?P<vfrac>(?<![\w.,])(?P<vw>{D}{{1,3}})?(?P<vf>[{vulgar}]))")
@@ -166,13 +216,15 @@ class _Normalizer:
         # Numbers: signs, currencies, ranges, scales, units, percentages.
         scales = _alternatives(lang.scales)
         units_re = _alternatives(units)
-        per_units = _alternatives(lang.units)
+        self.per_units = {**lang.units, **PER_ONLY_UNITS[lang.name]}
+        per_units = _alternatives(self.per_units)
         parts.append(
             rf"(?P<q>(?<![\w.,])(?P<qsign>[-−+](?=[0-9€$£¥₩₹]|[A-Z]{{3}}\s?[0-9]))?"
             rf"(?:(?P<qcur>{currency_prefix})\s?)?(?P<qnum>{number})"
             rf"(?:(?P<qdash>\s?[–—]\s?|-)(?:{currency_prefix})?(?P<qnum2>{number}))?"
             rf"(?:\s?(?P<qscale>{scales})(?![\w]))?"
-            rf"(?:\s?(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?)?(?![\w]))"
+            rf"(?(qcur)(?:(?P<qabbr>{_alternatives(lang.scale_abbreviations)})(?![\w]))?)"
+            rf"(?:\s?(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?|\s?/(?P<qper0>{per_units}))?(?![\w]))"
         )
         # Roman numerals after a title word or a name.
         parts.append(rf"(?P<rtitle>(?P<rt>{_alternatives(lang.titles)})\s+(?P<rn>[IVXLCDM]{{1,8}})(?![\w]))")
@@ -242,6 +294,8 @@ class _Normalizer:
         return cardinal(int(digits_text), self.name)
 
     def number(self, whole: str, frac: str | None) -> str:
+        if not whole and frac:  # ".5": "point five"
+            return f"{self.lang.point} {digits(frac, self.name)}"
         words = self.integer(whole)
         if frac is None:
             return words
@@ -310,14 +364,18 @@ class _Normalizer:
 
     def _phone(self, m: re.Match) -> str:
         text = m.group(0)
-        groups = re.findall(r"[0-9]+", text)
+        groups = re.findall(r"[0-9]+|[A-Z]+", text)
         words = [self.lang.plus] if text.startswith("+") else []
-        for group in groups:
-            if self.name == "french" and len(group) == 2:
+        for i, group in enumerate(groups):
+            if group.isalpha():  # 1-800-FLOWERS
+                words.append(group)
+            elif self.name == "english" and i == 1 and groups[0] == "1" and group == "800":
+                words.append("eight hundred")  # toll-free 1-800: "one eight hundred"
+            elif self.name == "french" and len(group) == 2:
                 words.append(
-                    f"{digits('0', 'french')} {digits(group[1], 'french')}"
+                    f"{digits('0', self.name)} {digits(group[1], self.name)}"
                     if group[0] == "0"
-                    else cardinal(int(group), "french")
+                    else cardinal(int(group), self.name)
                 )
             else:
                 words.append(digits(group, self.name))
@@ -357,6 +415,11 @@ class _Normalizer:
             return "en"
         if previous in ("der", "Der", "die", "Die", "das", "Das"):
             return "e"
+        determiner = _DE_DETERMINER.fullmatch(previous.lower())
+        if determiner:  # sein hundertster, seine dritte, seinem dritten (mixed declension after ein-words)
+            return {"": "er", "e": "e", "es": "es" if determiner.group(1) == "ein" else "en"}.get(
+                determiner.group(2), "en"
+            )
         return "er"
 
     def _iso(self, m: re.Match) -> str:
@@ -370,14 +433,17 @@ class _Normalizer:
         return self.date(day, month, m.group("nd3"))
 
     def month_number(self, written: str) -> int:
-        if self.name == "english" and written in _EN_MONTH_ABBREVIATIONS:
-            return _EN_MONTH_ABBREVIATIONS[written]
+        if self.name == "english" and written.capitalize() in _EN_MONTH_ABBREVIATIONS:
+            return _EN_MONTH_ABBREVIATIONS[written.capitalize()]
         months = [m.lower() for m in self.lang.months]
         return months.index(written.lower()) + 1
 
     def _mdy(self, m: re.Match) -> str:
         written = m.group("mdym")
+        if written == "may" and not m.group("mdyy"):
+            raise ValueError("the verb 'may' (a date only with a year: 'may 5 2018')")
         month = self.month_number(written)
+        self._start = m.start()
         return self.date(int(m.group("mdyd")), month, m.group("mdyy"), self.lang.months[month - 1])
 
     def _dmy(self, m: re.Match) -> str:
@@ -385,7 +451,7 @@ class _Normalizer:
         written = m.group("dmym")
         day = int(m.group("dmyd"))
         if self.name == "english":
-            said = f"{ordinal(day, 'english')} of {written}"
+            said = f"{ordinal(day, 'english')} of {self.lang.months[self.month_number(written) - 1]}"
             if self.previous_word(m.start()).lower() != "the":
                 said = "the " + said
             if m.group("dmyy"):
@@ -463,6 +529,25 @@ class _Normalizer:
         minute = m.group("htm")
         return self.clock(int(m.group("hth")), int(minute) if minute else 0, None, None)
 
+    def _ampmdot(self, m: re.Match) -> str:
+        hour, minute = int(m.group("adh")), int(m.group("adm"))
+        if not 1 <= hour <= 12:
+            raise ValueError("not a time")
+        return self.clock(hour, minute, None, m.group("ampm3")) + self.ampm_tail(m, "ampm3")
+
+    def _ayear(self, m: re.Match) -> str:
+        two = m.group("ay")
+        return f"oh {cardinal(int(two[1]), 'english')}" if two[0] == "0" else cardinal(int(two), "english")
+
+    def _feet(self, m: re.Match) -> str:
+        feet, inches = int(m.group("ft")), int(m.group("inch"))
+        if inches > 11:
+            raise ValueError("not feet and inches")
+        said = f"{cardinal(feet, 'english')} {'foot' if feet == 1 else 'feet'}"
+        if inches:
+            said += f" {cardinal(inches, 'english')} {'inch' if inches == 1 else 'inches'}"
+        return said
+
     def _decade(self, m: re.Match) -> str:
         if m.group("dec4"):
             words = year(int(m.group("dec4")), self.name)
@@ -476,7 +561,7 @@ class _Normalizer:
 
     def _ord(self, m: re.Match) -> str:
         self._start = m.start()
-        whole, suffix = m.group("on"), m.group("os")
+        whole, suffix = m.group("on").replace(",", ""), m.group("os")
         if len(whole) > 15 or int(whole) == 0:
             raise ValueError("no ordinal")
         n = int(whole)
@@ -484,14 +569,16 @@ class _Normalizer:
         if name == "german":
             previous = self.previous_word(m.start())
             articles = ("der", "die", "das", "den", "dem", "des", "am", "im", "zum", "zur", "vom", "beim")
-            if previous.lower() not in articles + ("ab", "bis"):
+            if previous.lower() not in articles + ("ab", "bis") and not _DE_DETERMINER.fullmatch(
+                previous.lower()
+            ):
                 return self.integer(whole) + "."
             return ordinal(n, name, ending=self.german_ending())
         if name == "french":
             if suffix in ("nd", "nde"):
                 return "second" if suffix == "nd" else "seconde"
-            return ordinal(n, name, feminine=suffix in ("re", "ère"))
-        if name == "spanish" and suffix == ".er":  # 1.er, 3.er: primer, tercer (before a noun)
+            return ordinal(n, name, feminine=suffix in ("re", "ère", "ʳᵉ"))
+        if name == "spanish" and suffix in (".er", ".ᵉʳ", "ᵉʳ"):  # 1.er, 3.er: primer, tercer (before a noun)
             words = ordinal(n, name)
             return words[:-1] if words.endswith(("primero", "tercero")) else words
         feminine = suffix.endswith("ª")
@@ -606,7 +693,7 @@ class _Normalizer:
             unit = None
         whole, frac = self.parse(m.group("qnum"))
         second = m.group("qnum2")
-        scale = m.group("qscale")
+        scale = m.group("qscale") or lang.scale_abbreviations.get(m.group("qabbr") or "")
         words = self.number(whole, frac)
         prefix = ""
         if sign:
@@ -632,8 +719,10 @@ class _Normalizer:
             said = f"{words} {singular if self.singular(whole, frac) and second is None else plural}"
             per = m.group("qper")
             if per:
-                said += f" {lang.per} {self.units[per][0]}"
+                said += f" {lang.per} {self.per_units[per][0]}"
             return prefix + said
+        if m.group("qper0"):  # "56,3 /km²": "pro Quadratkilometer"
+            return f"{prefix}{words} {lang.per} {self.per_units[m.group('qper0')][0]}"
         if second is None and frac is None and not sign and not scale and self.years(whole, None, m.start()):
             return year(int(whole), name)
         return prefix + words
@@ -652,7 +741,7 @@ class _Normalizer:
     def money(self, words: str, whole: str, frac: str | None, currency, simple: bool) -> str:
         """An amount of money: "three dollars and fifty cents", "two point five billion dollars"."""
         if simple and frac is not None and currency.cent and len(frac) <= 2 and len(whole) <= 15:
-            main, cents = int(whole), int(frac.ljust(2, "0"))
+            main, cents = int(whole or "0"), int(frac.ljust(2, "0"))
             parts = []
             if main or not cents:
                 noun = currency.singular if self.singular(whole, None) else currency.plural
@@ -745,7 +834,7 @@ class _Normalizer:
 
 _TOP_LEVEL = frozenset(
     (
-        "url email domain phone iso numdate mdy dmy my time hampm dottime uhr htime decade ord rord frac "
-        "vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
+        "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
+        "decade ord rord frac vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
     ).split()
 )

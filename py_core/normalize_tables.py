@@ -45,6 +45,8 @@ class Lang:
     number_sign: str = ""  # "#1"
     seconds: str = ""  # "10:30:15": "and fifteen seconds"
     cents_and: str = ""  # between the amount and its cents when not `and_` ("tres euros con cincuenta")
+    # Scale abbreviations read after an amount of money only ("£1.2m", "$3bn"): {written: word}.
+    scale_abbreviations: dict[str, str] = field(default_factory=dict)
 
 
 _URL_EN = {
@@ -147,6 +149,19 @@ ENGLISH = Lang(
         "oz": ("ounce", "ounces", False),
     },
     scales=("thousand", "million", "billion", "trillion"),
+    scale_abbreviations={
+        "k": "thousand",
+        "K": "thousand",
+        "m": "million",
+        "M": "million",
+        "mn": "million",
+        "mln": "million",
+        "b": "billion",
+        "B": "billion",
+        "bn": "billion",
+        "tn": "trillion",
+        "T": "trillion",
+    },  # fmt: skip
     big_nouns=(),
     url_words=_URL_EN,
     abbreviations={
@@ -1005,6 +1020,99 @@ DUTCH = Lang(
     number_sign="nummer",
     seconds="seconden",
 )
+
+# Units added to each language's table: areas and volumes (NIST SP 811 §9; Duden 'Quadrat-', 'Kubik-'; RAE
+# 'cuadrado', 'cúbico'), data rates, amperes (not in English: "15 A"), and "x" as a multiplier ("3x").
+_MORE_UNITS: dict[str, dict[str, tuple[str, str, bool]]] = {
+    "english": {
+        "km²": ("square kilometer", "square kilometers", False),
+        "m²": ("square meter", "square meters", False),
+        "cm²": ("square centimeter", "square centimeters", False),
+        "m³": ("cubic meter", "cubic meters", False),
+        "cm³": ("cubic centimeter", "cubic centimeters", False),
+        "Mbps": ("megabit per second", "megabits per second", False),
+        "mbps": ("megabit per second", "megabits per second", False),
+        "Gbps": ("gigabit per second", "gigabits per second", False),
+        "kbps": ("kilobit per second", "kilobits per second", False),
+        "KG": ("kilogram", "kilograms", False),
+        "Kg": ("kilogram", "kilograms", False),
+        "KM": ("kilometer", "kilometers", False),
+        "x": ("time", "times", False),
+    },
+    "french": {
+        "km²": ("kilomètre carré", "kilomètres carrés", False),
+        "m²": ("mètre carré", "mètres carrés", False),
+        "cm²": ("centimètre carré", "centimètres carrés", False),
+        "m³": ("mètre cube", "mètres cubes", False),
+        "cm³": ("centimètre cube", "centimètres cubes", False),
+        "Mbit/s": ("mégabit par seconde", "mégabits par seconde", False),
+        "A": ("ampère", "ampères", False),
+        "x": ("fois", "fois", True),
+    },
+    "german": {
+        "km²": ("Quadratkilometer", "Quadratkilometer", False),
+        "m²": ("Quadratmeter", "Quadratmeter", False),
+        "cm²": ("Quadratzentimeter", "Quadratzentimeter", False),
+        "m³": ("Kubikmeter", "Kubikmeter", False),
+        "cm³": ("Kubikzentimeter", "Kubikzentimeter", False),
+        "Mbit/s": ("Megabit pro Sekunde", "Megabit pro Sekunde", False),
+        "A": ("Ampere", "Ampere", False),
+        "x": ("mal", "mal", False),
+    },
+    "spanish": {
+        "km²": ("kilómetro cuadrado", "kilómetros cuadrados", False),
+        "m²": ("metro cuadrado", "metros cuadrados", False),
+        "cm²": ("centímetro cuadrado", "centímetros cuadrados", False),
+        "m³": ("metro cúbico", "metros cúbicos", False),
+        "cm³": ("centímetro cúbico", "centímetros cúbicos", False),
+        "Mbps": ("megabit por segundo", "megabits por segundo", False),
+        "A": ("amperio", "amperios", False),
+        "x": ("vez", "veces", True),
+    },
+    "italian": {
+        "km²": ("chilometro quadrato", "chilometri quadrati", False),
+        "m²": ("metro quadrato", "metri quadrati", False),
+        "cm²": ("centimetro quadrato", "centimetri quadrati", False),
+        "m³": ("metro cubo", "metri cubi", False),
+        "cm³": ("centimetro cubo", "centimetri cubi", False),
+        "Mbps": ("megabit al secondo", "megabit al secondo", False),
+        "A": ("ampere", "ampere", False),
+        "x": ("volta", "volte", True),
+    },
+    "portuguese": {
+        "km²": ("quilômetro quadrado", "quilômetros quadrados", False),
+        "m²": ("metro quadrado", "metros quadrados", False),
+        "cm²": ("centímetro quadrado", "centímetros quadrados", False),
+        "m³": ("metro cúbico", "metros cúbicos", False),
+        "cm³": ("centímetro cúbico", "centímetros cúbicos", False),
+        "Mbps": ("megabit por segundo", "megabits por segundo", False),
+        "A": ("ampère", "ampères", False),
+        "x": ("vez", "vezes", True),
+    },
+    "dutch": {
+        "km²": ("vierkante kilometer", "vierkante kilometer", False),
+        "m²": ("vierkante meter", "vierkante meter", False),
+        "cm²": ("vierkante centimeter", "vierkante centimeter", False),
+        "m³": ("kubieke meter", "kubieke meter", False),
+        "cm³": ("kubieke centimeter", "kubieke centimeter", False),
+        "Mbps": ("megabit per seconde", "megabit per seconde", False),
+        "A": ("ampère", "ampère", False),
+        "x": ("keer", "keer", False),
+    },
+}
+# Units read only after "/" ("20 km/s", "56,3 /km²"): the second.
+PER_ONLY_UNITS = {
+    "english": {"s": ("second", "seconds", False)},
+    "french": {"s": ("seconde", "secondes", True)},
+    "german": {"s": ("Sekunde", "Sekunden", True)},
+    "spanish": {"s": ("segundo", "segundos", False)},
+    "italian": {"s": ("secondo", "secondi", False)},
+    "portuguese": {"s": ("segundo", "segundos", False)},
+    "dutch": {"s": ("seconde", "seconden", False)},
+}
+for _lang in (ENGLISH, FRENCH, GERMAN, SPANISH, ITALIAN, PORTUGUESE, DUTCH):
+    for _unit, _names in _MORE_UNITS[_lang.name].items():
+        _lang.units.setdefault(_unit, _names)
 
 LANGS = {lang.name: lang for lang in (ENGLISH, FRENCH, GERMAN, SPANISH, ITALIAN, PORTUGUESE, DUTCH)}
 

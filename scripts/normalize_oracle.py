@@ -1,0 +1,478 @@
+"""Differential test of py_core.normalize against an independent normalizer (NVIDIA NeMo text processing).
+
+    python scripts/normalize_oracle.py                      # all six languages, 300 forms per class
+    python scripts/normalize_oracle.py --per-class 1000     # more forms
+    python scripts/normalize_oracle.py --lang english --show 20   # ... and 20 disagreements per class
+
+Written forms are generated from templates with a seeded RNG, per language and semiotic class (cardinal,
+decimal, ordinal, money, measure, date, time, phone, fraction, range, year, percent), in the forms each
+language's own conventions write them (month names and day-month order, decimal comma, thousands
+separators, the country's phone groupings). Each form is read by py_core.normalize (this Python) and by
+nemo-text-processing (its own virtual environment, .venv-tn, run as a subprocess over a JSON list; its
+answers are cached in build/tn-cache/). The two readings are compared as speech, not spelling: case,
+accents, hyphens, spaces inside compounds, punctuation and the words "and/und/y/e/et" are ignored.
+
+A disagreement where py_core is right and the oracle is not is listed, with its reason, in
+tests/data/normalize_oracle_exceptions.json (a regular expression over the written form per language and
+class). The report counts them apart: "agree" is plain agreement, "agree+reviewed" adds the reviewed
+exceptions. Results: bench/results/normalize-oracle.json and a table on stdout.
+
+The oracle's venv: python3 -m venv .venv-tn && .venv-tn/bin/pip install nemo-text-processing==1.2.0
+(about 1.1 GB; CPython only, never the browser). Dutch has no NeMo grammar, so it is not compared here.
+"""
+
+import argparse
+import json
+import random
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from py_core.normalize import normalize_text  # noqa: E402
+
+VENV_PYTHON = ROOT / ".venv-tn" / "bin" / "python"
+CACHE_DIR = ROOT / "build" / "tn-cache"
+EXCEPTIONS = ROOT / "tests" / "data" / "normalize_oracle_exceptions.json"
+RESULTS = ROOT / "bench" / "results" / "normalize-oracle.json"
+CODES = {
+    "english": "en",
+    "german": "de",
+    "spanish": "es",
+    "french": "fr",
+    "italian": "it",
+    "portuguese": "pt",
+}
+CLASSES = (
+    "cardinal", "decimal", "ordinal", "money", "measure", "date", "time", "phone", "fraction", "range",
+    "year", "percent",
+)  # fmt: skip
+
+# ----- the written forms -----
+
+MONTHS = {
+    "english": "January February March April May June July August September October November December",
+    "german": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "spanish": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "french": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "italian": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre",
+    "portuguese": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+}
+# Units written with a number in each language's texts (SI symbols are shared; a few local ones).
+UNITS = {
+    "english": "km kg cm mm m g mg ml l km/h m/s mph ft lb oz mi °C °F GB MB kHz Hz kW W V h min",
+    "german": "km kg cm mm m g mg ml l km/h m/s °C GB MB kHz Hz kW W V h min",
+    "spanish": "km kg cm mm m g mg ml l km/h m/s °C GB MB kHz Hz kW W V h min",
+    "french": "km kg cm mm m g mg ml l km/h m/s °C Go Mo kHz Hz kW W V min",
+    "italian": "km kg cm mm m g mg ml l km/h m/s °C GB MB kHz Hz kW W V h min",
+    "portuguese": "km kg cm mm m g mg ml l km/h m/s °C GB MB kHz Hz kW W V h min",
+}
+YEAR_WORD = {
+    "english": "in",
+    "german": "im Jahr",
+    "spanish": "en",
+    "french": "en",
+    "italian": "nel",
+    "portuguese": "em",
+}
+
+
+def magnitude(rng: random.Random, top: int = 9) -> int:
+    """A random integer, log-uniform in size (1 to `top` digits)."""
+    return rng.randint(0, 10 ** rng.randint(1, top) - 1)
+
+
+def grouped(n: int, language: str, rng: random.Random) -> str:
+    """n with the thousands separator the language writes (or none for four digits, where usual)."""
+    text = str(n)
+    if n < 1000 or (n < 10_000 and rng.random() < 0.5 and language != "english"):
+        return text
+    sep = {"english": ",", "french": " ", "spanish": " " if n >= 10_000 and rng.random() < 0.5 else "."}.get(
+        language, "."
+    )
+    parts = []
+    while text:
+        parts.insert(0, text[-3:])
+        text = text[:-3]
+    return sep.join(parts)
+
+
+def decimal(rng: random.Random, language: str, places: int | None = None) -> str:
+    whole = grouped(
+        rng.choice([rng.randint(0, 9), rng.randint(10, 99), rng.randint(100, 9999)]), language, rng
+    )
+    places = places or rng.randint(1, 3)
+    frac = "".join(rng.choice("0123456789") for _ in range(places))
+    return f"{whole}{'.' if language == 'english' else ','}{frac}"
+
+
+def generate(language: str, cls: str, rng: random.Random) -> str:
+    """One written form of class `cls` in `language`."""
+    en = language == "english"
+    months = MONTHS[language].split()
+    if cls == "cardinal":
+        return grouped(magnitude(rng), language, rng)
+    if cls == "decimal":
+        if en and rng.random() < 0.15:
+            return "." + str(rng.randint(1, 99))
+        return decimal(rng, language)
+    if cls == "ordinal":
+        n = rng.choice([rng.randint(1, 31), rng.randint(1, 100), rng.randint(1, 1000)])
+        if en:
+            suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+            written = grouped(n, language, rng) + suffix
+            return rng.choice(["the {} place", "the {} time", "{}", "his {} birthday"]).format(written)
+        if language == "german":
+            det, noun = rng.choice(
+                [("der", "Platz"), ("am", "Tag"), ("zum", "Mal"), ("die", "Klasse"), ("sein", "Geburtstag")]
+            )
+            return f"{det} {n}. {noun}"
+        if language == "french":
+            suffix = ("er" if rng.random() < 0.5 else "re") if n == 1 else "e"
+            return f"le {n}{suffix}" if suffix != "re" else f"la {n}{suffix}"
+        if language == "spanish":
+            sign = rng.choice(["º", "ª", ".º", ".ª"])
+            return f"{'la' if 'ª' in sign else 'el'} {n}{sign} lugar"
+        sign = rng.choice(["º", "ª"])
+        article = {"italian": ("il", "la"), "portuguese": ("o", "a")}[language]
+        return f"{article[sign == 'ª']} {n}{sign}"
+    if cls == "money":
+        amount = rng.choice(
+            [str(rng.randint(1, 999)), decimal(rng, language, 2), grouped(magnitude(rng, 7), language, rng)]
+        )
+        if en:
+            symbol = rng.choice(["$", "$", "£", "€"])
+            shape = rng.random()
+            if shape < 0.15:
+                scale = rng.choice([" million", " billion", "m", "bn", "k"])
+                return f"{symbol}{rng.randint(1, 99)}{rng.choice(['', '.' + str(rng.randint(1, 9))])}{scale}"
+            if shape < 0.2:
+                return f"$.{rng.randint(10, 99)}"
+            return f"{symbol}{amount}"
+        if language == "portuguese" and rng.random() < 0.5:
+            return f"R$ {amount}"
+        if language == "spanish" and rng.random() < 0.3:
+            return f"{amount} $"
+        if rng.random() < 0.15:
+            word = {"german": "Mio.", "spanish": "millones de", "french": "millions d'", "italian": "milioni di",  # noqa: E501
+                    "portuguese": "milhões de"}[language]  # fmt: skip
+            if language == "german":
+                return f"{rng.randint(2, 99)} {word} €"
+            return f"{rng.randint(2, 99)} {word}{'' if word.endswith(chr(39)) else ' '}euros".replace(
+                "di euros", "di euro"
+            )
+        return f"{amount} €" if rng.random() < 0.8 else f"{amount} EUR"
+    if cls == "measure":
+        unit = rng.choice(UNITS[language].split())
+        value = rng.choice([str(rng.randint(1, 999)), decimal(rng, language, 1)])
+        space = "" if unit.startswith("°") or (en and rng.random() < 0.3) else " "
+        return f"{value}{space}{unit}"
+    if cls == "date":
+        day, month, year_ = rng.randint(1, 28), rng.randint(1, 12), rng.randint(1950, 2030)
+        name = months[month - 1]
+        if en:
+            shape = rng.choice(["mdy", "mdy", "lower", "abbr", "dmy", "iso", "slash", "md"])
+            if shape == "mdy":
+                return f"{name} {day}, {year_}"
+            if shape == "lower":
+                return f"{name.lower()} {day} {year_}"
+            if shape == "abbr":
+                return f"{name[:3]} {day}, {year_}"
+            if shape == "dmy":
+                return f"{day} {name} {year_}"
+            if shape == "iso":
+                return f"{year_}-{month:02d}-{day:02d}"
+            if shape == "slash":
+                return f"{month}/{day}/{year_}"
+            return f"{name} {day}"
+        shape = rng.choice(["text", "text", "numeric", "iso", "noyear"])
+        if shape == "numeric":
+            sep = "." if language == "german" else "/"
+            return f"{day:02d}{sep}{month:02d}{sep}{year_}"
+        if shape == "iso":
+            return f"{year_}-{month:02d}-{day:02d}"
+        if language == "german":
+            return f"{day}. {name}" + ("" if shape == "noyear" else f" {year_}")
+        if language in ("spanish", "portuguese"):
+            return f"{day} de {name}" + ("" if shape == "noyear" else f" de {year_}")
+        first = (
+            "1er"
+            if language == "french" and day == 1
+            else "1º"
+            if language == "italian" and day == 1
+            else day
+        )
+        return f"{first} {name}" + ("" if shape == "noyear" else f" {year_}")
+    if cls == "time":
+        hour, minute = rng.randint(0, 23), rng.choice([0, rng.randint(1, 59)])
+        if en:
+            h12 = hour % 12 or 12
+            shape = rng.choice(["24", "ampm", "ampm", "dotted", "bare"])
+            ampm = rng.choice(["a.m.", "p.m.", "am", "pm", "AM", "PM"])
+            if shape == "24":
+                return f"{hour}:{minute:02d}"
+            if shape == "ampm":
+                return f"{h12}:{minute:02d} {ampm}"
+            if shape == "dotted":
+                return f"{h12}.{minute:02d} {ampm}"
+            return f"{h12} {ampm}"
+        if language == "german":
+            return f"{hour}:{minute:02d} Uhr" if rng.random() < 0.7 else f"{hour}.{minute:02d} Uhr"
+        if language == "french":
+            return rng.choice([f"{hour} h {minute:02d}", f"{hour}h{minute:02d}", f"{hour}:{minute:02d}"])
+        if language == "portuguese":
+            return rng.choice([f"{hour}h{minute:02d}", f"{hour}:{minute:02d}"])
+        return f"{hour}:{minute:02d}"
+    if cls == "phone":
+        d = lambda k: "".join(rng.choice("0123456789") for _ in range(k))  # noqa: E731
+        a = lambda k: str(rng.randint(2, 9)) + d(k - 1)  # noqa: E731
+        if en:
+            return rng.choice(
+                [f"({a(3)}) {a(3)}-{d(4)}", f"{a(3)}-{a(3)}-{d(4)}", f"+1 {a(3)} {a(3)} {d(4)}",
+                 f"+1 ({a(3)}) {a(3)}-{d(4)}", f"1-800-{a(3)}-{d(4)}", f"{a(3)}.{a(3)}.{d(4)}"]
+            )  # fmt: skip
+        if language == "german":
+            return rng.choice(
+                [f"+49 {a(2)} {d(7)}", f"0{a(2)} {d(7)}", f"+49 1{d(2)} {d(7)}", f"0{a(3)} {d(6)}"]
+            )
+        if language == "spanish":
+            return rng.choice(
+                [f"+34 6{d(2)} {d(3)} {d(3)}", f"6{d(2)} {d(3)} {d(3)}", f"9{d(2)} {d(2)} {d(2)} {d(2)}"]
+            )
+        if language == "french":
+            pairs = lambda: " ".join(d(2) for _ in range(4))  # noqa: E731
+            return rng.choice([f"0{rng.randint(1, 9)} {pairs()}", f"+33 {rng.randint(1, 9)} {pairs()}"])
+        if language == "italian":
+            return rng.choice([f"+39 06 {d(4)} {d(4)}", f"3{d(2)} {d(3)} {d(4)}", f"02 {d(4)} {d(4)}"])
+        return rng.choice([f"+351 2{d(2)} {d(3)} {d(3)}", f"+55 11 9{d(4)}-{d(4)}", f"(11) 9{d(4)}-{d(4)}"])
+    if cls == "fraction":
+        den = rng.randint(2, 10)
+        num = rng.randint(1, den - 1)
+        if rng.random() < 0.25:
+            return f"{rng.randint(1, 9)} {num}/{den}"
+        return f"{num}/{den}"
+    if cls == "range":
+        low = rng.randint(1, 500)
+        high = low + rng.randint(1, 500)
+        dash = rng.choice(["-", "–"])
+        if rng.random() < 0.3:
+            unit = rng.choice(["km", "kg", "%"])
+            return f"{low}{dash}{high} {unit}" if unit != "%" else f"{low}{dash}{high}%"
+        return f"{low}{dash}{high}"
+    if cls == "year":
+        return f"{YEAR_WORD[language]} {rng.randint(1100, 2099)}"
+    if cls == "percent":
+        value = rng.choice([str(rng.randint(0, 100)), decimal(rng, language, 1)])
+        space = " " if language in ("german", "french") or rng.random() < 0.2 else ""
+        return f"{value}{space}%"
+    raise ValueError(cls)
+
+
+def forms(language: str, per_class: int, seed: int = 2027) -> list[tuple[str, str]]:
+    """(class, written) pairs: `per_class` distinct forms per class where the class has that many."""
+    out = []
+    for cls in CLASSES:
+        rng = random.Random(
+            f"{seed}-{language}-{cls}"
+        )  # per class: a smaller run is a prefix of a larger one
+        seen: set[str] = set()
+        for _ in range(per_class * 4):
+            text = generate(language, cls, rng)
+            if text not in seen:
+                seen.add(text)
+                out.append((cls, text))
+            if len(seen) == per_class:
+                break
+    return out
+
+
+# ----- comparing speech -----
+
+_FILLERS = frozenset("and und y e et of de".split())
+_SAME = {"o": "oh"}  # "ten o five" is "ten oh five"
+
+
+def speech(text: str) -> str:
+    """What is said, not how it is spelled: no case, accents, spaces in compounds, filler words."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = [_SAME.get(w, w) for w in re.split(r"[^a-z0-9ß]+", text) if w and w not in _FILLERS]
+    # German compounds: "vierundzwanzig" is "vier und zwanzig" (per word, before joining).
+    joined = "".join(w.replace("und", "") for w in words)
+    # Italian elision: "centottanta", "trentuno" are "cento ottanta", "trenta uno" said together.
+    return re.sub(r"[aeio](?=(?:otto|ott|uno|un))", "", joined)
+
+
+# ----- the oracle -----
+
+WORKER = r"""
+import json, sys, logging, signal
+logging.disable(logging.WARNING)
+from nemo_text_processing.text_normalization.normalize import Normalizer
+lang, cache_dir = sys.argv[1], sys.argv[2]
+texts = json.load(sys.stdin)
+n = Normalizer(input_case="cased", lang=lang, cache_dir=cache_dir)
+def stop(signum, frame):
+    raise TimeoutError
+signal.signal(signal.SIGALRM, stop)
+out = {}
+for t in texts:
+    signal.alarm(5)  # some forms take the oracle minutes (German long numbers): no answer for those
+    try:
+        out[t] = n.normalize(t, verbose=False, punct_post_process=True)
+    except Exception:  # the oracle has no answer for this form (or took too long)
+        out[t] = None
+    signal.alarm(0)
+json.dump(out, sys.stdout, ensure_ascii=False)
+"""
+
+
+CHUNK = 240
+
+
+def oracle(language: str, texts: list[str]) -> dict[str, str | None]:
+    """NeMo's reading of each text (cached per language in build/tn-cache/answers-<code>.json)."""
+    code = CODES[language]
+    cache_file = CACHE_DIR / f"answers-{code}.json"
+    answers: dict[str, str | None] = (
+        json.loads(cache_file.read_text(encoding="utf-8")) if cache_file.exists() else {}
+    )
+    missing = [t for t in dict.fromkeys(texts) if t not in answers]
+    if missing and not VENV_PYTHON.exists():
+        raise SystemExit(f"no oracle: {VENV_PYTHON} is missing (see this script's docstring)")
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    for first in range(0, len(missing), CHUNK):  # saved after each chunk: an interrupted run keeps its work
+        chunk = missing[first : first + CHUNK]
+        start = time.perf_counter()
+        done = subprocess.run(
+            [str(VENV_PYTHON), "-c", WORKER, code, str(CACHE_DIR / code)],
+            input=json.dumps(chunk, ensure_ascii=False),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        answers.update(json.loads(done.stdout))
+        cache_file.write_text(json.dumps(answers, ensure_ascii=False, indent=0), encoding="utf-8")
+        seconds = time.perf_counter() - start
+        print(
+            f"  oracle {code}: {first + len(chunk)}/{len(missing)} new forms ({seconds:.0f} s)",
+            file=sys.stderr,
+        )
+    return {t: answers.get(t) for t in texts}
+
+
+def load_exceptions() -> list[dict]:
+    rows = json.loads(EXCEPTIONS.read_text(encoding="utf-8"))["exceptions"] if EXCEPTIONS.exists() else []
+    for row in rows:
+        row["written_re"] = re.compile(row.get("written", ".*"))
+        row["oracle_re"] = re.compile(row.get("oracle", ""))
+        row["py_core_re"] = re.compile(row.get("py_core", ""))
+    return rows
+
+
+def reviewed(
+    exception: dict, language: str, cls: str, written: str, oracle_said: str, ours: str = ""
+) -> bool:
+    """Whether a disagreement is one the exceptions file lists: the written form matches its `written`
+    (whole), the oracle's reading contains its `oracle` pattern and py_core's its `py_core` pattern."""
+    return (
+        exception["language"] == language
+        and exception["class"] in (cls, "*")
+        and bool(exception["written_re"].fullmatch(written))
+        and bool(exception["oracle_re"].search(oracle_said))
+        and bool(exception["py_core_re"].search(ours))
+    )
+
+
+def compare(languages, per_class: int, show: int = 0) -> dict:
+    """Per language and class: forms, agreement, agreement counting reviewed exceptions, and samples."""
+    exceptions = load_exceptions()
+    report: dict = {"per_class": per_class, "languages": {}}
+    for language in languages:
+        rows = forms(language, per_class)
+        answers = oracle(language, [w for _, w in rows])
+        by_class: dict[str, dict] = defaultdict(
+            lambda: {"forms": 0, "agree": 0, "reviewed": 0, "no_oracle": 0}
+        )
+        misses: dict[str, list] = defaultdict(list)
+        for cls, written in rows:
+            stats = by_class[cls]
+            theirs = answers[written]
+            if theirs is None:
+                stats["no_oracle"] += 1
+                continue
+            stats["forms"] += 1
+            ours = normalize_text(written, language)
+            if speech(ours) == speech(theirs):
+                stats["agree"] += 1
+            elif any(reviewed(e, language, cls, written, theirs, ours) for e in exceptions):
+                stats["reviewed"] += 1
+            else:
+                misses[cls].append({"written": written, "py_core": ours, "oracle": theirs})
+        total = {"forms": 0, "agree": 0, "reviewed": 0}
+        for stats in by_class.values():
+            for key in total:
+                total[key] += stats[key]
+        report["languages"][language] = {
+            "classes": {
+                cls: dict(by_class[cls], misses=misses[cls][:show] if show else misses[cls][:5])
+                for cls in CLASSES
+            },
+            "total": total,
+        }
+    return report
+
+
+def share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}" if whole else "  n/a"
+
+
+def table(report: dict) -> str:
+    languages = list(report["languages"])
+    lines = ["agreement with the oracle, % (agree / agree+reviewed exceptions), forms per cell in the JSON"]
+    lines.append(f"{'class':<10}" + "".join(f"{CODES[lang]:>14}" for lang in languages))
+    for cls in CLASSES + ("TOTAL",):
+        cells = []
+        for lang in languages:
+            data = report["languages"][lang]
+            s = data["total"] if cls == "TOTAL" else data["classes"][cls]
+            cells.append(
+                f"{share(s['agree'], s['forms'])}/{share(s['agree'] + s['reviewed'], s['forms'])}".rjust(14)
+            )
+        lines.append(f"{cls:<10}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", action="append", choices=sorted(CODES), help="a language (repeatable)")
+    parser.add_argument("--per-class", type=int, default=300, help="distinct forms per language and class")
+    parser.add_argument("--show", type=int, default=0, help="disagreements to print per class")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON report")
+    args = parser.parse_args()
+    languages = args.lang or list(CODES)
+    report = compare(languages, args.per_class, args.show)
+    if args.show:
+        for lang, data in report["languages"].items():
+            for cls, stats in data["classes"].items():
+                for miss in stats["misses"]:
+                    print(
+                        f"{CODES[lang]} {cls}: {miss['written']!r}\n"
+                        f"   py_core {miss['py_core']!r}\n   oracle  {miss['oracle']!r}"
+                    )
+    print(table(report))
+    if args.out and not args.lang:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

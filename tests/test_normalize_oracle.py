@@ -1,0 +1,99 @@
+"""py_core.normalize against an independent normalizer (NeMo text processing), and its reviewed exceptions.
+
+The differential test (slow) generates written forms per language and class with scripts/normalize_oracle.py,
+reads each with py_core and with the oracle (its own venv, .venv-tn; answers cached under build/tn-cache/)
+and asserts the agreement that holds today, so that it cannot fall back. It is skipped, with the reason,
+where the oracle's venv is absent. The exceptions file is checked in the fast suite.
+"""
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from py_core.normalize import LANGUAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = importlib.util.spec_from_file_location("normalize_oracle", ROOT / "scripts" / "normalize_oracle.py")
+assert SPEC and SPEC.loader
+oracle = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(oracle)
+
+# Agreement (% of forms; plain agreement plus the reviewed exceptions) that holds with 60 forms per class
+# (bench/results/normalize-oracle.json). Raise these as py_core improves; never lower them without a reason.
+# With the reviewed exceptions the issue's targets hold at 60 forms per class; plain agreement (without
+# them) is far lower for German, Spanish, French and Italian: see bench/results/normalize-oracle.txt.
+PER_CLASS_FORMS = 60
+TOTAL = {"english": 99, "german": 92, "spanish": 98, "french": 99, "italian": 93, "portuguese": 99}
+PER_CLASS = {
+    "phone": {
+        "english": 100,
+        "german": 100,
+        "spanish": 100,
+        "french": 100,
+        "italian": 100,
+        "portuguese": 100,
+    },
+    "date": {"english": 100, "german": 100, "spanish": 100, "french": 100, "italian": 100, "portuguese": 100},
+}
+
+
+def test_exceptions_are_reviewed_and_well_formed():
+    rows = json.loads(oracle.EXCEPTIONS.read_text(encoding="utf-8"))["exceptions"]
+    assert rows
+    for row in rows:
+        assert row["language"] in LANGUAGES, row
+        assert row["class"] in oracle.CLASSES + ("*",), row
+        assert len(row["reason"]) > 20, row  # a reason a reviewer can check
+        assert row.get("written") or row.get("oracle") or row.get("py_core"), row
+        re.compile(row.get("written", ""))
+        re.compile(row.get("oracle", ""))
+        assert row.get("example"), row  # one written form it covers, with both readings
+        example = row["example"]
+        assert oracle.reviewed(
+            oracle.load_exceptions()[rows.index(row)],
+            row["language"],
+            row["class"] if row["class"] != "*" else oracle.CLASSES[0],
+            example["written"],
+            example["oracle"],
+            example["py_core"],
+        ), row
+
+
+def test_generated_forms_are_deterministic():
+    first = oracle.forms("german", 20)
+    assert first == oracle.forms("german", 20)
+    assert oracle.forms("german", 40)[:20] != first or True  # per-class streams: a prefix per class
+    assert {cls for cls, _ in first} == set(oracle.CLASSES)
+
+
+def test_speech_comparison_ignores_spelling_only():
+    same = oracle.speech
+    assert same("vierundzwanzigster Juli") == same("vier und zwanzigster juli")
+    assert same("twenty-one") == same("twenty one")
+    assert same("ten thirty P M") == same("ten thirty PM")
+    assert same("ten oh five") == same("ten o five")
+    assert same("trois virgule cinq") != same("trois point cinq")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not oracle.VENV_PYTHON.exists(), reason="the oracle's venv .venv-tn is absent (see its script)"
+)
+def test_agreement_with_the_oracle():
+    report = oracle.compare(list(oracle.CODES), per_class=PER_CLASS_FORMS)
+    failures = []
+    for language, data in report["languages"].items():
+        total = data["total"]
+        share = 100 * (total["agree"] + total["reviewed"]) / total["forms"]
+        if share < TOTAL[language]:
+            failures.append(f"{language} total {share:.1f}% < {TOTAL[language]}%")
+        for cls, floors in PER_CLASS.items():
+            floor = floors[language]
+            stats = data["classes"][cls]
+            share = 100 * (stats["agree"] + stats["reviewed"]) / stats["forms"]
+            if share < floor:
+                failures.append(f"{language} {cls} {share:.1f}% < {floor}%")
+    assert not failures, "\n".join(failures) + "\n" + oracle.table(report)
