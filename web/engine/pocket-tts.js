@@ -40,6 +40,15 @@ import { VoiceCollection } from './voice-collection.js';
 
 const storage = () => globalThis.localStorage ?? null;
 
+/**
+ * The options that were given: null or undefined means "the default", which py_core fills in (a JS
+ * null would reach Python as Pyodide's jsnull, not None).
+ * @template {object} T
+ * @param {T} options
+ * @returns {T}
+ */
+const given = (options) => /** @type {T} */ (Object.fromEntries(Object.entries(options).filter(([, value]) => value != null)));
+
 export class PocketTTS extends EventTarget {
   /** @param {LoadOptions} options */
   constructor(options = {}) {
@@ -225,9 +234,11 @@ export class PocketTTS extends EventTarget {
         });
         break;
       case 'stored':
+        this.dispatchEvent(new CustomEvent('stored', { detail: msg }));
+        break;
       case 'warm':
-        this.dispatchEvent(new CustomEvent(msg.type, { detail: msg }));
-        if (msg.type === 'warm') this.checkModelSpeed(msg.speed);
+        // The speed is remembered first (listeners show it), then a model too slow steps down.
+        this.checkModelSpeed(msg.speed, () => this.dispatchEvent(new CustomEvent('warm', { detail: msg })));
         break;
       case 'damaged':
         // The engine ran on a damaged model file: silence what it made, start again (it downloads the file).
@@ -243,16 +254,18 @@ export class PocketTTS extends EventTarget {
   }
 
   /**
-   * After the warm-up measured `speed` (× real time): remember it, and when the model was picked
-   * automatically and runs below SUGGEST_SPEED, step down to the next smaller model of its language
-   * ('modelchange' says why; WebKitGTK ran the full-size model at 0.7× real time).
+   * After the warm-up measured `speed` (× real time): remember it, run `measured` (the 'warm' event),
+   * and when the model was picked automatically and runs below SUGGEST_SPEED, step down to the next
+   * smaller model of its language ('modelchange'; WebKitGTK ran the full-size model at 0.7× real time).
    * @param {number|null} speed
+   * @param {() => void} measured
    */
-  checkModelSpeed(speed) {
+  checkModelSpeed(speed, measured) {
     const store = storage();
-    if (speed === null || !Number.isFinite(speed) || !this.info || !store || !this.model) return;
-    const speeds = rememberSpeed(store, this.model.path, speed);
-    if (!this.autoModel) return;
+    const known = speed !== null && Number.isFinite(speed) && this.info && store && this.model;
+    const speeds = known ? rememberSpeed(store, this.model.path, speed) : {};
+    measured();
+    if (!known || !this.autoModel) return;
     const smaller = smallerModel(this.models, this.model.path, speed, speeds);
     if (!smaller || this.speech?.active) return;
     const reason = `${this.model.display_name} ran at ${speed.toFixed(1)}× real time; models below ${SUGGEST_SPEED}× step down`;
@@ -303,7 +316,7 @@ export class PocketTTS extends EventTarget {
       const utterance = new Utterance(this.info.sampleRate, text);
       return new Promise((resolve, reject) => {
         const onAbort = () => this.cancel(jobId);
-        const jobId = this.send({ type: 'speak', text, options: { playbackSpeed: this.speed, ...speakOptions }, voiceData }, (msg) => {
+        const jobId = this.send({ type: 'speak', text, options: given({ playbackSpeed: this.speed, ...speakOptions }), voiceData }, (msg) => {
           onEvent({ type: 'raw', message: msg });
           if (msg.type === 'words') words.plan(msg.text, msg.words);
           else if (msg.type === 'chunk') {
@@ -405,7 +418,7 @@ export class PocketTTS extends EventTarget {
     if (!text.trim()) return false;
     return new Promise((resolve) => {
       const voiceData = this.voiceLibrary.voiceData(options.voice);
-      const id = this.send({ type: 'prepare', text, options, voiceData }, (msg) => {
+      const id = this.send({ type: 'prepare', text, options: given(options), voiceData }, (msg) => {
         this.jobs.delete(id);
         resolve(msg.type === 'prepared' && msg.ready);
       });
