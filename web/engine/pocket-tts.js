@@ -262,14 +262,18 @@ export class PocketTTS extends EventTarget {
    */
   checkModelSpeed(speed, measured) {
     const store = storage();
-    const known = speed !== null && Number.isFinite(speed) && this.info && store && this.model;
-    const speeds = known ? rememberSpeed(store, this.model.path, speed) : {};
+    const model = this.model;
+    if (speed === null || !Number.isFinite(speed) || !this.info || !store || !model) {
+      measured();
+      return;
+    }
+    const speeds = rememberSpeed(store, model.path, speed);
     measured();
-    if (!known || !this.autoModel) return;
-    const smaller = smallerModel(this.models, this.model.path, speed, speeds);
+    if (!this.autoModel) return;
+    const smaller = smallerModel(this.models, model.path, speed, speeds);
     if (!smaller || this.speech?.active) return;
-    const reason = `${this.model.display_name} ran at ${speed.toFixed(1)}× real time; models below ${SUGGEST_SPEED}× step down`;
-    this.dispatchEvent(new CustomEvent('modelchange', { detail: { from: this.model, to: smaller, speed, reason } }));
+    const reason = `${model.display_name} ran at ${speed.toFixed(1)}× real time; models below ${SUGGEST_SPEED}× step down`;
+    this.dispatchEvent(new CustomEvent('modelchange', { detail: { from: model, to: smaller, speed, reason } }));
     this.model = smaller;
     this.restart();
   }
