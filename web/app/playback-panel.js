@@ -265,6 +265,7 @@ export class PlaybackPanel {
     const first = this.utterance.wavHeader.byteLength + 2 * Math.floor(seconds * rate);
     const data = new Int16Array(await wav.slice(first, wav.size - ((wav.size - first) % 2)).arrayBuffer());
     const pcm = Float32Array.from(data, (v) => v / 32768);
+    app.tts.stopSpeech(); // the replay takes the player over from the last Speech (it may still be playing)
     const player = app.tts.player;
     try {
       await player.start();

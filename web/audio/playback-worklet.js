@@ -4,9 +4,10 @@
 // Port messages in:  {type: 'push', pcm: Float32Array}  queue a chunk (playback starts at once)
 //                    {type: 'end'}                      no more chunks: report 'drained' once played
 //                    {type: 'flush'}                    drop everything queued (Stop)
-//                    {type: 'reset'}                    flush and zero the counters (a new utterance)
+//                    {type: 'reset', stream}            flush and zero the counters (a new utterance, numbered)
 //                    {type: 'speed', speed}             0.5–3; takes effect within 15 ms of output
-// Port messages out: {type: 'stats', rendered, output, speed, queued, underruns, drained}
+// Port messages out: {type: 'stats', stream, rendered, output, speed, queued, underruns, drained}
+//                    `stream`: the last reset's number (a report of the stream before it is stale).
 //                    `rendered`: SOURCE samples (the unstretched timeline) played so far in the
 //                    utterance; once drained it equals the samples pushed, at any speed (the e2e tests
 //                    compare it with the generated length; the read-along highlight follows it).
@@ -29,6 +30,7 @@ class PcmPlayer extends AudioWorkletProcessor {
     this.drainedSent = false;
     this.starved = false;
     this.sinceReport = 0;
+    this.stream = 0;
     this.port.onmessage = ({ data }) => this.onMessage(data);
   }
 
@@ -48,6 +50,7 @@ class PcmPlayer extends AudioWorkletProcessor {
       this.ended = data.type === 'flush';
       if (this.ended) this.stretcher.end();
       if (data.type === 'reset') {
+        this.stream = data.stream;
         this.rendered = 0;
         this.output = 0;
         this.underruns = 0;
@@ -61,6 +64,7 @@ class PcmPlayer extends AudioWorkletProcessor {
     const drained = this.ended && this.stretcher.drained;
     this.port.postMessage({
       type: 'stats',
+      stream: this.stream,
       rendered: this.rendered,
       output: this.output,
       speed: this.stretcher.speed,

@@ -40,6 +40,7 @@ export class Player {
     /** @type {Float32Array[]} chunks pushed while the first start() was still building the graph */
     this.early = [];
     this.stats = { rendered: 0, output: 0, speed: 1, queued: 0, underruns: 0, drained: true };
+    this.stream = 0; // the utterance the worklet's reports are about: one more at every reset()
     /** @type {(stats: object) => void} called with every stats report of the worklet */
     this.onStats = () => {};
   }
@@ -68,12 +69,14 @@ export class Player {
       await this.context.audioWorklet.addModule(workletUrl);
       this.node = new AudioWorkletNode(this.context, 'pcm-player', { numberOfInputs: 0, outputChannelCount: [1] });
       this.node.port.onmessage = ({ data }) => {
-        if (data.type === 'stats') {
+        // A report made before the last reset() (a Stop's flush, say) belongs to the stream before.
+        if (data.type === 'stats' && data.stream === this.stream) {
           this.stats = data;
           this.onStats(data);
         }
       };
       this.node.connect(this.context.destination);
+      this.node.port.postMessage({ type: 'reset', stream: this.stream }); // a reset() before the node existed
       this.node.port.postMessage({ type: 'speed', speed: this.speed });
       for (const pcm of this.early.splice(0)) this.push(pcm);
     }
@@ -92,9 +95,10 @@ export class Player {
 
   /** A new utterance: empty the queue and zero the counters. */
   reset() {
+    this.stream += 1;
     this.stats = { rendered: 0, output: 0, speed: this.speed, queued: 0, underruns: 0, drained: false };
     this.early = [];
-    this.node?.port.postMessage({ type: 'reset' });
+    this.node?.port.postMessage({ type: 'reset', stream: this.stream });
   }
 
   /** Queue `pcm` for playback (it waits here if the graph is still being built). */
