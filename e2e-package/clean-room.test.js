@@ -26,6 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { makeWav } from '../e2e/wav.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PORT = Number(process.env.CLEAN_ROOM_PORT || 4391);
@@ -44,27 +45,12 @@ const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', st
 
 /** A mono 16-bit WAV: `seconds` of a 220 Hz sine with a little noise, at `rate`. */
 function sineWav(seconds = 3, rate = 24000) {
-  const n = seconds * rate;
-  const buffer = Buffer.alloc(44 + 2 * n);
-  buffer.write('RIFF', 0);
-  buffer.writeUInt32LE(36 + 2 * n, 4);
-  buffer.write('WAVEfmt ', 8);
-  buffer.writeUInt32LE(16, 16);
-  buffer.writeUInt16LE(1, 20); // PCM
-  buffer.writeUInt16LE(1, 22); // mono
-  buffer.writeUInt32LE(rate, 24);
-  buffer.writeUInt32LE(rate * 2, 28);
-  buffer.writeUInt16LE(2, 32);
-  buffer.writeUInt16LE(16, 34);
-  buffer.write('data', 36);
-  buffer.writeUInt32LE(2 * n, 40);
   let seed = 1;
-  for (let i = 0; i < n; i++) {
+  const samples = Array.from({ length: seconds * rate }, (_, i) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const sample = 0.4 * Math.sin((2 * Math.PI * 220 * i) / rate) + 0.05 * (seed / 0x7fffffff - 0.5);
-    buffer.writeInt16LE(Math.round(sample * 32767), 44 + 2 * i);
-  }
-  return buffer;
+    return 0.4 * Math.sin((2 * Math.PI * 220 * i) / rate) + 0.05 * (seed / 0x7fffffff - 0.5);
+  });
+  return makeWav(samples, rate);
 }
 
 /** The bundle's files the engine may download (manifest.json and every file not marked "never"). */
