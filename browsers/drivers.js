@@ -31,16 +31,22 @@ async function poll(page, fn, arg, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   let calls = 0;
   let unanswered = 0;
+  let failed = null; // the last page call that failed (a script run while the page navigates: WebKitWebDriver
+  // then answers "Could not parse script result", seen once in 10 runs of the offline journey); asked again
   for (;;) {
     const call = page.evaluate(fn, arg);
     call.catch(() => {}); // an abandoned call may still fail later
     const noAnswer = Symbol('no answer');
-    const value = await Promise.race([call, sleep(10_000).then(() => noAnswer)]);
+    const value = await Promise.race([call, sleep(10_000).then(() => noAnswer)]).catch((error) => {
+      failed = error;
+      return null;
+    });
     calls++;
     if (value === noAnswer) unanswered++;
     else if (value) return value;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what ?? fn.toString()} (${unanswered} of ${calls} page calls got no answer within 10 s)`);
+      const last = failed ? `; the last failed call: ${failed.message}` : '';
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what ?? fn.toString()} (${unanswered} of ${calls} page calls got no answer within 10 s${last})`);
     }
     await sleep(250);
   }
