@@ -72,7 +72,7 @@ export class TextPanel {
       if (this.app.phase !== 'ready' || !this.value.trim()) return;
       const { tts } = this.app;
       tts.prepare(this.value, { voice: this.app.voices.value, normalize: this.normalize }).then(
-        (ready) => this.app.log({ type: 'prepared', ready }),
+        (ready) => ready && this.app.log({ type: 'prepared', ready }), // a prefill is kept for this text
         () => {}, // a failed prepare is left to the Speak to report
       );
     }, whole ? 0 : PREPARE_DELAY_MS);
