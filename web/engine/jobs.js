@@ -41,11 +41,11 @@ export class WordTimes {
   }
 
   /**
-   * The planned words: [word, index, begin, end] with offsets into `spoken` (the text as read).
-   * @param {string} _spoken
+   * The planned words: [word, index, begin, end] (offsets into the text as read; the words themselves
+   * are mapped onto the caller's text).
    * @param {Array<[string, number, number, number]>} words
    */
-  plan(_spoken, words) {
+  plan(words) {
     const ranges = mapWords(this.original, words.map(([word]) => word));
     words.forEach(([word, index], i) => {
       this.words.set(index, { text: word, charIndex: ranges[i][0], charLength: ranges[i][1], start: 0 });

@@ -72,7 +72,6 @@ export class PocketTTS extends EventTarget {
     /** @type {Map<number, (message: any) => void>} */
     this.jobs = new Map();
     this.nextId = 1;
-    this.latestPrepare = 0;
     /** @type {Speech | null} */
     this.speech = null;
     this.speed = 1;
@@ -293,6 +292,21 @@ export class PocketTTS extends EventTarget {
     return id;
   }
 
+  /**
+   * Post a request and resolve with the worker's one answer to it (an 'error' answer too).
+   * @param {object} request
+   * @param {Transferable[]} [transfer]
+   * @returns {Promise<any>}
+   */
+  ask(request, transfer = []) {
+    return new Promise((resolve) => {
+      const id = this.send(request, (msg) => {
+        this.jobs.delete(id);
+        resolve(msg);
+      }, transfer);
+    });
+  }
+
   /** Stop generation job `id` (a later job is untouched). */
   cancel(/** @type {number} */ id) {
     this.worker?.postMessage({ type: 'stop', id });
@@ -322,7 +336,7 @@ export class PocketTTS extends EventTarget {
         const onAbort = () => this.cancel(jobId);
         const jobId = this.send({ type: 'speak', text, options: given({ playbackSpeed: this.speed, ...speakOptions }), voiceData }, (msg) => {
           onEvent({ type: 'raw', message: msg });
-          if (msg.type === 'words') words.plan(msg.text, msg.words);
+          if (msg.type === 'words') words.plan(msg.words);
           else if (msg.type === 'chunk') {
             const pcm = msg.pcm;
             utterance.addChunk(msg.wav);
@@ -420,14 +434,9 @@ export class PocketTTS extends EventTarget {
   async prepare(text, options = {}) {
     await this.ready;
     if (!text.trim()) return false;
-    return new Promise((resolve) => {
-      const voiceData = this.voiceLibrary.voiceData(options.voice);
-      const id = this.send({ type: 'prepare', text, options: given(options), voiceData }, (msg) => {
-        this.jobs.delete(id);
-        resolve(msg.type === 'prepared' && msg.ready);
-      });
-      this.latestPrepare = id;
-    });
+    const voiceData = this.voiceLibrary.voiceData(options.voice);
+    const answer = await this.ask({ type: 'prepare', text, options: given(options), voiceData });
+    return answer.type === 'prepared' && answer.ready;
   }
 
   /**
@@ -438,13 +447,9 @@ export class PocketTTS extends EventTarget {
    */
   async preview(text, options = {}) {
     await this.ready;
-    return new Promise((resolve, reject) => {
-      const id = this.send({ type: 'preview', text, options }, (msg) => {
-        this.jobs.delete(id);
-        if (msg.type === 'error') reject(workerError(msg, 'synthesis-failed'));
-        else resolve({ text: msg.text, warnings: msg.warnings });
-      });
-    });
+    const answer = await this.ask({ type: 'preview', text, options });
+    if (answer.type === 'error') throw workerError(answer, 'synthesis-failed');
+    return { text: answer.text, warnings: answer.warnings };
   }
 
   /**

@@ -102,7 +102,7 @@ export class Speech extends EventTarget {
     if (event.type !== 'raw') return;
     const msg = event.message;
     if (msg.type === 'words') {
-      this.words.plan(msg.text, msg.words);
+      this.words.plan(msg.words);
       this.emit('plan', { text: msg.text, words: msg.words });
     } else if (msg.type === 'chunk') {
       this.addTimes(msg.words);

@@ -184,14 +184,10 @@ export class VoiceCollection extends EventTarget {
    * @param {Transferable[]} transfer
    * @param {import('./errors.js').ErrorCode} code
    */
-  ask(request, answer, transfer, code) {
-    return new Promise((resolve, reject) => {
-      const id = this.tts.send(request, (msg) => {
-        this.tts.jobs.delete(id);
-        if (msg.type === answer) resolve(msg);
-        else reject(workerError(msg, code));
-      }, transfer);
-    });
+  async ask(request, answer, transfer, code) {
+    const msg = await this.tts.ask(request, transfer);
+    if (msg.type !== answer) throw workerError(msg, code);
+    return msg;
   }
 
   /**
