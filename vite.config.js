@@ -63,6 +63,25 @@ function securityHeaders() {
   };
 }
 
+/**
+ * vite-plugin-pwa links every page to `./manifest.webmanifest`, which from web/examples/ names a file
+ * that does not exist: the example pages link to the app's manifest one folder up.
+ */
+function exampleManifestLink() {
+  return {
+    name: 'pocket-tts:example-manifest-link',
+    enforce: 'post', // like vite-plugin-pwa's, and listed after it
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, { path }) {
+        if (!path.includes('/examples/')) return html;
+        return html.replace('href="./manifest.webmanifest"', 'href="../manifest.webmanifest"');
+      },
+    },
+  };
+}
+
 function copyPublic() {
   return {
     name: 'pocket-tts:copy-public',
@@ -168,5 +187,6 @@ export default defineConfig({
         ],
       },
     }),
+    exampleManifestLink(), // after VitePWA, which adds the link
   ],
 });

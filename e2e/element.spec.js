@@ -143,3 +143,14 @@ test('axe-core finds no accessibility violations (idle and while speaking)', asy
   await waitForLog(from, 'end', 'first', 5_000);
   note({ type: 'axe-core', description: await page.evaluate(() => window.axe.version) });
 });
+
+test("the example pages link to the app's web app manifest (one folder up)", async ({ request }) => {
+  for (const example of ['examples/element.html', 'examples/web-speech.html']) {
+    const html = await (await request.get(example)).text();
+    const href = html.match(/<link rel="manifest" href="([^"]+)"/)?.[1];
+    expect(href, `${example} has a manifest link`).toBeTruthy();
+    const manifest = await request.get(new URL(href, new URL(example, 'http://x/')).pathname.slice(1));
+    expect(manifest.status(), `${example} → ${href}`).toBe(200);
+    expect((await manifest.json()).name).toBe('Pocket TTS');
+  }
+});
