@@ -313,24 +313,25 @@ export class PocketTTS extends EventTarget {
   }
 
   /**
-   * Run one utterance: `onEvent` gets every stream event (and the raw messages as `raw`); resolves
-   * with the Utterance when the worker is done. The engine's defaults fill the options left out.
+   * Run one utterance: `onEvent` gets every stream event (and the raw messages as `raw`, each before
+   * `words` learns what it says); resolves with the Utterance when the worker is done. The engine's
+   * defaults fill the options left out. `words`: the utterance's words mapped onto `text`.
    * @param {string} text
    * @param {CallOptions} options
    * @param {(event: import('./jobs.js').StreamEvent | {type: 'raw', message: any}) => void} onEvent
-   * @returns {{id: Promise<number>, result: Promise<Utterance>}}
+   * @returns {{id: Promise<number>, result: Promise<Utterance>, words: WordTimes}}
    */
   run(text, options, onEvent) {
     const { signal, ...speakOptions } = options;
     /** @type {(id: number) => void} */
     let resolveId = () => {};
     const id = new Promise((/** @type {(id: number) => void} */ resolve) => (resolveId = resolve));
+    const words = new WordTimes(text);
     const result = (async () => {
       if (!String(text ?? '').trim()) throw new PocketTTSError('empty-text', 'Type some text first: there is nothing to say.');
       await this.ready;
       signal?.throwIfAborted();
       const voiceData = this.voiceLibrary.voiceData(speakOptions.voice);
-      const words = new WordTimes(text);
       const utterance = new Utterance(this.info.sampleRate, text);
       return new Promise((resolve, reject) => {
         const onAbort = () => this.cancel(jobId);
@@ -363,7 +364,7 @@ export class PocketTTS extends EventTarget {
       });
     })();
     result.catch(() => resolveId(0));
-    return { id, result };
+    return { id, result, words };
   }
 
   /**

@@ -14,7 +14,6 @@
 //   'end'       generation and playback are over (or stopped): {stopped}
 
 import { PocketTTSError, asPocketError } from './errors.js';
-import { WordTimes } from './jobs.js';
 
 export class Speech extends EventTarget {
   /**
@@ -33,7 +32,6 @@ export class Speech extends EventTarget {
     this.audio = true; // false once the audio output failed to start (the speech goes on silently)
     this.started = false;
     this.heard = 0;
-    this.words = new WordTimes(text);
     /** @type {Array<{index: number, start: number}>} word starts known so far, in order */
     this.starts = [];
     this.timed = new Set(); // indices in `starts`
@@ -55,6 +53,8 @@ export class Speech extends EventTarget {
     this.player.onStats = this.statsHandler;
     const run = tts.run(text, options, (event) => this.onEvent(event));
     this.id = run.id;
+    /** the words mapped onto `text` (the run's: it maps them once) */
+    this.words = run.words;
     /** @type {Promise<import('./utterance.js').Utterance>} the generated utterance (WAV, words, stats) */
     this.result = run.result.then(
       async (utterance) => {
@@ -102,7 +102,6 @@ export class Speech extends EventTarget {
     if (event.type !== 'raw') return;
     const msg = event.message;
     if (msg.type === 'words') {
-      this.words.plan(msg.words);
       this.emit('plan', { text: msg.text, words: msg.words });
     } else if (msg.type === 'chunk') {
       this.addTimes(msg.words);
@@ -121,7 +120,6 @@ export class Speech extends EventTarget {
 
   addTimes(/** @type {Array<['start'|'end', number, number, number]>} */ times) {
     if (!times?.length) return;
-    this.words.add(times);
     for (const [, index, start] of times) {
       if (this.timed.has(index)) continue;
       this.timed.add(index);
