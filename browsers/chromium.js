@@ -6,15 +6,19 @@ import { chromium } from '@playwright/test';
 
 /** Serve the built site `outDir` (of the checkout `cwd`) on `port`; returns { url, stop }. */
 export async function servePreview({ cwd, outDir, port }) {
+  const url = `http://127.0.0.1:${port}/`;
+  const answers = () => fetch(url).then((response) => response.ok, () => false);
+  // Another server on the port (another checkout's preview, say) would be measured in this one's place.
+  if (await answers()) throw new Error(`port ${port} is in use: choose another (--port)`);
   const server = spawn('npx', ['vite', 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
     cwd,
     stdio: 'ignore',
     detached: true, // its own process group: `stop` ends npx and vite together
   });
   const stop = () => process.kill(-server.pid, 'SIGTERM');
-  const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 240; i++) {
-    if (await fetch(url).then((response) => response.ok, () => false)) return { url, stop };
+    if (server.exitCode !== null) throw new Error(`vite preview exited with code ${server.exitCode} (port ${port} taken?)`);
+    if (await answers()) return { url, stop };
     await new Promise((done) => setTimeout(done, 250));
   }
   stop();
