@@ -82,6 +82,8 @@ function folder(path) {
  *   ort/, wheels/ and runtime.json next to index.html). Pass the same folder to PocketTTS.load({runtime}).
  * @property {boolean} [headers]  send security-headers.js's headers in dev and preview, and write `_headers`
  *   into the build (default true)
+ * @property {boolean} [runtime]  serve the runtime in dev and copy it into the build (default true; the
+ *   package's prebuilt/ is built without it: the runtime ships beside it)
  */
 
 /**
@@ -91,6 +93,7 @@ function folder(path) {
 export default function pocketTTS(options = {}) {
   const sub = folder(options.path);
   const headers = options.headers ?? true;
+  const withRuntime = options.runtime ?? true;
   const runtime = runtimeDir();
   /** @type {import('vite').ResolvedConfig} */
   let config;
@@ -125,6 +128,7 @@ export default function pocketTTS(options = {}) {
 
     // Dev: the runtime straight from the package.
     configureServer(server) {
+      if (!withRuntime) return;
       const base = config.base.startsWith('/') ? config.base.replace(/\/?$/, '/') : '/'; // a relative base ('./') serves at /
       const prefix = `${base}${sub}`;
       server.middlewares.use((req, res, next) => {
@@ -150,7 +154,7 @@ export default function pocketTTS(options = {}) {
 
     // Build: the runtime copied into the output folder.
     writeBundle() {
-      if (config.build.ssr || (this.environment && this.environment.name !== 'client')) return;
+      if (!withRuntime || config.build.ssr || (this.environment && this.environment.name !== 'client')) return;
       const outDir = resolve(config.root, config.build.outDir, sub);
       for (const entry of RUNTIME_ENTRIES) {
         if (existsSync(join(runtime, entry))) copyTree(join(runtime, entry), join(outDir, entry));

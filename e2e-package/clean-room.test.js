@@ -9,9 +9,13 @@
 //      not speech) with an index.json listing it, and a 3 s sine WAV at 24 kHz for cloning;
 //   3. `vite build`, then `vite preview` (the plugin's security headers: the app's strict CSP, COOP/COEP),
 //      and then `vite dev` (the plugin serves the runtime from the package; the sources are not bundled);
-//   4. headless Chromium runs the page (e2e-package/page/main.js): load, stream (time to the first
-//      chunk), generate (a whole number of 1920-sample frames), cloneVoice → generate with that voice,
-//      an aborted generate (AbortError) followed by one that works; no CSP violation, no page error.
+//   4. headless Chromium runs the page (e2e-package/page/: main.js runs checks.js): load, stream (time
+//      to the first chunk), generate (a whole number of 1920-sample frames), cloneVoice → generate with
+//      that voice, an aborted generate (AbortError) followed by one that works; no CSP violation, no
+//      page error;
+//   5. the same page without any bundler: the package's prebuilt/ and runtime/ copied into tts/ of a
+//      static folder (the README's copy step), served by a plain node:http server with the package's
+//      security headers (page/prebuilt-main.js imports ./tts/pocket-tts.js).
 //
 // Run: npm run test:clean-room   (or: node --test e2e-package/)
 // Environment: CLEAN_ROOM_PORT (default 4391), CHROMIUM_PATH (default /usr/bin/chromium),
@@ -20,9 +24,10 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -75,6 +80,26 @@ async function waitForServer(url, server, seconds = 60) {
   throw new Error(`vite preview did not answer on ${url} within ${seconds} s`);
 }
 
+const STATIC_TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.wav': 'audio/wav' };
+
+/** A static file server for `folder` on `port` that sends `headers` with every file (a host without Vite). */
+function serveStatic(folder, headers, port) {
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
+    const file = join(folder, path.endsWith('/') ? `${path}index.html` : path);
+    if (!file.startsWith(folder) || !existsSync(file) || !statSync(file).isFile()) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { ...headers, 'Content-Type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(response);
+  });
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => done(server));
+  });
+}
+
 /** Run the page (e2e-package/page/main.js) at `url` in a new page of `browser` and check its results. */
 async function checkPage(browser, url, where) {
   const page = await browser.newPage();
@@ -121,6 +146,7 @@ test('clean room: npm pack → install → vite build with the plugin → the pu
   const work = mkdtempSync(join(tmpdir(), 'pocket-tts-clean-room-'));
   log(`project: ${work}`);
   let server;
+  let staticServer;
   let browser;
   try {
     // 1. The tarball.
@@ -133,7 +159,7 @@ test('clean room: npm pack → install → vite build with the plugin → the pu
       tarball = join(packDir, name);
     }
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-    for (const needed of ['package/runtime/runtime.json', 'package/vite-plugin.js', 'package/types/web/engine/pocket-tts.d.ts', 'package/web/engine/worker_driver.py']) {
+    for (const needed of ['package/runtime/runtime.json', 'package/vite-plugin.js', 'package/prebuilt/pocket-tts.js', 'package/prebuilt/element.js', 'package/types/web/engine/pocket-tts.d.ts', 'package/web/engine/worker_driver.py']) {
       assert.ok(listing.includes(needed), `the tarball lacks ${needed}`);
     }
     assert.ok(listing.some((f) => /^package\/runtime\/wheels\/py_core-.*\.whl$/.test(f)), 'the tarball lacks the py_core wheel');
@@ -192,7 +218,23 @@ test('clean room: npm pack → install → vite build with the plugin → the pu
     assert.ok(runtimeJson.ok, 'vite dev serves the runtime');
     assert.match(runtimeJson.headers.get('content-security-policy') ?? '', /default-src 'none'/);
     await checkPage(browser, url, 'vite dev');
+    server.kill();
+    server = undefined;
+
+    // 5. Without Vite (README): the package's prebuilt/ and runtime/ copied into tts/ of a static site,
+    //    served by a plain HTTP server that sends the package's security headers.
+    const site = join(work, 'static');
+    const installed = join(app, 'node_modules', 'pocket-tts-web');
+    cpSync(join(installed, 'prebuilt'), join(site, 'tts'), { recursive: true });
+    cpSync(join(installed, 'runtime'), join(site, 'tts'), { recursive: true });
+    cpSync(join(app, 'public'), site, { recursive: true }); // the models and the voice
+    for (const file of ['index.html', 'checks.js']) copyFileSync(join(app, file), join(site, file));
+    copyFileSync(join(app, 'prebuilt-main.js'), join(site, 'main.js'));
+    const { headerObject } = await import(join(installed, 'security-headers.js'));
+    staticServer = await serveStatic(site, headerObject, PORT);
+    await checkPage(browser, url, 'prebuilt, no bundler');
   } finally {
+    staticServer?.close();
     await browser?.close();
     server?.kill();
     if (!process.env.CLEAN_ROOM_KEEP) rmSync(work, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 //   vendor/onnxruntime-web/ort.min.mjs  onnxruntime-web's JS API of the same version as runtime/ort/
 //              (the plugin resolves `onnxruntime-web` to it: no dependency to install)
 //   types/     the .d.ts files (scripts/build_types.mjs)
+//   prebuilt/  the public modules built for hosts without Vite (scripts/build_prebuilt.mjs)
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,3 +31,5 @@ writeFileSync(join(vendor, 'README.md'),
 console.log(`[prepack] vendor/onnxruntime-web: ort.min.mjs ${ortVersion}`);
 
 node('scripts/build_types.mjs');
+
+node('scripts/build_prebuilt.mjs');
