@@ -6,38 +6,18 @@
 
 import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures.js';
+import { sharedExamplePage } from './example-page.js';
 import { TINY, note } from './helpers.js';
 
 const manifest = JSON.parse(readFileSync(`public/models/${TINY}manifest.json`, 'utf8'));
 const LONG_TEXT = Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1} of a long text that keeps the engine busy.`).join(' ');
 
-/** @type {import('@playwright/test').Page} */
-let page;
-const pageErrors = [];
-
-// One page for the file (loading Pyodide and the model takes a while on these machines).
-test.describe.configure({ mode: 'serial' });
-
-test.beforeAll(async ({ sharedContext }) => {
-  page = await sharedContext.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-});
-
-test.afterAll(async () => {
-  await page?.close();
-});
-
-test.afterEach(() => {
-  expect(pageErrors, 'no uncaught errors in the page').toEqual([]);
-});
-
-/** The log entries from `from` on. */
-const logFrom = (from) => page.evaluate((n) => window.__log.slice(n), from);
-const logLength = () => page.evaluate(() => window.__log.length);
+const example = sharedExamplePage(test);
+const { logFrom, logLength } = example;
 
 /** Wait until every utterance logged from `from` on has its 'end' or 'error'. */
 async function waitUntilSettled(from, count, timeout = 120_000) {
-  await page.waitForFunction(
+  await example.page.waitForFunction(
     ([n, count]) => window.__log.slice(n).filter((e) => e.type === 'end' || e.type === 'error').length >= count,
     [from, count],
     { timeout },
@@ -46,9 +26,9 @@ async function waitUntilSettled(from, count, timeout = 120_000) {
 }
 
 async function speak(text) {
-  await page.locator('#text').fill(text);
+  await example.page.locator('#text').fill(text);
   const from = await logLength();
-  await page.getByRole('button', { name: 'Speak' }).click();
+  await example.page.getByRole('button', { name: 'Speak' }).click();
   return from;
 }
 
@@ -59,26 +39,26 @@ function wordsOf(text) {
 
 test('getVoices() lists the bundle\'s voices after voiceschanged', async () => {
   // Opened here, not in beforeAll: the policy watch counts what happens during a test.
-  await page.goto(`examples/web-speech.html?model=${encodeURIComponent(TINY)}`);
+  await example.page.goto(`examples/web-speech.html?model=${encodeURIComponent(TINY)}`);
   // The page called getVoices() at once (an empty list: nothing is loaded yet) and again on voiceschanged.
-  const first = await page.evaluate(() => window.__log.find((e) => e.type === 'voiceschanged'));
+  const first = await example.page.evaluate(() => window.__log.find((e) => e.type === 'voiceschanged'));
   expect(first.voices).toEqual([]);
-  await page.waitForFunction(() => window.__log.some((e) => e.type === 'voiceschanged' && e.voices.length > 0), null, { timeout: 150_000 });
-  const { voices } = await page.evaluate(() => window.__log.findLast((e) => e.type === 'voiceschanged'));
+  await example.page.waitForFunction(() => window.__log.some((e) => e.type === 'voiceschanged' && e.voices.length > 0), null, { timeout: 150_000 });
+  const { voices } = await example.page.evaluate(() => window.__log.findLast((e) => e.type === 'voiceschanged'));
   expect(voices.map((v) => v.name)).toEqual(manifest.voices.map((v) => v.name));
   for (const voice of voices) {
     expect(voice).toMatchObject({ lang: 'en-US', localService: true, default: voice.name === manifest.default_voice });
   }
   expect(new Set(voices.map((v) => v.voiceURI)).size).toBe(voices.length);
-  await expect(page.getByRole('combobox', { name: 'Voice' }).locator('option')).toHaveCount(manifest.voices.length);
-  expect(await page.evaluate(() => speechSynthesis.getVoices().length)).toBe(manifest.voices.length);
+  await expect(example.page.getByRole('combobox', { name: 'Voice' }).locator('option')).toHaveCount(manifest.voices.length);
+  expect(await example.page.evaluate(() => speechSynthesis.getVoices().length)).toBe(manifest.voices.length);
 });
 
 test('one utterance: start, one boundary per word at its place in the text, end', async () => {
   const text = 'Hello, world! The quick brown fox: it jumps; over (the) lazy dog.';
   // A fixed seed: the synthetic model's random weights read every word of this text with it (a model
   // may end its speech before the last words: those get no time, so no boundary).
-  await page.evaluate(() => (speechSynthesis.speakOptions = { seed: 1 }));
+  await example.page.evaluate(() => (speechSynthesis.speakOptions = { seed: 1 }));
   const from = await speak(text);
   const log = (await waitUntilSettled(from, 1)).filter((e) => e.type !== 'voiceschanged');
   const types = log.map((e) => e.type);
@@ -105,10 +85,10 @@ test('one utterance: start, one boundary per word at its place in the text, end'
 
 test('cancel() mid-utterance: interrupted and silent within 500 ms; the next speak() plays to its end', async () => {
   const from = await speak(LONG_TEXT);
-  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'start'), from, { timeout: 60_000 });
-  await page.waitForFunction(() => speechSynthesis.engine.output.stats.rendered > 4800, null, { timeout: 60_000 });
+  await example.page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'start'), from, { timeout: 60_000 });
+  await example.page.waitForFunction(() => speechSynthesis.engine.output.stats.rendered > 4800, null, { timeout: 60_000 });
 
-  const measured = await page.evaluate(async () => {
+  const measured = await example.page.evaluate(async () => {
     const output = speechSynthesis.engine.output;
     const speech = speechSynthesis.engine.speech;
     const ended = speech.ended.then(() => performance.now());
@@ -141,7 +121,7 @@ test('cancel() mid-utterance: interrupted and silent within 500 ms; the next spe
   const next = await speak('Short again.');
   const nextLog = await waitUntilSettled(next, 1);
   expect(nextLog.filter((e) => e.type !== 'boundary').map((e) => e.type)).toEqual(['speak', 'start', 'end']);
-  const { samples, rendered } = await page.evaluate(async () => ({
+  const { samples, rendered } = await example.page.evaluate(async () => ({
     samples: (await speechSynthesis.engine.speech.result).samples,
     rendered: speechSynthesis.engine.output.stats.rendered,
   }));
@@ -151,20 +131,20 @@ test('cancel() mid-utterance: interrupted and silent within 500 ms; the next spe
 
 test('pause() holds the utterance (pause event, no samples played), resume() goes on', async () => {
   const from = await speak(LONG_TEXT);
-  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'start'), from, { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'pause'), from, { timeout: 5_000 });
-  const held = await page.evaluate(async () => {
+  await example.page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'start'), from, { timeout: 60_000 });
+  await example.page.getByRole('button', { name: 'Pause' }).click();
+  await example.page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'pause'), from, { timeout: 5_000 });
+  const held = await example.page.evaluate(async () => {
     const before = speechSynthesis.engine.output.stats.rendered;
     await new Promise((done) => setTimeout(done, 300)); // an observation window: nothing may play in it
     return { before, after: speechSynthesis.engine.output.stats.rendered, paused: speechSynthesis.paused, speaking: speechSynthesis.speaking };
   });
   expect(held).toMatchObject({ after: held.before, paused: true, speaking: true });
-  await page.getByRole('button', { name: 'Resume' }).click();
-  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'resume'), from, { timeout: 5_000 });
-  await page.waitForFunction((before) => speechSynthesis.engine.output.stats.rendered > before + 2400, held.before, { timeout: 10_000 });
-  expect(await page.evaluate(() => speechSynthesis.paused)).toBe(false);
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await example.page.getByRole('button', { name: 'Resume' }).click();
+  await example.page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'resume'), from, { timeout: 5_000 });
+  await example.page.waitForFunction((before) => speechSynthesis.engine.output.stats.rendered > before + 2400, held.before, { timeout: 10_000 });
+  expect(await example.page.evaluate(() => speechSynthesis.paused)).toBe(false);
+  await example.page.getByRole('button', { name: 'Cancel' }).click();
   const log = await logFrom(from);
   expect(log.filter((e) => e.index === 0 && e.type !== 'boundary').map((e) => e.type)).toEqual(['speak', 'start', 'pause', 'resume', 'error']);
 });
@@ -179,13 +159,13 @@ test('a queue of three plays in order; speaking and pending as the specification
   for (const e of log.filter((e) => e.type === 'start')) expect(e).toMatchObject({ speaking: true, pending: e.index < 2 });
   for (const e of log.filter((e) => e.type === 'end')) expect(e).toMatchObject({ speaking: false, pending: e.index < 2 });
   expect(log.filter((e) => e.type === 'end').map((e) => e.charIndex)).toEqual(lines.map((l) => l.length));
-  expect(await page.evaluate(() => ({ speaking: speechSynthesis.speaking, pending: speechSynthesis.pending }))).toEqual({ speaking: false, pending: false });
+  expect(await example.page.evaluate(() => ({ speaking: speechSynthesis.speaking, pending: speechSynthesis.pending }))).toEqual({ speaking: false, pending: false });
 });
 
 test('cancel() with a queue: the current one is interrupted, the queued ones canceled', async () => {
   const from = await speak([LONG_TEXT, 'Queued one.', 'Queued two.'].join('\n'));
-  await page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'start'), from, { timeout: 60_000 });
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await example.page.waitForFunction((n) => window.__log.slice(n).some((e) => e.type === 'start'), from, { timeout: 60_000 });
+  await example.page.getByRole('button', { name: 'Cancel' }).click();
   const log = await logFrom(from);
   const after = log.slice(log.findIndex((e) => e.type === 'cancel') + 1);
   expect(after.map((e) => `${e.type}${e.index}:${e.error}`)).toEqual(['error0:interrupted', 'error1:canceled', 'error2:canceled']);
