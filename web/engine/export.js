@@ -96,11 +96,12 @@ async function mp3Writer(/** @type {number} */ sampleRate) {
   /** @type {Uint8Array | null} */
   let header = null;
   let bytes = 0;
-  const keep = (/** @type {Uint8Array} */ data) => {
-    if (!data.length) return;
-    header ??= data.slice(0, 4);
-    bytes += data.length;
-    frames.push(new Blob([new Uint8Array(data)]));
+  const keep = (/** @type {ArrayBufferView} */ data) => {
+    const part = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(); // lamejs gives Int8Arrays
+    if (!part.length) return;
+    header ??= part.slice(0, 4);
+    bytes += part.length;
+    frames.push(new Blob([part]));
   };
   return {
     add(pcm) {
