@@ -401,7 +401,8 @@ async def _export_voice(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """One status line on stderr: chunk i/n, audio seconds, speed, time to first audio."""
+    """One status line on stderr: chunk i/n, audio seconds, speed, time to first audio, time left (by
+    chunks: the chunks left take as long as those done)."""
 
     def __init__(self, sample_rate: int, quiet: bool):
         self.sample_rate = sample_rate
@@ -426,5 +427,8 @@ class _Progress:
         first = f", first audio after {self.first_audio:.2f} s" if self.first_audio is not None else ""
         where = "done" if isinstance(event, Finished) else f"chunk {event.index + 1}/{event.count}"
         line = f"{where}: {audio:.1f} s of audio in {event.seconds:.1f} s ({speed:.2f}x real time){first}"
+        if isinstance(event, ChunkFinished) and event.index + 1 < event.count:
+            left = event.seconds / (event.index + 1) * (event.count - event.index - 1)
+            line += f", about {left:.0f} s left"
         end = "\n" if isinstance(event, Finished) or not self.tty else ""
         print(("\r" if self.tty else "") + line, end=end, file=sys.stderr, flush=True)
