@@ -3,25 +3,33 @@
 CPython only (onnxruntime through OrtRuntime, imported when a command runs). Audio streams to the
 output as it is decoded: the WAV header first (upstream's placeholder length), then each piece; a
 seekable file gets its true header at the end. Like upstream's CLI, 200 ms of silence ends the file.
+An --out ending in .opus/.ogg or .mp3 is encoded once the audio is done (py_core.audio_export: the
+chapter marks are known only then), from a temporary file of the samples, with --file's chapters as
+chapter marks and the word subtitles (.vtt) beside it.
 """
 
 import argparse
 import asyncio
+import dataclasses
 import sys
+import tempfile
 from array import array
 from pathlib import Path
+from typing import BinaryIO
 
-from py_core import subtitles
+from py_core import audio_export, subtitles
 from py_core.audio_prompt import AudioPromptError, load_prompt
-from py_core.document import DocumentError, reading_text
+from py_core.chapters import Chapter
+from py_core.document import CHAPTER_PAUSE, DocumentError
 from py_core.document_cli import add_parser as add_document_parser
 from py_core.document_cli import chapters_argument, chosen_chapters
 from py_core.document_cli import run as run_document
-from py_core.engine import AudioChunk, ChunkFinished, EngineError, Finished, WordEnd
+from py_core.engine import AudioChunk, ChunkFinished, ChunkStarted, EngineError, Finished, WordEnd
 from py_core.manifest import ManifestError
 from py_core.markup import PARAGRAPH_PAUSE, Pause, parse_markup
 from py_core.normalize import LANGUAGES, normalize_text
 from py_core.runtime import GraphRunError
+from py_core.script import PausePlan, Script
 from py_core.speak_request import SpeakRequest
 from py_core.voice_library import ModelIdentity, check_voice, made_for
 from py_core.voices import VoiceFileError, dump_voice, load_voice
@@ -60,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         "--output-path",
         default="./tts_output.wav",
-        help="WAV file, or - for stdout (default ./tts_output.wav)",
+        help="the audio file: .wav, .opus (Opus in Ogg) or .mp3 by its ending, or - for a WAV on stdout "
+        "(default ./tts_output.wav). Opus and MP3 (the `export` extra: PyAV) have --file's chapters as "
+        "chapter marks and the word subtitles beside them (OUT with .vtt, if the bundle has timestamp heads)",
     )
     synth.add_argument("--temperature", type=float, help="sampling temperature (default: the bundle's)")
     synth.add_argument("--seed", type=int, help="noise seed (default: random)")
@@ -160,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (
         CliError,
+        audio_export.ExportError,
         EngineError,
         ManifestError,
         VoiceFileError,
@@ -228,37 +239,22 @@ class _Bundle:
 
 async def _synth(args: argparse.Namespace) -> int:
     if args.file is not None:
-        text = _document_text(args)
+        chapters = _document_chapters(args)
     elif args.chapters is not None:
         raise CliError("--chapters goes with --file")
     else:
-        text = sys.stdin.read() if args.text == "-" else args.text
-    if not text.strip():
+        chapters = [Chapter("", sys.stdin.read() if args.text == "-" else args.text)]
+    if not any(chapter.text.strip() for chapter in chapters):
         raise CliError("the text is empty: nothing to say")
+    kind = None if args.out == "-" else audio_export.format_for(args.out)
+    if kind is not None:
+        audio_export.check_available(kind)
     opened = _Bundle(args.bundle, args.threads, offload=args.overlap)
     bundle = opened.bundle
     voice = opened.voice_name(args.voice)
-    try:
-        request = SpeakRequest(
-            voice=voice,
-            temperature=args.temperature,
-            steps=args.sampler_steps,
-            seed=args.seed,
-            normalize=args.normalize,
-            decode_batch=args.decode_batch,
-        )
-        plan = bundle.plan(
-            text,
-            request,
-            markup=args.markup,
-            paragraph_pause=args.paragraph_pause,
-            noise_clamp=args.noise_clamp,
-            eos_threshold=args.eos_threshold,
-            frames_after_eos=args.frames_after_eos,
-            max_tokens=args.max_tokens,
-        )
-    except ValueError as error:  # EngineError, or the text preparation's "nothing to say"
-        raise CliError(str(error)) from None
+    plan, starts = _plan_chapters(bundle, args, voice, chapters)
+    if args.timestamps is None and kind is not None and bundle.manifest.timestamps is not None:
+        args.timestamps = Path(args.out).with_suffix(".vtt")
     if args.timestamps is not None:
         if args.timestamps.suffix.lower() not in subtitles.FORMATS:
             raise CliError(f"--timestamps: the file must end in {', '.join(subtitles.FORMATS)}")
@@ -271,21 +267,34 @@ async def _synth(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     await opened.add_voice(voice, args.quiet)
     rate = bundle.sample_rate
-    writer = WavStreamWriter(rate, float32=args.float32)
+    writer = WavStreamWriter(rate, float32=args.float32 or kind is not None)
     progress = _Progress(rate, quiet=args.quiet)
-    out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
+    marks: list[audio_export.ChapterMark] = []
+    samples = 0
+    out: BinaryIO
+    if kind is not None:
+        out = tempfile.TemporaryFile()  # the float32 samples (a WAV), encoded once all are known
+    else:
+        out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")  # noqa: SIM115
     try:
         out.write(writer.header())
         timestamps = args.timestamps is not None
         async for event in bundle.generate(plan, decode_overlap=args.overlap, timestamps=timestamps):
-            if isinstance(event, AudioChunk):
+            if isinstance(event, ChunkStarted) and event.index in starts:
+                marks.append(audio_export.ChapterMark(starts[event.index], samples))
+            elif isinstance(event, AudioChunk):
                 out.write(writer.encode(event.samples))
                 out.flush()
+                samples += len(event.samples)
             elif isinstance(event, WordEnd):
                 words.append(event)
             progress.update(event)
-        out.write(writer.encode(array("f", bytes(4 * int(TAIL_SILENCE_SECONDS * rate)))))
-        if out.seekable():
+        tail = int(TAIL_SILENCE_SECONDS * rate)
+        out.write(writer.encode(array("f", bytes(4 * tail))))
+        samples += tail
+        if kind is not None:
+            _encode(out, len(writer.header()), samples, rate, args.out, kind, marks, args.quiet)
+        elif out.seekable():
             out.seek(0)
             out.write(writer.final_header())
     finally:
@@ -296,15 +305,70 @@ async def _synth(args: argparse.Namespace) -> int:
     if args.timestamps is not None:
         args.timestamps.write_text(subtitles.render(words, args.timestamps.suffix), encoding="utf-8")
     if not args.quiet and args.out != "-":
-        print(f"wrote {args.out} (seed {plan.seed})", file=sys.stderr)
+        also = f", subtitles in {args.timestamps}" if kind is not None and args.timestamps else ""
+        counted = f", {len(marks)} chapter marks" if marks else ""
+        print(f"wrote {args.out} (seed {plan.seed}{counted}{also})", file=sys.stderr)
     return 0
 
 
-def _document_text(args: argparse.Namespace) -> str:
-    """`--file`: the chosen chapters' text, a pause between two (py_core.document)."""
+def _plan_chapters(bundle, args: argparse.Namespace, voice: str, chapters: list[Chapter]):
+    """One plan for all chapters, a CHAPTER_PAUSE between two, and {plan index: title} where each
+    titled chapter starts (the chapter marks)."""
+    try:
+        request = SpeakRequest(
+            voice=voice,
+            temperature=args.temperature,
+            steps=args.sampler_steps,
+            seed=args.seed,
+            normalize=args.normalize,
+            decode_batch=args.decode_batch,
+        )
+        planned = [
+            bundle.plan(
+                chapter.text,
+                request,
+                markup=args.markup,
+                paragraph_pause=args.paragraph_pause,
+                noise_clamp=args.noise_clamp,
+                eos_threshold=args.eos_threshold,
+                frames_after_eos=args.frames_after_eos,
+                max_tokens=args.max_tokens,
+            )
+            for chapter in chapters
+        ]
+    except ValueError as error:  # EngineError, or the text preparation's "nothing to say"
+        raise CliError(str(error)) from None
+    script = Script([], [])
+    starts: dict[int, str] = {}
+    for chapter, plan in zip(chapters, planned, strict=True):
+        if script.plans:
+            script.plans.append(PausePlan(CHAPTER_PAUSE))
+        if chapter.title:
+            starts[len(script.plans)] = chapter.title
+        script.plans.extend(plan.script.plans)
+        script.warnings.extend(plan.script.warnings)
+    return dataclasses.replace(planned[0], script=script), starts
+
+
+def _encode(wav, header: int, samples: int, rate: int, path: str, kind: str, marks, quiet: bool) -> None:
+    """Encode the float32 WAV data in file `wav` (after its `header` bytes) into `path`."""
+    if not quiet:
+        print(f"encoding {samples / rate:.1f} s of audio as {kind}", file=sys.stderr)
+    wav.seek(header)
+    block = 4 * rate * 10
+
+    def blocks():
+        while data := wav.read(block):
+            yield array("f", data)
+
+    audio_export.write(path, kind, blocks(), rate, samples, marks)
+
+
+def _document_chapters(args: argparse.Namespace) -> list[Chapter]:
+    """`--file`: the chosen chapters (py_core.document), read one after the other with a pause."""
     if not args.markup:
         raise CliError("--file reads paragraphs and chapters with pauses between them: leave out --no-markup")
-    return reading_text(chosen_chapters(args.file, args.chapters, args.quiet))
+    return chosen_chapters(args.file, args.chapters, args.quiet)
 
 
 def _normalize(args: argparse.Namespace) -> int:
@@ -337,7 +401,8 @@ async def _export_voice(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """One status line on stderr: chunk i/n, audio seconds, speed, time to first audio."""
+    """One status line on stderr: chunk i/n, audio seconds, speed, time to first audio, time left (by
+    chunks: the chunks left take as long as those done)."""
 
     def __init__(self, sample_rate: int, quiet: bool):
         self.sample_rate = sample_rate
@@ -362,5 +427,8 @@ class _Progress:
         first = f", first audio after {self.first_audio:.2f} s" if self.first_audio is not None else ""
         where = "done" if isinstance(event, Finished) else f"chunk {event.index + 1}/{event.count}"
         line = f"{where}: {audio:.1f} s of audio in {event.seconds:.1f} s ({speed:.2f}x real time){first}"
+        if isinstance(event, ChunkFinished) and event.index + 1 < event.count:
+            left = event.seconds / (event.index + 1) * (event.count - event.index - 1)
+            line += f", about {left:.0f} s left"
         end = "\n" if isinstance(event, Finished) or not self.tty else ""
         print(("\r" if self.tty else "") + line, end=end, file=sys.stderr, flush=True)

@@ -27,9 +27,10 @@ if [ "$(id -u)" = 0 ]; then as_root=(); else as_root=(sudo); fi
 # The browsers of the end-to-end tests and what they need around them (command: Debian package):
 # chromium (Playwright), firefox-esr, WebKitGTK's WebKitWebDriver + MiniBrowser, Xvfb (MiniBrowser
 # has no headless mode) and PulseAudio (a null sink: Firefox starts no audio without a device);
-# pandoc makes the EPUB and HTML documents of the document tests (tests/test_document.py).
+# pandoc makes the EPUB and HTML documents of the document tests (tests/test_document.py); ffmpeg's
+# ffprobe and ffmpeg check the exported Opus and MP3 files (tests/test_export.py, e2e/export.spec.js).
 missing=()
-for pair in chromium:chromium firefox-esr:firefox-esr WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb pulseaudio:pulseaudio pandoc:pandoc; do
+for pair in chromium:chromium firefox-esr:firefox-esr WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb pulseaudio:pulseaudio pandoc:pandoc ffprobe:ffmpeg; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -41,8 +42,8 @@ fi
 # pip: no root-user warning (this is a throwaway machine or the user's own venv), no version nag.
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 step "installing Python packages: torch (CPU build)" python -m pip install -q torch==2.13.0
-step "installing Python packages: pocket-tts, onnx tooling, test tools, py_core" \
-  python -m pip install -q -e ".[bundle,test,bench]"
+step "installing Python packages: pocket-tts, onnx tooling, test tools, PyAV, py_core" \
+  python -m pip install -q -e ".[bundle,test,bench,export]"
 
 # `npm install`, not `npm ci`: npm 11 leaves rollup's optional per-platform packages out of the
 # lock file and `npm ci` then refuses it as out of sync. The lock still pins every version used.

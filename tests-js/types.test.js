@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-test('the .d.ts files build under strict and PocketTTS declares load/stream/generate/speak/cloneVoice/dispose', { timeout: 120_000 }, () => {
+test('the .d.ts files build under strict and PocketTTS declares load/stream/generate/speak/cloneVoice/dispose/exportAudio', { timeout: 120_000 }, () => {
   const out = mkdtempSync(join(tmpdir(), 'pocket-tts-types-'));
   try {
     execFileSync(process.execPath, [join(root, 'scripts', 'build_types.mjs'), '--out', out], { cwd: root, stdio: 'pipe' });
@@ -23,6 +23,7 @@ test('the .d.ts files build under strict and PocketTTS declares load/stream/gene
     assert.match(body, /\n {4}speak\(text: string, options\?: CallOptions\): Speech;/);
     assert.match(body, /\n {4}cloneVoice\(audio: Blob \| File \| Float32Array, options\?: \{/);
     assert.match(body, /\n {4}dispose\(\): void;/);
+    assert.match(body, /\n {4}exportAudio\(chapters: Array<\{\s*title: string;\s*text: string;\s*\}>, options\?: [^\n]*Promise<import\("\.\/export\.js"\)\.ExportResult>;/);
     assert.match(body, /\n {4}voiceLibrary: VoiceCollection;/);
     const utterance = readFileSync(join(out, 'web', 'engine', 'utterance.d.ts'), 'utf8');
     assert.match(utterance, /\n {4}toWav\(\): Blob;/);

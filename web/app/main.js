@@ -2,11 +2,13 @@
 // page would use it; the panels each own one part of the page: the text and its preview
 // (text-panel.js), the voices and the library (voice-panel.js), speaking, playback and read-along
 // (playback-panel.js), the model and the advanced settings (settings-panel.js), status and errors
-// (status.js). The app's phase (body[data-phase]) is loading | ready | speaking | cloning | error.
+// (status.js), exporting compressed audio (export-panel.js). The app's phase (body[data-phase]) is
+// loading | ready | speaking | cloning | exporting | error.
 
 import { SUGGEST_SPEED } from '../engine/model-choice.js';
 import { PocketTTS } from '../engine/pocket-tts.js';
 import { PlaybackPanel } from './playback-panel.js';
+import { ExportPanel } from './export-panel.js';
 import { SettingsPanel } from './settings-panel.js';
 import { StatusPanel, formatBytes } from './status.js';
 import { installTestHook } from './test-hook.js';
@@ -25,6 +27,7 @@ export class App {
     this.text = new TextPanel(this);
     this.voices = new VoicePanel(this);
     this.playback = new PlaybackPanel(this);
+    this.exporter = new ExportPanel(this);
     this.modelNote = ''; // why the model was switched automatically
     const params = this.params;
     this.tts = new PocketTTS({
@@ -110,6 +113,7 @@ export class App {
   onReady(/** @type {any} */ info) {
     this.log({ type: 'ready', info, at: performance.now() }); // at: ms since the page's navigation start
     this.voices.onReady(info);
+    this.exporter.onReady(info);
     const engine = this.settings.onReady(info, this.modelNote);
     this.status.progress(1, 'Ready', '');
     this.status.set(`Ready · ${engine}`);
@@ -126,11 +130,12 @@ export class App {
   /** Enable what the phase allows. */
   update() {
     const ready = this.phase === 'ready';
-    const busy = this.phase === 'speaking' || this.phase === 'cloning';
+    const busy = this.phase === 'speaking' || this.phase === 'cloning' || this.phase === 'exporting';
     this.text.setEnabled(ready);
     this.voices.setEnabled(ready);
     this.settings.setBusy(busy);
     this.playback.update();
+    this.exporter.update();
   }
 
   /** Ctrl+Enter in the text box. */

@@ -7,6 +7,7 @@
 
 import { Player } from '../audio/player.js';
 import { PocketTTSError, abortReason, asPocketError, workerError } from './errors.js';
+import { exportChapters } from './export.js';
 import { Channel, WordTimes } from './jobs.js';
 import { SUGGEST_SPEED, loadSpeeds, rememberSpeed, smallerModel, startingModel } from './model-choice.js';
 import { Speech } from './speech.js';
@@ -401,6 +402,18 @@ export class PocketTTS extends EventTarget {
     }).result;
     utterance.setAudio(parts);
     return utterance;
+  }
+
+  /**
+   * Generate chapters of text, one after the other, into one compressed file with chapter marks:
+   * Opus in Ogg where the browser encodes Opus (WebCodecs), else MP3; with the words' subtitles
+   * (WebVTT). Progress (with the time left) goes to `onProgress`; `signal` cancels.
+   * @param {Array<{title: string, text: string}>} chapters
+   * @param {import('./export.js').ExportOptions & import('./protocol.js').SpeakOptions} [options]
+   * @returns {Promise<import('./export.js').ExportResult>}
+   */
+  exportAudio(chapters, options = {}) {
+    return exportChapters(this, chapters, options);
   }
 
   /**

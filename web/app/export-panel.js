@@ -1,0 +1,152 @@
+// "Export audio": the text (or chapters given by another view) generated into one compressed file
+// with chapter marks, Opus or MP3 (PocketTTS.exportAudio), with progress, the time left and Cancel;
+// then links to the file and its subtitles. In the text, a line starting with # (up to ###) starts a
+// chapter: its title, read as the chapter's first paragraph (as py_core reads Markdown headings).
+
+import { encodesOpus } from '../engine/export.js';
+import { formatBytes } from './status.js';
+
+const $ = (id) => document.getElementById(id);
+const HEADING = /^ {0,3}#{1,3}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
+const TITLE_LENGTH = 60;
+
+/**
+ * Chapters of a text: one per heading line (# Title), the text before the first one titled by its
+ * first words; each chapter's text trimmed, the heading's words first.
+ * @param {string} text
+ * @returns {Array<{title: string, text: string}>}
+ */
+export function textChapters(text) {
+  /** @type {Array<{title: string, lines: string[]}>} */
+  const parts = [{ title: '', lines: [] }];
+  for (const line of text.split(/\r?\n/)) {
+    const heading = HEADING.exec(line);
+    if (heading && heading[1]) parts.push({ title: heading[1], lines: [heading[1]] });
+    else parts.at(-1)?.lines.push(line);
+  }
+  return parts
+    .map(({ title, lines }) => ({ title, text: lines.join('\n').trim() }))
+    .filter((chapter) => chapter.text)
+    .map(({ title, text: body }) => ({ title: title || shortTitle(body), text: body }));
+}
+
+function shortTitle(/** @type {string} */ text) {
+  const line = text.split('\n')[0].replace(/\s+/g, ' ').trim();
+  return line.length <= TITLE_LENGTH ? line : `${line.slice(0, TITLE_LENGTH - 1)}…`;
+}
+
+/** "1 min 5 s", "42 s" */
+export function formatDuration(/** @type {number} */ seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+}
+
+export class ExportPanel {
+  /** @param {import('./main.js').App} app */
+  constructor(app) {
+    this.app = app;
+    this.ui = {
+      section: $('export-section'),
+      format: /** @type {HTMLSelectElement} */ ($('export-format')),
+      start: /** @type {HTMLButtonElement} */ ($('export-start')),
+      cancel: /** @type {HTMLButtonElement} */ ($('export-cancel')),
+      progress: /** @type {HTMLProgressElement} */ ($('export-progress')),
+      status: $('export-status'),
+      audio: /** @type {HTMLAnchorElement} */ ($('export-audio')),
+      vtt: /** @type {HTMLAnchorElement} */ ($('export-vtt')),
+    };
+    /** @type {() => Array<{title: string, text: string}>} what to export: the text's chapters, or a document view's */
+    this.chapters = () => textChapters(app.text.value);
+    /** @type {AbortController | null} */
+    this.running = null;
+    /** @type {string[]} object URLs of the last export */
+    this.urls = [];
+    this.ui.start.addEventListener('click', () => this.export());
+    this.ui.cancel.addEventListener('click', () => this.running?.abort());
+  }
+
+  /** The engine is ready: offer Opus where this browser encodes it. */
+  async onReady(/** @type {any} */ info) {
+    const opus = await encodesOpus(info.sampleRate);
+    const option = /** @type {HTMLOptionElement} */ (this.ui.format.querySelector('option[value="opus"]'));
+    option.disabled = !opus;
+    option.textContent = opus ? 'Opus (.opus)' : 'Opus (.opus): not in this browser';
+    if (!opus) this.ui.format.value = 'mp3';
+    this.ui.section.hidden = false;
+  }
+
+  update() {
+    const exporting = Boolean(this.running);
+    this.ui.start.disabled = this.app.phase !== 'ready';
+    this.ui.cancel.disabled = !exporting;
+    this.ui.format.disabled = exporting;
+  }
+
+  async export() {
+    const { app } = this;
+    if (app.phase !== 'ready') return;
+    const chapters = this.chapters();
+    if (!chapters.length) {
+      app.status.error('Type some text first: there is nothing to export.');
+      return;
+    }
+    this.forget();
+    const format = /** @type {'opus'|'mp3'} */ (this.ui.format.value);
+    const options = { voice: app.voices.value, normalize: app.text.normalize, ...app.settings.speakOptions() };
+    this.running = new AbortController();
+    app.setPhase('exporting');
+    this.show(0, `Exporting ${chapters.length} chapter${chapters.length === 1 ? '' : 's'}…`);
+    app.log({ type: 'export-start', format, chapters: chapters.length });
+    try {
+      const result = await app.tts.exportAudio(chapters, {
+        ...options,
+        format,
+        signal: this.running.signal,
+        onProgress: (p) => {
+          const left = p.secondsLeft === null ? '' : `, about ${formatDuration(p.secondsLeft)} left`;
+          this.show(p.fraction, `Chapter ${p.chapter + 1} of ${p.chapters}: ${formatDuration(p.seconds)} of audio${left}`);
+        },
+      });
+      const name = `pocket-tts.${result.format}`;
+      this.link(this.ui.audio, result.audio, name);
+      if (result.vtt) this.link(this.ui.vtt, new Blob([result.vtt], { type: 'text/vtt' }), 'pocket-tts.vtt');
+      this.show(1, `Exported ${formatDuration(result.seconds)} of audio, ${result.chapters.length} chapter marks (${formatBytes(result.audio.size)})`);
+      app.log({ type: 'export-done', format: result.format, seconds: result.seconds, bytes: result.audio.size });
+    } catch (error) {
+      if (this.running.signal.aborted) {
+        this.show(0, 'Export cancelled.');
+        app.log({ type: 'export-cancelled' });
+      } else {
+        this.show(0, 'Export failed.');
+        app.status.error(`The export failed: ${error.message}`, error);
+      }
+    } finally {
+      this.running = null;
+      app.setPhase('ready');
+    }
+  }
+
+  show(/** @type {number} */ fraction, /** @type {string} */ text) {
+    this.ui.progress.value = fraction;
+    this.ui.status.textContent = text;
+  }
+
+  /** Offer `blob` as a download named `name`. */
+  link(/** @type {HTMLAnchorElement} */ anchor, /** @type {Blob} */ blob, /** @type {string} */ name) {
+    const url = URL.createObjectURL(blob);
+    this.urls.push(url);
+    anchor.href = url;
+    anchor.download = name;
+    anchor.hidden = false;
+  }
+
+  /** Drop the last export's files. */
+  forget() {
+    for (const url of this.urls) URL.revokeObjectURL(url);
+    this.urls = [];
+    for (const anchor of [this.ui.audio, this.ui.vtt]) {
+      anchor.hidden = true;
+      anchor.removeAttribute('href');
+    }
+  }
+}
