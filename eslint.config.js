@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['dist/', 'public/', 'build/', 'node_modules/', 'test-results/', 'playwright-report/', 'runtime/', 'vendor/', 'types/'] },
+  { ignores: ['dist/', 'public/', 'build/', 'node_modules/', 'test-results/', 'playwright-report/', 'runtime/', 'vendor/', 'types/', 'prebuilt/'] },
   js.configs.recommended,
   {
     languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: { ...globals.browser } },
