@@ -73,7 +73,7 @@ export class DocumentPanel {
     app.status.set(`Opening ${file.name}…`);
     try {
       if (file.size > MAX_BYTES) {
-        throw new PocketTTSError('bad-document', `${file.name} is too large: ${Math.round(file.size / 1e6)} MB (at most ${MAX_BYTES / 1e6} MB)`);
+        throw new PocketTTSError('bad-document', `${file.name} is too large: ${Math.round(file.size / 1e6)} MB (at most ${Math.round(MAX_BYTES / 1e6)} MB)`);
       }
       const data = await file.arrayBuffer();
       const id = await fingerprint(data);
