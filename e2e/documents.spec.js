@@ -183,3 +183,40 @@ test('each bad input gets its message, the open document stays, and the app stil
   expect((await page.evaluate(() => window.__pocketTTS.document)).titles).toContain('The Third Room');
   await stillSpeaks(page);
 });
+
+test('at 390 px wide: nothing overflows; a click on a sentence and the keys J, K, [ and ] read from there', async ({ app: { page } }) => {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await openDocument(page, 'book.epub');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    for (const control of ['#chapter-prev', '#chapter', '#chapter-next', '#document-read', '#reading-view']) {
+      const box = await page.locator(control).boundingBox();
+      expect(box.x, control).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, control).toBeLessThanOrEqual(390);
+    }
+    const chapter = page.locator('#chapter');
+    expect(await chapter.evaluate((select) => select.clientWidth), 'the chapter list is wide enough to read').toBeGreaterThan(250);
+    const reads = async (action) => {
+      const before = await page.evaluate(() => window.__pocketTTS.events.length);
+      await action();
+      const entry = await page.waitForFunction(
+        (n) => window.__pocketTTS.events.slice(n).find((e) => e.type === 'document-read'), before, { timeout: 30_000 });
+      return entry.jsonValue();
+    };
+    const titles = (await page.evaluate(() => window.__pocketTTS.document)).titles;
+    const second = titles.indexOf('The Second Room');
+    await page.locator('#chapter').selectOption(String(second));
+    expect(await reads(() => page.locator('#reading-view [data-sentence="2"]').click())).toMatchObject({ chapter: second, sentence: 2 });
+    await page.locator('#reading-view').focus();
+    expect(await reads(() => page.keyboard.press('j'))).toMatchObject({ chapter: second, sentence: 3 });
+    expect(await reads(() => page.keyboard.press('k'))).toMatchObject({ chapter: second, sentence: 2 });
+    expect(await reads(() => page.keyboard.press(']'))).toMatchObject({ chapter: second + 1, sentence: 0 });
+    expect(await reads(() => page.keyboard.press('['))).toMatchObject({ chapter: second, sentence: 0 });
+    await page.waitForFunction(() => window.__pocketTTS.spokenText.startsWith('The Second Room'), null, { timeout: 30_000 });
+    await page.screenshot({ path: test.info().outputPath('reading-view-390.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Stop' }).click();
+  } finally {
+    await page.setViewportSize(size);
+  }
+});

@@ -78,6 +78,7 @@ export class DocumentPanel {
       const data = await file.arrayBuffer();
       const id = await fingerprint(data);
       const opened = await this.read(data, file.name);
+      if (app.playback.follow) app.playback.stop(); // the document being read is closed
       this.doc = { id, name: file.name, title: opened.title ?? file.name, format: opened.format, chapters: opened.chapters };
       this.ui.chapter.replaceChildren(...opened.chapters.map((chapter, i) => new Option(`${i + 1}. ${chapter.title}`, String(i))));
       const count = opened.chapters.length;
