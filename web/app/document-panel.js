@@ -41,6 +41,7 @@ export class DocumentPanel {
     /** @type {Array<[number, number]>} the chapter's sentences (offsets into its text) */
     this.spans = [];
     this.heard = -1; // the sentence being heard
+    this.waiting = false; // a reading waits for the speech it stopped to end
     /** @type {{chapter: number, sentence: number} | null} */
     this.offer = null;
     this.ui.open.addEventListener('click', () => this.ui.file.click());
@@ -111,6 +112,11 @@ export class DocumentPanel {
     return { ...opened, title: title ?? name, format: 'pdf', encoding: null };
   }
 
+  /** Read is possible once the engine is ready (while speaking, it reads from elsewhere). */
+  update() {
+    this.ui.read.disabled = !['ready', 'speaking'].includes(this.app.phase);
+  }
+
   /** Show chapter `index` in the reading view (reading goes on where it was). */
   showChapter(/** @type {number} */ index) {
     if (!this.doc) return;
@@ -125,7 +131,7 @@ export class DocumentPanel {
   /** The previous (-1) or next (+1) chapter: read from its start when reading, else shown. */
   step(/** @type {number} */ by) {
     if (!this.doc) return;
-    const reading = this.app.playback.follow !== null;
+    const reading = this.app.playback.follow !== null || this.waiting;
     const to = this.chapter + by;
     if (to < 0 || to >= this.doc.chapters.length) return;
     if (reading) this.readFrom(to, 0);
@@ -145,7 +151,8 @@ export class DocumentPanel {
     const { app } = this;
     if (!this.doc) return;
     app.playback.stop();
-    if (app.phase === 'speaking') {
+    this.waiting = app.phase === 'speaking';
+    if (this.waiting) {
       setTimeout(() => this.readFrom(chapter, sentence), 50); // the stopped speech is ending
       return;
     }

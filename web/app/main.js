@@ -133,6 +133,7 @@ export class App {
     this.voices.setEnabled(ready);
     this.settings.setBusy(busy);
     this.playback.update();
+    this.documents.update();
   }
 
   /** Ctrl+Enter in the text box. */

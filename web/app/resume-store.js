@@ -23,9 +23,8 @@ export class ResumeStore {
 
   /** Keep `chapter` and `sentence` (0-based) as where document `id` was last heard. */
   set(/** @type {string} */ id, /** @type {number} */ chapter, /** @type {number} */ sentence) {
-    const all = this.#all();
-    all[id] = { chapter, sentence, at: Date.now() };
-    const newest = Object.entries(all).sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_DOCUMENTS);
+    const others = Object.entries(this.#all()).filter(([key]) => key !== id).sort(([, a], [, b]) => b.at - a.at);
+    const newest = [[id, { chapter, sentence, at: Date.now() }], ...others].slice(0, MAX_DOCUMENTS);
     try {
       localStorage.setItem(KEY, JSON.stringify(Object.fromEntries(newest)));
     } catch (error) {
