@@ -7,7 +7,7 @@ paper.pdf: a three-page PDF with a text layer (written here: Helvetica text obje
 pages holding only a drawn rectangle (no text layer). binary.txt: random bytes; images.html: a page
 of images only; empty.md: blank lines.
 
-python3 e2e/document_files.py OUT_DIR
+python3 e2e/document_files.py OUT_DIR   (e2e/documents.spec.js runs it; pandoc: scripts/install.sh)
 """
 
 import random
