@@ -130,11 +130,14 @@ test('a Latin-1 text file is read, and its encoding is said', async ({ app: { pa
 });
 
 test('a PDF is read through its text layer (pdf.js, same-origin, under the CSP)', async ({ app: { page } }) => {
+  const loaded = () => page.evaluate(() => performance.getEntriesByType('resource').some((entry) => /\/pdf[-.]/.test(entry.name)));
+  expect(await loaded(), 'pdf.js is not loaded before a PDF is opened').toBe(false);
   const requests = [];
   page.on('request', (request) => requests.push(request.url()));
   const opened = await openDocument(page, 'paper.pdf');
   expect(opened).toMatchObject({ type: 'document', format: 'pdf' });
-  expect(requests.some((url) => /pdf.*\.m?js/.test(url)), 'pdf.js was loaded when the PDF was opened').toBe(true);
+  expect(await loaded(), 'pdf.js was loaded when the PDF was opened').toBe(true);
+  expect(requests.some((url) => /\/pdf\.worker[^/]*\.mjs$/.test(url)), 'its worker is a file of this origin').toBe(true);
   expect(requests.every((url) => new URL(url).origin === new URL(page.url()).origin)).toBe(true);
   const text = await page.locator('#reading-view').textContent();
   for (const line of ['Pocket models speak on small machines.', 'Every step runs on the device.', 'The third page holds the results.']) {
