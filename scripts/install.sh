@@ -27,8 +27,9 @@ if [ "$(id -u)" = 0 ]; then as_root=(); else as_root=(sudo); fi
 # The browsers of the end-to-end tests and what they need around them (command: Debian package):
 # chromium (Playwright), firefox-esr, WebKitGTK's WebKitWebDriver + MiniBrowser, Xvfb (MiniBrowser
 # has no headless mode) and PulseAudio (a null sink: Firefox starts no audio without a device);
-# pandoc makes the EPUB and HTML documents of the document tests (tests/test_document.py); ffmpeg's
-# ffprobe and ffmpeg check the exported Opus and MP3 files (tests/test_export.py, e2e/export.spec.js).
+# pandoc makes the EPUB and HTML documents of the document tests (tests/test_document.py,
+# e2e/documents.spec.js); ffmpeg's ffprobe and ffmpeg check the exported Opus and MP3 files
+# (tests/test_export.py, e2e/export.spec.js).
 missing=()
 for pair in chromium:chromium firefox-esr:firefox-esr WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb pulseaudio:pulseaudio pandoc:pandoc ffprobe:ffmpeg; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

@@ -110,3 +110,27 @@ def test_bad_options_are_refused_by_name(driver):
 def test_warm_up_and_preview(driver):
     assert asyncio.run(driver.warm_up(_Hooks(), _Never(), False)) > 0
     assert driver.preview("It costs $5.", True) == {"text": "It costs five dollars.", "warnings": []}
+
+
+class _Bytes(bytes):
+    """A JS ArrayBuffer as Pyodide passes it (a JsProxy with to_bytes)."""
+
+    def to_bytes(self):
+        return bytes(self)
+
+
+def test_open_document_gives_its_chapters_and_encoding(driver):
+    text = "# Opening\n\nFirst *words* here.\n\n# Second\n\nMore [text](https://example.com)."
+    opened = driver.open_document(_Bytes(text.encode("utf-16")), "notes.md")
+    assert opened["format"] == "markdown" and opened["encoding"] == "utf-16-le"
+    assert [c["title"] for c in opened["chapters"]] == ["Opening", "Second"]
+    assert "First words here." in opened["chapters"][0]["text"]
+    second = opened["chapters"][1]["text"]
+    assert "More text." in second and "example.com" not in second
+
+
+def test_open_document_refuses_an_empty_file_by_name(driver):
+    from py_core.chapters import DocumentError
+
+    with pytest.raises(DocumentError, match="empty.txt has no text to read"):
+        driver.open_document(_Bytes(b"  \n"), "empty.txt")

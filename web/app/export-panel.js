@@ -57,6 +57,8 @@ export class ExportPanel {
     };
     /** @type {() => Array<{title: string, text: string}>} what to export: the text's chapters, or a document view's */
     this.chapters = () => textChapters(app.text.value);
+    /** @type {() => string} what `chapters` gives, as the progress line names it */
+    this.source = () => 'the text';
     /** @type {AbortController | null} */
     this.running = null;
     /** @type {string[]} object URLs of the last export */
@@ -95,8 +97,8 @@ export class ExportPanel {
     const options = { voice: app.voices.value, normalize: app.text.normalize, ...app.settings.speakOptions() };
     this.running = new AbortController();
     app.setPhase('exporting');
-    this.show(0, `Exporting ${chapters.length} chapter${chapters.length === 1 ? '' : 's'}…`);
-    app.log({ type: 'export-start', format, chapters: chapters.length });
+    this.show(0, `Exporting ${this.source()}: ${chapters.length} chapter${chapters.length === 1 ? '' : 's'}…`);
+    app.log({ type: 'export-start', format, chapters: chapters.length, source: this.source() });
     try {
       const result = await app.tts.exportAudio(chapters, {
         ...options,

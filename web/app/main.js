@@ -1,12 +1,14 @@
 // The page: wiring. The engine is the library's (PocketTTS, web/engine/pocket-tts.js), used as any
 // page would use it; the panels each own one part of the page: the text and its preview
 // (text-panel.js), the voices and the library (voice-panel.js), speaking, playback and read-along
-// (playback-panel.js), the model and the advanced settings (settings-panel.js), status and errors
-// (status.js), exporting compressed audio (export-panel.js). The app's phase (body[data-phase]) is
-// loading | ready | speaking | cloning | exporting | error.
+// (playback-panel.js), documents and their reading view (document-panel.js), the model and the advanced
+// settings (settings-panel.js), status and errors (status.js), exporting compressed audio
+// (export-panel.js). The app's phase (body[data-phase]) is loading | ready | speaking | cloning |
+// exporting | error.
 
 import { SUGGEST_SPEED } from '../engine/model-choice.js';
 import { PocketTTS } from '../engine/pocket-tts.js';
+import { DocumentPanel } from './document-panel.js';
 import { PlaybackPanel } from './playback-panel.js';
 import { ExportPanel } from './export-panel.js';
 import { SettingsPanel } from './settings-panel.js';
@@ -27,7 +29,11 @@ export class App {
     this.text = new TextPanel(this);
     this.voices = new VoicePanel(this);
     this.playback = new PlaybackPanel(this);
+    this.documents = new DocumentPanel(this);
     this.exporter = new ExportPanel(this);
+    const typedChapters = this.exporter.chapters;
+    this.exporter.chapters = () => this.documents.doc?.chapters ?? typedChapters(); // the open document's, whole
+    this.exporter.source = () => (this.documents.doc ? `“${this.documents.doc.title}”` : 'the text');
     this.modelNote = ''; // why the model was switched automatically
     const params = this.params;
     this.tts = new PocketTTS({
@@ -135,6 +141,7 @@ export class App {
     this.voices.setEnabled(ready);
     this.settings.setBusy(busy);
     this.playback.update();
+    this.documents.update();
     this.exporter.update();
   }
 

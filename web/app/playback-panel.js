@@ -40,6 +40,8 @@ export class PlaybackPanel {
     /** @type {Float32Array[] | null} test hook: float PCM copies (?capture=pcm) */
     this.capture = app.params.get('capture') === 'pcm' ? [] : null;
     this.lastResult = null;
+    /** @type {Follower | null} a document's reading view following this speech (document-panel.js) */
+    this.follow = null;
     this.readAlong = new ReadAlong($('read-along'), (seconds) => this.replayFrom(seconds));
     this.ui.speak.addEventListener('click', () => this.speak());
     this.ui.stop.addEventListener('click', () => this.stop());
@@ -87,11 +89,15 @@ export class PlaybackPanel {
     this.ui.downloadSpeed.disabled = !canDownload || this.preparingWav;
   }
 
-  async speak() {
+  /**
+   * Speak `text` (default: the text box's), followed by `follow` if given.
+   * @param {string} [text]
+   * @param {Follower | null} [follow]
+   */
+  async speak(text = this.app.text.value, follow = null) {
     const { app } = this;
     if (app.phase !== 'ready') return;
     app.status.clearError();
-    const text = app.text.value;
     if (!text.trim()) {
       app.status.error('Type some text first: there is nothing to say.');
       app.text.focus();
@@ -105,6 +111,7 @@ export class PlaybackPanel {
     // Inside the click/keypress: allowed to make sound (the audio output opens while generation starts).
     const speech = app.tts.speak(text, options);
     this.speech = speech;
+    this.follow = follow; // after tts.speak: the speech it stopped has ended
     const started = performance.now();
     let firstChunkAt = 0;
     let samples = 0;
@@ -147,12 +154,13 @@ export class PlaybackPanel {
         `Generating: chunk ${Math.min(chunkIndex + 1, chunkCount)} of ${chunkCount}`, `${seconds.toFixed(1)} s of audio${speed}`);
     });
     speech.on('playback', (detail) => this.onPlayback(detail.stats));
-    speech.on('end', () => this.onEnd(speech));
+    speech.on('end', (detail) => this.onEnd(speech, detail.stopped));
     try {
       const utterance = await speech.result;
       this.onDone(utterance, { started, firstChunkAt, id: await speech.id, audio: speech.audio });
     } catch (error) {
       if (this.speech !== speech) return;
+      this.follow = null;
       this.playing = false;
       app.status.progress(0, 'Synthesis failed', '');
       app.setPhase('ready');
@@ -219,6 +227,7 @@ export class PlaybackPanel {
     } else {
       return;
     }
+    this.follow = null;
     if (this.speech?.active) this.speech.stop();
     else this.app.tts.player.flush(); // a replay
     this.highlight = false;
@@ -237,6 +246,7 @@ export class PlaybackPanel {
         const latency = player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
         this.heard = this.heardFrom + Math.max(0, stats.rendered / player.sampleRate - latency);
         this.readAlong.seek(this.heard);
+        if (this.readAlong.current >= 0) this.follow?.heard(this.readAlong.planText, this.readAlong.currentBegin);
       }
     }
     const playing = !stats.drained && (this.speech?.audio ?? true);
@@ -246,14 +256,21 @@ export class PlaybackPanel {
     this.media.update();
   }
 
-  /** The speech is over (played to its end, or stopped): nothing is left to hear. */
-  onEnd(/** @type {import('../engine/speech.js').Speech} */ speech) {
+  /**
+   * The speech is over (played to its end, or stopped): nothing is left to hear.
+   * @param {import('../engine/speech.js').Speech} speech
+   * @param {boolean} stopped
+   */
+  onEnd(speech, stopped) {
     if (this.speech !== speech) return;
+    const follow = this.follow;
+    this.follow = null;
     this.highlight = false;
     this.readAlong.clear();
     this.playing = false;
     this.update();
     this.media.update();
+    if (!stopped) follow?.ended();
   }
 
   /** A click on a word of the read-along view: play the last utterance again from that word. */
@@ -276,6 +293,7 @@ export class PlaybackPanel {
     player.reset(); // empties the queue (a flush would report "drained" and end the highlight)
     player.onStats = (stats) => this.onPlayback(stats);
     this.speech = null;
+    this.follow = null;
     this.heardFrom = Math.floor(seconds * rate) / rate;
     this.highlight = true;
     this.playing = true;
@@ -286,6 +304,12 @@ export class PlaybackPanel {
   }
 
 }
+
+/**
+ * What a document's reading view is told while its text is heard: `heard(text, offset)` the heard
+ * word's offset in the text as read; `ended()` the speech played to its end (not stopped).
+ * @typedef {{heard: (text: string, offset: number) => void, ended: () => void}} Follower
+ */
 
 /** A download link, enabled with `url` or disabled (null). */
 function link(/** @type {HTMLAnchorElement} */ anchor, /** @type {string|null} */ url) {

@@ -9,6 +9,8 @@ export class ReadAlong {
     this.root = root;
     this.onSeek = onSeek;
     this.spans = [];
+    this.planText = ''; // the text as read (the words' offsets are into it)
+    this.begins = new Int32Array(0); // each word's offset in planText
     this.position = new Map(); // word index (as the events number words) → position in `spans`
     this.starts = new Float64Array(0);
     this.ends = new Float64Array(0);
@@ -41,6 +43,8 @@ export class ReadAlong {
     const fragment = document.createDocumentFragment();
     this.spans = [];
     this.position.clear();
+    this.planText = text;
+    this.begins = Int32Array.from(words, (word) => word[2]);
     let at = 0;
     for (const [, index, begin, end] of words) {
       if (begin > at) fragment.append(text.slice(at, begin));
@@ -94,6 +98,11 @@ export class ReadAlong {
   /** The highlighted word's text, or null (the e2e tests read it). */
   get currentWord() {
     return this.current >= 0 ? this.spans[this.current].textContent : null;
+  }
+
+  /** The highlighted word's offset in the text as read (planText), or -1. */
+  get currentBegin() {
+    return this.current >= 0 ? this.begins[this.current] : -1;
   }
 
   #highlight(at) {

@@ -19,6 +19,18 @@ export function installTestHook(app) {
       const view = playback.readAlong;
       return { word: view.currentWord, index: view.current, heard: playback.heard, highlighted: view.root.querySelectorAll('.current').length };
     },
+    /** The open document: its chapters' titles, the chapter shown, the sentence heard, the resume offer. */
+    get document() {
+      const panel = app.documents;
+      if (!panel.doc) return null;
+      const { title, format, chapters } = panel.doc;
+      const offer = panel.ui.resume.hidden ? null : panel.offer;
+      return { title, format, titles: chapters.map((c) => c.title), chapter: panel.chapter, sentence: panel.view.current, offer };
+    },
+    /** The text of the current speech as read (the read-along plan). */
+    get spokenText() {
+      return playback.readAlong.planText;
+    },
     get lastResult() {
       return playback.lastResult;
     },

@@ -6,7 +6,7 @@
  * Stable codes of PocketTTSError.
  * @typedef {'empty-text'|'bad-voice-file'|'model-mismatch'|'unknown-voice'|'bad-audio-file'|'storage-full'
  *   |'audio-output-unavailable'|'no-cloning'|'load-failed'|'manifest'|'engine-crashed'|'synthesis-failed'
- *   |'aborted'|'disposed'|'bad-option'} ErrorCode
+ *   |'aborted'|'disposed'|'bad-option'|'bad-document'} ErrorCode
  */
 
 /** What went wrong, in a sentence a person can act on; `code` is for programs. */
@@ -33,6 +33,7 @@ const CODES = /** @type {Record<string, ErrorCode>} */ ({
   AudioPromptError: 'bad-audio-file',
   AudioFileError: 'bad-audio-file',
   ManifestError: 'manifest',
+  DocumentError: 'bad-document',
   AudioStartTimeout: 'audio-output-unavailable',
   AbortError: 'aborted',
 });

@@ -477,6 +477,27 @@ export class PocketTTS extends EventTarget {
     return this.voiceLibrary.clone(audio, options);
   }
 
+  /**
+   * Open a document to listen to: plain text (UTF-8, UTF-16 with a byte-order mark, else Latin-1,
+   * which is said in `warnings`), Markdown, HTML or EPUB, by the name's ending (else by its first bytes).
+   * py_core reads it in the worker; nothing leaves the device. Resolves with its chapters in reading
+   * order; rejects with a PocketTTSError 'bad-document' whose message names what is wrong (DRM, too
+   * large, damaged, empty, images only, not text). PDFs are not read here (see the app's pdf-text.js).
+   * @param {Blob|File|ArrayBuffer|Uint8Array} source
+   * @param {{name?: string}} [options]  the file's name (default: a File's name)
+   * @returns {Promise<{title: string|null, format: 'text'|'markdown'|'html'|'epub', encoding: string|null,
+   *   warnings: string[], chapters: import('./protocol.js').DocumentChapter[]}>}
+   */
+  async openDocument(source, options = {}) {
+    const name = options.name ?? (source instanceof File ? source.name : 'document.txt');
+    const data = source instanceof Blob ? await source.arrayBuffer() : source instanceof Uint8Array ? source.slice().buffer : source.slice(0);
+    await this.ready;
+    const answer = await this.ask({ type: 'document', name, data }, [data]);
+    if (answer.type === 'error') throw workerError(answer, 'bad-document');
+    const { title, format, encoding, warnings, chapters } = answer;
+    return { title, format, encoding, warnings, chapters };
+  }
+
   /** Stop the workers and the audio; the object cannot be used again. */
   dispose() {
     this.stopSpeech();

@@ -26,7 +26,10 @@
  *   the library's id for the voice (default `clone:<name>`)
  * @typedef {{type: 'import', id: number, file: string, data: ArrayBuffer}} ImportRequest
  *   a .safetensors voice file for the library: py_core parses it and checks it against the model
- * @typedef {InitRequest|SpeakRequest|PrepareRequest|PreviewRequest|StopRequest|CloneRequest|ImportRequest} Request
+ * @typedef {{type: 'document', id: number, name: string, data: ArrayBuffer}} DocumentRequest
+ *   a document's bytes (its name's ending says its format): py_core reads its chapters (DocumentMessage)
+ * @typedef {InitRequest|SpeakRequest|PrepareRequest|PreviewRequest|StopRequest|CloneRequest|ImportRequest
+ *   |DocumentRequest} Request
  */
 
 /**
@@ -61,10 +64,15 @@
  *   the normalized text, pauses as [pause Ns]
  * @typedef {{type: 'prepared', id: number, ready: boolean}} PreparedMessage  prepare request `id` ran;
  *   `ready`: a first chunk's prefill is kept for a Speak of that text
+ * @typedef {{title: string, text: string}} DocumentChapter  a chapter: its title and the plain text to read
+ *   (paragraphs separated by blank lines)
+ * @typedef {{type: 'document', id: number, title: string|null, format: 'text'|'markdown'|'html'|'epub',
+ *   encoding: string|null, warnings: string[], chapters: DocumentChapter[]}} DocumentMessage  an opened
+ *   document's chapters in reading order; `encoding`: the codec its text was read with (null for EPUB)
  * @typedef {{type: 'error', id?: number, message: string, kind?: string, fatal: boolean}} ErrorMessage
  *   `kind`: the Python exception's class or the JS error's name (web/engine/errors.js maps it to a code)
  * @typedef {StatusMessage|DownloadMessage|ReadyMessage|StoredMessage|DamagedMessage|WarmMessage|ProgressMessage|ChunkMessage|
- *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|PreparedMessage|ErrorMessage} Message
+ *   DoneMessage|VoiceMessage|ImportedMessage|NoticeMessage|PreviewMessage|PreparedMessage|DocumentMessage|ErrorMessage} Message
  */
 
 export {};

@@ -370,6 +370,14 @@ async function importVoice({ id, file, data }) {
   post({ type: 'imported', id, ...checked }, [checked.data.buffer]);
 }
 
+/**
+ * A document's chapters, read by py_core (plain text, Markdown, HTML, EPUB).
+ * @param {import('./protocol.js').DocumentRequest} request
+ */
+async function openDocument({ id, name, data }) {
+  post({ type: 'document', id, ...driver.open_document(data, name) });
+}
+
 /** @param {MessageEvent<import('./protocol.js').Request>} event  a request from the page */
 self.onmessage = ({ data }) => {
   if (data.type === 'prepare') latestPrepare = data.id;
@@ -380,7 +388,7 @@ self.onmessage = ({ data }) => {
     return;
   }
   /** @type {Object<string, (request: any) => Promise<void>>} each takes its own request type */
-  const jobs = { init, speak, clone, preview, prepare, import: importVoice };
+  const jobs = { init, speak, clone, preview, prepare, import: importVoice, document: openDocument };
   const job = jobs[data.type];
   if (!job) return;
   busy = busy.then(async () => {

@@ -14,6 +14,7 @@ from pyodide.ffi import to_js
 from py_core import subtitles
 from py_core.audio_prompt import load_prompt, prepare_prompt
 from py_core.bundle import Bundle
+from py_core.document import open_document as read_document
 from py_core.engine import AudioChunk, ChunkStarted, Finished, WordEnd, WordsPlanned, WordStart
 from py_core.js_runtime import JsRuntime
 from py_core.manifest import parse_manifest
@@ -73,6 +74,26 @@ def preview(text: str, normalize: bool):
     """What will be read, pauses shown as [pause Ns], and the markup warnings: {text, warnings}."""
     said, warnings = _bundle.preview(text, normalize)
     return to_js({"text": said, "warnings": to_js(warnings)}, dict_converter=js.Object.fromEntries)
+
+
+def open_document(data, name: str):
+    """A document's chapters (py_core.document: plain text, Markdown, HTML, EPUB) for the reading view:
+    {title, format, encoding, warnings, chapters: [{title, text}]}; DocumentError names what is wrong."""
+    document = read_document(data.to_bytes(), name)
+    chapters = [
+        to_js({"title": c.title, "text": c.text}, dict_converter=js.Object.fromEntries)
+        for c in document.chapters
+    ]
+    return to_js(
+        {
+            "title": document.title,
+            "format": document.format,
+            "encoding": document.encoding,
+            "warnings": to_js(list(document.warnings)),
+            "chapters": to_js(chapters),
+        },
+        dict_converter=js.Object.fromEntries,
+    )
 
 
 async def warm_up(hooks, cancel, decode_overlap: bool) -> int:
