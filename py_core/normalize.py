@@ -662,6 +662,8 @@ class _Normalizer:
                 "dutch": words + ("ënhalf" if words.endswith("e") else "enhalf"),
             }
             return "anderhalf" if name == "dutch" and whole == 1 else half[name]
+        if name == "german":  # Duden: "eindreiviertel", "zwei drei Viertel": no "und", "ein" for "eins"
+            return f"{words[:-1] if words.endswith('eins') else words} {self.fraction(numerator, denominator)}"
         return f"{words} {self.lang.and_} {self.fraction(numerator, denominator)}"
 
     def _frac(self, m: re.Match) -> str:
@@ -695,6 +697,10 @@ class _Normalizer:
         second = m.group("qnum2")
         scale = m.group("qscale") or lang.scale_abbreviations.get(m.group("qabbr") or "")
         words = self.number(whole, frac)
+        if scale in lang.scale_words:  # "50 Mio.": "fünfzig Millionen"; "1 Mio.": "eine Million"
+            one = second is None and frac is None and whole == "1"
+            scale = lang.scale_words[scale][0 if one else 1]
+            words = self.before_noun(words, True) if one else words
         prefix = ""
         if sign:
             prefix = (lang.plus if sign == "+" else lang.minus) + " "

@@ -47,6 +47,9 @@ class Lang:
     cents_and: str = ""  # between the amount and its cents when not `and_` ("tres euros con cincuenta")
     # Scale abbreviations read after an amount of money only ("£1.2m", "$3bn"): {written: word}.
     scale_abbreviations: dict[str, str] = field(default_factory=dict)
+    # Abbreviated scale words read in full after any number ("50 Mio." "fünfzig Millionen"):
+    # {written: (after one, after any other number)}; the scale word is feminine after one.
+    scale_words: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 _URL_EN = {
@@ -462,7 +465,13 @@ GERMAN = Lang(
         "GB": ("Gigabyte", "Gigabyte", False),
         "TB": ("Terabyte", "Terabyte", False),
     },
-    scales=("Tausend", "Million", "Millionen", "Mio.", "Milliarde", "Milliarden", "Mrd."),
+    scales=("Tausend", "Million", "Millionen", "Mio.", "Milliarde", "Milliarden", "Mrd.", "Tsd."),
+    # Duden, Abkürzungen: Mio. = Million(en), Mrd. = Milliarde(n), Tsd. = Tausend.
+    scale_words={
+        "Mio.": ("Million", "Millionen"),
+        "Mrd.": ("Milliarde", "Milliarden"),
+        "Tsd.": ("Tausend", "Tausend"),
+    },
     big_nouns=(),
     url_words={
         ".": "Punkt",
