@@ -1,10 +1,11 @@
 """Item 3 of issue 27: would num2words read numbers better than py_core's hand-written tables?
 
     .venv-tn/bin/pip install num2words==0.5.14
-    .venv-tn/bin/python scripts/normalize_num2words.py --per-class 400
+    .venv-tn/bin/python scripts/normalize_num2words.py
 
-Runs the oracle comparison of scripts/normalize_oracle.py twice on the same generated forms (the oracle's
-answers come from its cache, build/tn-cache/, so run that script first with at least as many forms): once
+Runs the oracle comparison of scripts/normalize_oracle.py twice on the forms of its last report
+(bench/results/normalize-oracle.json: the same forms per class and language; the oracle's answers come
+from its cache, build/tn-cache/): once
 with py_core as it is, once with py_core.normalize's number words (cardinals, ordinals) taken from
 num2words instead of py_core.number_words. Everything else (which class a form is, how it is read around
 the number) stays py_core's, so the difference is the number tables alone. Prints both tables and writes
@@ -57,13 +58,14 @@ def use(tables: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-class", type=int, default=400)
-    args = parser.parse_args()
-    report = {"per_class": args.per_class, "num2words": "0.5.14", "codes": N2W_CODES}
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    counts = json.loads(normalize_oracle.RESULTS.read_text(encoding="utf-8"))["per_class"]
+    if isinstance(counts, int):
+        counts = dict.fromkeys(normalize_oracle.CODES, counts)
+    report = {"per_class": counts, "num2words": "0.5.14", "codes": N2W_CODES}
     for tables in ("hand", "num2words"):
         use(tables)
-        result = normalize_oracle.compare(list(normalize_oracle.CODES), args.per_class)
+        result = normalize_oracle.compare(list(counts), counts)
         report[tables] = result
         print(f"py_core with {tables} number words")
         print(normalize_oracle.table(result))

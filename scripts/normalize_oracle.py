@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from py_core.normalize import normalize_text  # noqa: E402
+from py_core.normalize_tables import LANGS  # noqa: E402
 
 VENV_PYTHON = ROOT / ".venv-tn" / "bin" / "python"
 CACHE_DIR = ROOT / "build" / "tn-cache"
@@ -377,10 +378,17 @@ def interleaved(rows: list[tuple[str, str]]) -> list[str]:
     return [column[i] for i in range(max(map(len, columns), default=0)) for column in columns if i < len(column)]
 
 
-def unread(reading: str) -> bool:
-    """Whether the oracle left digits in its answer ('1º settembre', '4/5', '+33 un ...'): no reading
-    to compare with, so the form is counted apart (no_oracle), neither as agreement nor as a miss."""
-    return bool(re.search(r"[0-9]", reading))
+def unread(reading: str, written: str, language: str) -> bool:
+    """Whether the oracle left part of the form as written: digits or a clock colon in its answer
+    ('1º settembre', '4/5', 'otto:zero zero') or a unit, currency or scale symbol of the form kept as is ('neuf cent
+    cinquante-neuf l', 'sieben €', 'zwei hundert GB'). Nothing to compare a reading with: the form is
+    counted apart (no_oracle), neither as agreement nor as a miss."""
+    if re.search(r"[0-9:]", reading):
+        return True
+    lang = LANGS[language]
+    symbols = set(lang.units) | set(lang.currencies) | set(lang.scale_words) | {"%", "h"}
+    kept = {token for token in re.findall(r"[^\s0-9.,:+\-–]+\.?", written) if token in symbols}
+    return any(token.rstrip(",;") in kept for token in reading.split())
 
 
 def load_exceptions() -> list[dict]:
@@ -422,7 +430,7 @@ def compare(languages, per_class: int | dict[str, int], show: int = 0) -> dict:
         for cls, written in rows:
             stats = by_class[cls]
             theirs = answers[written]
-            if theirs is None or unread(theirs):
+            if theirs is None or unread(theirs, written, language):
                 stats["no_oracle"] += 1
                 continue
             stats["forms"] += 1
