@@ -665,7 +665,8 @@ class _Normalizer:
             }
             return "anderhalf" if name == "dutch" and whole == 1 else half[name]
         if name == "german":  # Duden: "eindreiviertel", "zwei drei Viertel": no "und", "ein" for "eins"
-            return f"{words[:-1] if words.endswith('eins') else words} {self.fraction(numerator, denominator)}"
+            whole_words = words[:-1] if words.endswith("eins") else words
+            return f"{whole_words} {self.fraction(numerator, denominator)}"
         return f"{words} {self.lang.and_} {self.fraction(numerator, denominator)}"
 
     def _frac(self, m: re.Match) -> str:

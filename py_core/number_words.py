@@ -37,7 +37,7 @@ def digits(text: str, language: str) -> str:
     return " ".join(table[int(c)] for c in text if c.isdigit() and c.isascii())
 
 
-@lru_cache(maxsize=8192)  # texts repeat their numbers (years, small counts): half the time in number-heavy text
+@lru_cache(maxsize=8192)  # texts repeat their numbers (years, small counts)
 def cardinal(n: int, language: str) -> str:
     """The cardinal number n (0 <= n < LIMIT) in words."""
     if not 0 <= n < LIMIT:

@@ -27,7 +27,14 @@ import normalize_oracle  # noqa: E402
 
 from py_core import normalize  # noqa: E402
 
-N2W_CODES = {"english": "en", "german": "de", "spanish": "es", "french": "fr", "italian": "it", "portuguese": "pt_BR"}
+N2W_CODES = {
+    "english": "en",
+    "german": "de",
+    "spanish": "es",
+    "french": "fr",
+    "italian": "it",
+    "portuguese": "pt_BR",
+}
 RESULTS = ROOT / "bench" / "results" / "normalize-num2words.json"
 HAND = (normalize.cardinal, normalize.ordinal)
 

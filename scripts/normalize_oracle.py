@@ -375,14 +375,15 @@ def interleaved(rows: list[tuple[str, str]]) -> list[str]:
     for cls, written in rows:
         by_class[cls].append(written)
     columns = list(by_class.values())
-    return [column[i] for i in range(max(map(len, columns), default=0)) for column in columns if i < len(column)]
+    longest = max(map(len, columns), default=0)
+    return [column[i] for i in range(longest) for column in columns if i < len(column)]
 
 
 def unread(reading: str, written: str, language: str) -> bool:
     """Whether the oracle left part of the form as written: digits or a clock colon in its answer
-    ('1º settembre', '4/5', 'otto:zero zero') or a unit, currency or scale symbol of the form kept as is ('neuf cent
-    cinquante-neuf l', 'sieben €', 'zwei hundert GB'). Nothing to compare a reading with: the form is
-    counted apart (no_oracle), neither as agreement nor as a miss."""
+    ('1º settembre', '4/5', 'otto:zero zero') or a unit, currency or scale symbol of the form kept as
+    is ('neuf cent cinquante-neuf l', 'sieben €', 'zwei hundert GB'). Nothing to compare a reading
+    with: the form is counted apart (no_oracle), neither as agreement nor as a miss."""
     if re.search(r"[0-9:]", reading):
         return True
     lang = LANGS[language]
