@@ -701,9 +701,9 @@ class _Normalizer:
         scale = m.group("qscale") or lang.scale_abbreviations.get(m.group("qabbr") or "")
         words = self.number(whole, frac)
         if scale in lang.scale_words:  # "50 Mio.": "fünfzig Millionen"; "1 Mio.": "eine Million"
-            one = second is None and frac is None and whole == "1"
-            scale = lang.scale_words[scale][0 if one else 1]
-            words = self.before_noun(words, True) if one else words
+            scale = lang.scale_words[scale][0 if second is None and frac is None and whole == "1" else 1]
+        if scale and second is None and frac is None:  # a noun: "un millón", "veintiún mil", "eine Million"
+            words = self.before_noun(words, scale in lang.feminine_scales)
         prefix = ""
         if sign:
             prefix = (lang.plus if sign == "+" else lang.minus) + " "

@@ -50,6 +50,8 @@ class Lang:
     # Abbreviated scale words read in full after any number ("50 Mio." "fünfzig Millionen"):
     # {written: (after one, after any other number)}; the scale word is feminine after one.
     scale_words: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Scale words that are feminine nouns: the number before them agrees ("eine Million").
+    feminine_scales: tuple[str, ...] = ()
 
 
 _URL_EN = {
@@ -472,6 +474,7 @@ GERMAN = Lang(
         "Mrd.": ("Milliarde", "Milliarden"),
         "Tsd.": ("Tausend", "Tausend"),
     },
+    feminine_scales=("Million", "Millionen", "Milliarde", "Milliarden"),
     big_nouns=(),
     url_words={
         ".": "Punkt",
