@@ -1,8 +1,8 @@
 """Written forms to the words a careful reader says: `normalize_text(text, language)`.
 
 One left-to-right pass of one regular expression per language (built once, cached): each match is a
-number in some role (money, percentage, measure, date, time, ordinal, fraction, range, phone number),
-a URL or e-mail address, a roman numeral after a title or a name, an abbreviation or an acronym, and is
+number in some role (money, percentage, measure, date, time, ordinal, fraction, range, phone number,
+software version), a URL or e-mail address, a roman numeral after a title or a name, an abbreviation or an acronym, and is
 replaced by words from py_core.number_words and py_core.normalize_tables. Everything else is left as it
 was. Every pattern is bounded or anchored at the start of a run of characters, so the time is linear in
 the length of the text. Stdlib only; no number-to-words library (the rules are written out per language
@@ -208,6 +208,8 @@ class _Normalizer:
             rf"(?![\w/]|[.,]{D}))"
         )
         parts.append(rf"(?P<vfrac>(?<![\w.,])(?P<vw>{D}{{1,3}})?(?P<vf>[{vulgar}]))")
+        # Software versions: "v2.3.1", "V10.4".
+        parts.append(rf"(?P<version>[vV](?P<ver>{D}{{1,4}}(?:\.{D}{{1,4}}){{1,4}})(?![\w]|\.[0-9]))")
         # Dotted digit groups: versions and IP addresses (not a thousands-separated number).
         thousands_form = rf"(?!{D}{{1,3}}(?:\.{D}{{3}})+(?![.0-9]))" if lang.decimal == "," else ""
         parts.append(
@@ -829,6 +831,12 @@ class _Normalizer:
             return " ".join(word)
         return word
 
+    def _version(self, m: re.Match) -> str:
+        # English says a version's dots "point" ("version two point three"); the others their dot word.
+        dot = "point" if self.name == "english" else self.lang.url_words["."]
+        groups = [self.integer(group) for group in m.group("ver").split(".")]
+        return f"{self.lang.version} " + f" {dot} ".join(groups)
+
     def _dotted_digits(self, m: re.Match) -> str:
         dot = f" {self.lang.url_words['.']} "
         return dot.join(self.integer(group) for group in m.group(0).split("."))
@@ -844,6 +852,6 @@ class _Normalizer:
 _TOP_LEVEL = frozenset(
     (
         "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
-        "decade ord rord frac vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
+        "decade ord rord frac vfrac version dotted_digits q rtitle regnal abbr dotted acro hash sym"
     ).split()
 )

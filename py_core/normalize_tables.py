@@ -43,6 +43,7 @@ class Lang:
     titles: tuple[str, ...] = ()  # words after which a roman numeral is a cardinal ("Chapter IV")
     year_context: tuple[str, ...] = ()  # words after which 1100-2099 is read as a year
     number_sign: str = ""  # "#1"
+    version: str = ""  # "v2.3.1": "version two point three point one"
     seconds: str = ""  # "10:30:15": "and fifteen seconds"
     cents_and: str = ""  # between the amount and its cents when not `and_` ("tres euros con cincuenta")
     # Scale abbreviations read after an amount of money only ("£1.2m", "$3bn"): {written: word}.
@@ -257,6 +258,7 @@ ENGLISH = Lang(
         "During",
     ),
     number_sign="number",
+    version="version",
     seconds="seconds",
 )
 
@@ -390,6 +392,7 @@ FRENCH = Lang(
         "Volume",
     ),
     number_sign="numéro",
+    version="version",
     seconds="secondes",
 )
 
@@ -523,6 +526,7 @@ GERMAN = Lang(
     titles=("Kapitel", "Teil", "Band", "Akt", "Szene", "Artikel", "Buch", "Folge"),
     year_context=("im", "Jahr", "Jahre", "seit", "Seit", "bis", "von", "Von", "um", "ab", "anno", "Im"),
     number_sign="Nummer",
+    version="Version",
     seconds="Sekunden",
 )
 
@@ -655,6 +659,7 @@ SPANISH = Lang(
         "Siglo",
     ),
     number_sign="número",
+    version="versión",
     seconds="segundos",
     cents_and="con",
 )
@@ -782,6 +787,7 @@ ITALIAN = Lang(
         "Tomo",
     ),
     number_sign="numero",
+    version="versione",
     seconds="secondi",
 )
 
@@ -913,6 +919,7 @@ PORTUGUESE = Lang(
         "Século",
     ),
     number_sign="número",
+    version="versão",
     seconds="segundos",
 )
 
@@ -1030,6 +1037,7 @@ DUTCH = Lang(
     titles=("hoofdstuk", "Hoofdstuk", "deel", "Deel", "boek", "Boek", "artikel", "Artikel"),
     year_context=("in", "In", "sinds", "Sinds", "tot", "van", "Van", "rond", "jaar", "vanaf", "Vanaf"),
     number_sign="nummer",
+    version="versie",
     seconds="seconden",
 )
 

@@ -62,6 +62,11 @@ def test_generated_forms_are_deterministic():
     assert {cls for cls, _ in first} == set(oracle.CLASSES)
 
 
+def test_the_oracle_gets_the_classes_in_turn():
+    rows = [("cardinal", "1"), ("cardinal", "2"), ("date", "d1"), ("phone", "p1"), ("phone", "p2")]
+    assert oracle.interleaved(rows) == ["1", "d1", "p1", "2", "p2"]
+
+
 def test_a_reading_that_keeps_digits_or_the_symbol_is_no_reading():
     assert oracle.unread("1º settembre", "1º settembre", "italian")
     assert oracle.unread("otto:zero zero", "8:00", "italian")
