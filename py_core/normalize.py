@@ -1,12 +1,13 @@
 """Written forms to the words a careful reader says: `normalize_text(text, language)`.
 
-One left-to-right pass of one regular expression per language (built once, cached): each match is a
-number in some role (money, percentage, measure, date, time, ordinal, fraction, range, phone number,
-software version), a URL or e-mail address, a roman numeral after a title or a name, an abbreviation or an acronym, and is
-replaced by words from py_core.number_words and py_core.normalize_tables. Everything else is left as it
-was. Every pattern is bounded or anchored at the start of a run of characters, so the time is linear in
-the length of the text. Stdlib only; no number-to-words library (the rules are written out per language
-in py_core.number_words).
+One left-to-right pass of one regular expression per language (built once, cached): each match starts
+a word and is a number in some role (money, percentage, measure, date, time, ordinal, fraction, range,
+phone number, software version), a URL or e-mail address, a roman numeral after a title or a name, an
+abbreviation or an acronym, and is replaced by words from py_core.number_words and
+py_core.normalize_tables. Everything else is left as it was. Every pattern is bounded or anchored at the
+start of a run of characters, so the time is linear in the length of the text. Stdlib only; no
+number-to-words library: the rules are written out per language in py_core.number_words, and measured
+against num2words they read as well or better (scripts/normalize_num2words.py).
 """
 
 import re
