@@ -216,6 +216,8 @@ class _Normalizer:
         parts.append(
             rf"(?P<dotted_digits>(?<![\w.,]){thousands_form}{D}{{1,4}}(?:\.{D}{{1,4}}){{2,5}}(?![\w]|\.[0-9]))"
         )
+        if self.name == "english":  # "€3,50": a euro amount written with the decimal comma of its country
+            parts.append(rf"(?P<commacents>(?<![\w.,])€(?P<ccw>{D}{{1,3}}),(?P<ccf>{D}{{2}})(?![0-9]|,{D}))")
         # Numbers: signs, currencies, ranges, scales, units, percentages.
         scales = _alternatives(lang.scales)
         units_re = _alternatives(units)
@@ -739,6 +741,10 @@ class _Normalizer:
             return year(int(whole), name)
         return prefix + words
 
+    def _commacents(self, m: re.Match) -> str:
+        whole, cents = m.group("ccw"), m.group("ccf")
+        return self.money(self.number(whole, cents), whole, cents, self.lang.currencies["€"], simple=True)
+
     def years(self, first: str, second: str | None, start: int) -> bool:
         """Whether a bare 4-digit number (or range) is a year: after a word like "in", or a range."""
         if self.name not in ("english", "german", "dutch"):
@@ -853,6 +859,7 @@ class _Normalizer:
 _TOP_LEVEL = frozenset(
     (
         "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
-        "decade ord rord frac vfrac version dotted_digits q rtitle regnal abbr dotted acro hash sym"
+        "decade ord rord frac vfrac version dotted_digits commacents q rtitle regnal abbr dotted acro hash "
+        "sym"
     ).split()
 )
