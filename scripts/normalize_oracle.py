@@ -524,6 +524,7 @@ def main() -> int:
         language, _, n = item.partition("=")
         counts[language] = int(n)
     report = compare(languages, counts, args.show)
+    report["command"] = " ".join(["python", "scripts/normalize_oracle.py", *sys.argv[1:]])
     if args.show:
         for lang, data in report["languages"].items():
             for cls, stats in data["classes"].items():
