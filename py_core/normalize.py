@@ -211,7 +211,7 @@ class _Normalizer:
         parts.append(rf"(?P<vfrac>(?<![\w.,])(?P<vw>{D}{{1,3}})?(?P<vf>[{vulgar}]))")
         # Software versions: "v2.3.1", "V10.4".
         parts.append(rf"(?P<version>[vV](?P<ver>{D}{{1,4}}(?:\.{D}{{1,4}}){{1,4}})(?![\w]|\.[0-9]))")
-        # Dotted digit groups: versions and IP addresses (not a thousands-separated number).
+        # Dotted digit groups: IP addresses, versions without a "v" (not a thousands-separated number).
         thousands_form = rf"(?!{D}{{1,3}}(?:\.{D}{{3}})+(?![.0-9]))" if lang.decimal == "," else ""
         parts.append(
             rf"(?P<dotted_digits>(?<![\w.,]){thousands_form}{D}{{1,4}}(?:\.{D}{{1,4}}){{2,5}}(?![\w]|\.[0-9]))"

@@ -49,7 +49,7 @@ class Lang:
     # Scale abbreviations read after an amount of money only ("£1.2m", "$3bn"): {written: word}.
     scale_abbreviations: dict[str, str] = field(default_factory=dict)
     # Abbreviated scale words read in full after any number ("50 Mio." "fünfzig Millionen"):
-    # {written: (after one, after any other number)}; the scale word is feminine after one.
+    # {written: (after one, after any other number)}.
     scale_words: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Scale words that are feminine nouns: the number before them agrees ("eine Million").
     feminine_scales: tuple[str, ...] = ()
