@@ -62,6 +62,18 @@ def test_generated_forms_are_deterministic():
     assert {cls for cls, _ in first} == set(oracle.CLASSES)
 
 
+def test_another_py_core_is_read_beside_this_one(tmp_path):
+    other = tmp_path / "py_core"
+    other.mkdir()
+    for name in ("__init__.py", "normalize.py", "normalize_tables.py", "number_words.py"):
+        (other / name).write_text((ROOT / "py_core" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    source = (other / "number_words.py").read_text(encoding="utf-8")
+    (other / "number_words.py").write_text(source.replace('"zero one two', '"nil one two'), encoding="utf-8")
+    theirs = oracle.other_normalize_text(tmp_path)
+    assert theirs("0", "english") == "nil"
+    assert oracle.normalize_text("0", "english") == "zero"  # this tree's py_core is still the one imported
+
+
 def test_the_oracle_gets_the_classes_in_turn():
     rows = [("cardinal", "1"), ("cardinal", "2"), ("date", "d1"), ("phone", "p1"), ("phone", "p2")]
     assert oracle.interleaved(rows) == ["1", "d1", "p1", "2", "p2"]
