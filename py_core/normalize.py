@@ -319,8 +319,8 @@ class _Normalizer:
         name = self.name
         if name == "french" and feminine and (words == "un" or words.endswith(" un")):
             return words + "e"
-        if name == "german" and words.endswith("eins"):
-            return words[:-1] + ("e" if feminine else "")
+        if name == "german" and words.endswith("eins"):  # "eine Stunde", but "hundertein Stunden" (Duden)
+            return words[:-1] + ("e" if feminine and words == "eins" else "")
         if name == "spanish":
             return es_apocope(words, feminine)
         if name == "italian" and (words == "uno" or words.endswith(" uno")):
