@@ -1,12 +1,13 @@
 """Written forms to the words a careful reader says: `normalize_text(text, language)`.
 
-One left-to-right pass of one regular expression per language (built once, cached): each match is a
-number in some role (money, percentage, measure, date, time, ordinal, fraction, range, phone number),
-a URL or e-mail address, a roman numeral after a title or a name, an abbreviation or an acronym, and is
-replaced by words from py_core.number_words and py_core.normalize_tables. Everything else is left as it
-was. Every pattern is bounded or anchored at the start of a run of characters, so the time is linear in
-the length of the text. Stdlib only; no number-to-words library (the rules are written out per language
-in py_core.number_words).
+One left-to-right pass of one regular expression per language (built once, cached): each match starts
+a word and is a number in some role (money, percentage, measure, date, time, ordinal, fraction, range,
+phone number, software version), a URL or e-mail address, a roman numeral after a title or a name, an
+abbreviation or an acronym, and is replaced by words from py_core.number_words and
+py_core.normalize_tables. Everything else is left as it was. Every pattern is bounded or anchored at the
+start of a run of characters, so the time is linear in the length of the text. Stdlib only; no
+number-to-words library: the rules are written out per language in py_core.number_words, and measured
+against num2words they read as well or better (scripts/normalize_num2words.py).
 """
 
 import re
@@ -208,11 +209,15 @@ class _Normalizer:
             rf"(?![\w/]|[.,]{D}))"
         )
         parts.append(rf"(?P<vfrac>(?<![\w.,])(?P<vw>{D}{{1,3}})?(?P<vf>[{vulgar}]))")
-        # Dotted digit groups: versions and IP addresses (not a thousands-separated number).
+        # Software versions: "v2.3.1", "V10.4".
+        parts.append(rf"(?P<version>[vV](?P<ver>{D}{{1,4}}(?:\.{D}{{1,4}}){{1,4}})(?![\w]|\.[0-9]))")
+        # Dotted digit groups: IP addresses, versions without a "v" (not a thousands-separated number).
         thousands_form = rf"(?!{D}{{1,3}}(?:\.{D}{{3}})+(?![.0-9]))" if lang.decimal == "," else ""
         parts.append(
             rf"(?P<dotted_digits>(?<![\w.,]){thousands_form}{D}{{1,4}}(?:\.{D}{{1,4}}){{2,5}}(?![\w]|\.[0-9]))"
         )
+        if self.name == "english":  # "€3,50": a euro amount written with the decimal comma of its country
+            parts.append(rf"(?P<commacents>(?<![\w.,])€(?P<ccw>{D}{{1,3}}),(?P<ccf>{D}{{2}})(?![0-9]|,{D}))")
         # Numbers: signs, currencies, ranges, scales, units, percentages.
         scales = _alternatives(lang.scales)
         units_re = _alternatives(units)
@@ -241,7 +246,9 @@ class _Normalizer:
         parts.append(r"(?P<acro>(?<![\w.])[A-Z]{2,5}(?![\w]|\.[A-Za-z]))")
         parts.append(rf"(?P<hash>#(?={D}))")
         parts.append(r"(?P<sym>(?<=\s)[&+=](?=\s))")
-        self.pattern = re.compile("|".join(parts))
+        # Every form starts a word: a position inside a word is passed over at once, before the many
+        # alternatives are tried (most of the time of a pass on long text is spent in this scan).
+        self.pattern = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})")
         self.units = lang.units
 
     # ----- the pass -----
@@ -312,8 +319,8 @@ class _Normalizer:
         name = self.name
         if name == "french" and feminine and (words == "un" or words.endswith(" un")):
             return words + "e"
-        if name == "german" and words.endswith("eins"):
-            return words[:-1] + ("e" if feminine else "")
+        if name == "german" and words.endswith("eins"):  # "eine Stunde", but "hundertein Stunden" (Duden)
+            return words[:-1] + ("e" if feminine and words == "eins" else "")
         if name == "spanish":
             return es_apocope(words, feminine)
         if name == "italian" and (words == "uno" or words.endswith(" uno")):
@@ -662,6 +669,9 @@ class _Normalizer:
                 "dutch": words + ("ënhalf" if words.endswith("e") else "enhalf"),
             }
             return "anderhalf" if name == "dutch" and whole == 1 else half[name]
+        if name == "german":  # Duden: "eindreiviertel", "zwei drei Viertel": no "und", "ein" for "eins"
+            whole_words = words[:-1] if words.endswith("eins") else words
+            return f"{whole_words} {self.fraction(numerator, denominator)}"
         return f"{words} {self.lang.and_} {self.fraction(numerator, denominator)}"
 
     def _frac(self, m: re.Match) -> str:
@@ -695,6 +705,10 @@ class _Normalizer:
         second = m.group("qnum2")
         scale = m.group("qscale") or lang.scale_abbreviations.get(m.group("qabbr") or "")
         words = self.number(whole, frac)
+        if scale in lang.scale_words:  # "50 Mio.": "fünfzig Millionen"; "1 Mio.": "eine Million"
+            scale = lang.scale_words[scale][0 if second is None and frac is None and whole == "1" else 1]
+        if scale and second is None and frac is None:  # a noun: "un millón", "veintiún mil", "eine Million"
+            words = self.before_noun(words, scale in lang.feminine_scales)
         prefix = ""
         if sign:
             prefix = (lang.plus if sign == "+" else lang.minus) + " "
@@ -726,6 +740,10 @@ class _Normalizer:
         if second is None and frac is None and not sign and not scale and self.years(whole, None, m.start()):
             return year(int(whole), name)
         return prefix + words
+
+    def _commacents(self, m: re.Match) -> str:
+        whole, cents = m.group("ccw"), m.group("ccf")
+        return self.money(self.number(whole, cents), whole, cents, self.lang.currencies["€"], simple=True)
 
     def years(self, first: str, second: str | None, start: int) -> bool:
         """Whether a bare 4-digit number (or range) is a year: after a word like "in", or a range."""
@@ -820,6 +838,12 @@ class _Normalizer:
             return " ".join(word)
         return word
 
+    def _version(self, m: re.Match) -> str:
+        # English says a version's dots "point" ("version two point three"); the others their dot word.
+        dot = "point" if self.name == "english" else self.lang.url_words["."]
+        groups = [self.integer(group) for group in m.group("ver").split(".")]
+        return f"{self.lang.version} " + f" {dot} ".join(groups)
+
     def _dotted_digits(self, m: re.Match) -> str:
         dot = f" {self.lang.url_words['.']} "
         return dot.join(self.integer(group) for group in m.group(0).split("."))
@@ -835,6 +859,7 @@ class _Normalizer:
 _TOP_LEVEL = frozenset(
     (
         "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
-        "decade ord rord frac vfrac dotted_digits q rtitle regnal abbr dotted acro hash sym"
+        "decade ord rord frac vfrac version dotted_digits commacents q rtitle regnal abbr dotted acro hash "
+        "sym"
     ).split()
 )

@@ -43,10 +43,16 @@ class Lang:
     titles: tuple[str, ...] = ()  # words after which a roman numeral is a cardinal ("Chapter IV")
     year_context: tuple[str, ...] = ()  # words after which 1100-2099 is read as a year
     number_sign: str = ""  # "#1"
+    version: str = ""  # "v2.3.1": "version two point three point one"
     seconds: str = ""  # "10:30:15": "and fifteen seconds"
     cents_and: str = ""  # between the amount and its cents when not `and_` ("tres euros con cincuenta")
     # Scale abbreviations read after an amount of money only ("£1.2m", "$3bn"): {written: word}.
     scale_abbreviations: dict[str, str] = field(default_factory=dict)
+    # Abbreviated scale words read in full after any number ("50 Mio." "fünfzig Millionen"):
+    # {written: (after one, after any other number)}.
+    scale_words: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Scale words that are feminine nouns: the number before them agrees ("eine Million").
+    feminine_scales: tuple[str, ...] = ()
 
 
 _URL_EN = {
@@ -252,6 +258,7 @@ ENGLISH = Lang(
         "During",
     ),
     number_sign="number",
+    version="version",
     seconds="seconds",
 )
 
@@ -385,6 +392,7 @@ FRENCH = Lang(
         "Volume",
     ),
     number_sign="numéro",
+    version="version",
     seconds="secondes",
 )
 
@@ -462,7 +470,14 @@ GERMAN = Lang(
         "GB": ("Gigabyte", "Gigabyte", False),
         "TB": ("Terabyte", "Terabyte", False),
     },
-    scales=("Tausend", "Million", "Millionen", "Mio.", "Milliarde", "Milliarden", "Mrd."),
+    scales=("Tausend", "Million", "Millionen", "Mio.", "Milliarde", "Milliarden", "Mrd.", "Tsd."),
+    # Duden, Abkürzungen: Mio. = Million(en), Mrd. = Milliarde(n), Tsd. = Tausend.
+    scale_words={
+        "Mio.": ("Million", "Millionen"),
+        "Mrd.": ("Milliarde", "Milliarden"),
+        "Tsd.": ("Tausend", "Tausend"),
+    },
+    feminine_scales=("Million", "Millionen", "Milliarde", "Milliarden"),
     big_nouns=(),
     url_words={
         ".": "Punkt",
@@ -511,6 +526,7 @@ GERMAN = Lang(
     titles=("Kapitel", "Teil", "Band", "Akt", "Szene", "Artikel", "Buch", "Folge"),
     year_context=("im", "Jahr", "Jahre", "seit", "Seit", "bis", "von", "Von", "um", "ab", "anno", "Im"),
     number_sign="Nummer",
+    version="Version",
     seconds="Sekunden",
 )
 
@@ -643,6 +659,7 @@ SPANISH = Lang(
         "Siglo",
     ),
     number_sign="número",
+    version="versión",
     seconds="segundos",
     cents_and="con",
 )
@@ -770,6 +787,7 @@ ITALIAN = Lang(
         "Tomo",
     ),
     number_sign="numero",
+    version="versione",
     seconds="secondi",
 )
 
@@ -901,6 +919,7 @@ PORTUGUESE = Lang(
         "Século",
     ),
     number_sign="número",
+    version="versão",
     seconds="segundos",
 )
 
@@ -1018,6 +1037,7 @@ DUTCH = Lang(
     titles=("hoofdstuk", "Hoofdstuk", "deel", "Deel", "boek", "Boek", "artikel", "Artikel"),
     year_context=("in", "In", "sinds", "Sinds", "tot", "van", "Van", "rond", "jaar", "vanaf", "Vanaf"),
     number_sign="nummer",
+    version="versie",
     seconds="seconden",
 )
 

@@ -14,6 +14,8 @@ not from a library, so py_core stays stdlib-only in Pyodide. Spelling choices, o
 `cardinal` handles 0 <= n < 10**15; callers read anything longer digit by digit (`digits`).
 """
 
+from functools import lru_cache
+
 LANGUAGES = ("english", "french", "german", "spanish", "italian", "portuguese", "dutch")
 LIMIT = 10**15
 
@@ -35,6 +37,7 @@ def digits(text: str, language: str) -> str:
     return " ".join(table[int(c)] for c in text if c.isdigit() and c.isascii())
 
 
+@lru_cache(maxsize=8192)  # texts repeat their numbers (years, small counts)
 def cardinal(n: int, language: str) -> str:
     """The cardinal number n (0 <= n < LIMIT) in words."""
     if not 0 <= n < LIMIT:
@@ -75,11 +78,13 @@ def _grouped(n: int, below_1000, scales: list[str]) -> str:
     if n == 0:
         return below_1000(0)
     words = []
-    for power in range(len(scales) - 1, -1, -1):
-        group = n // 1000**power % 1000
+    power = 0
+    while n:
+        n, group = divmod(n, 1000)
         if group:
             words.append(below_1000(group) + (" " + scales[power] if scales[power] else ""))
-    return " ".join(words)
+        power += 1
+    return " ".join(reversed(words))
 
 
 # ----- French -----

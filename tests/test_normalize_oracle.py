@@ -21,23 +21,15 @@ assert SPEC and SPEC.loader
 oracle = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(oracle)
 
-# Agreement (% of forms; plain agreement plus the reviewed exceptions) that holds with 60 forms per class
-# (bench/results/normalize-oracle.json). Raise these as py_core improves; never lower them without a reason.
-# With the reviewed exceptions the issue's targets hold at 60 forms per class; plain agreement (without
-# them) is far lower for German, Spanish, French and Italian: see bench/results/normalize-oracle.txt.
+# Agreement (% of the forms the oracle read; plain agreement plus the reviewed exceptions) that holds with
+# 60 forms per class. Raise these as py_core improves; never lower them without a reason. Plain agreement
+# (without the exceptions) and the larger runs: bench/results/normalize-oracle.txt.
 PER_CLASS_FORMS = 60
-TOTAL = {"english": 99, "german": 92, "spanish": 98, "french": 99, "italian": 93, "portuguese": 99}
-PER_CLASS = {
-    "phone": {
-        "english": 100,
-        "german": 100,
-        "spanish": 100,
-        "french": 100,
-        "italian": 100,
-        "portuguese": 100,
-    },
-    "date": {"english": 100, "german": 100, "spanish": 100, "french": 100, "italian": 100, "portuguese": 100},
-}
+TOTAL = dict.fromkeys(("english", "german", "spanish", "french", "italian", "portuguese"), 100)
+PER_CLASS = {cls: dict(TOTAL) for cls in ("phone", "date")}
+# Spanish decimals before a unit ('13,1 m'): py_core says 'trece coma uno metros', the oracle 'coma un
+# metros'; which the RAE wants after a decimal comma is not settled here, so no exception: 2 misses.
+TOTAL["spanish"] = 99.7
 
 
 def test_exceptions_are_reviewed_and_well_formed():
@@ -45,7 +37,8 @@ def test_exceptions_are_reviewed_and_well_formed():
     assert rows
     for row in rows:
         assert row["language"] in LANGUAGES, row
-        assert row["class"] in oracle.CLASSES + ("*",), row
+        classes = row["class"] if isinstance(row["class"], list) else [row["class"]]
+        assert all(cls in oracle.CLASSES + ("*",) for cls in classes), row
         assert len(row["reason"]) > 20, row  # a reason a reviewer can check
         assert row.get("written") or row.get("oracle") or row.get("py_core"), row
         re.compile(row.get("written", ""))
@@ -55,7 +48,7 @@ def test_exceptions_are_reviewed_and_well_formed():
         assert oracle.reviewed(
             oracle.load_exceptions()[rows.index(row)],
             row["language"],
-            row["class"] if row["class"] != "*" else oracle.CLASSES[0],
+            classes[0] if classes[0] != "*" else oracle.CLASSES[0],
             example["written"],
             example["oracle"],
             example["py_core"],
@@ -67,6 +60,32 @@ def test_generated_forms_are_deterministic():
     assert first == oracle.forms("german", 20)
     assert oracle.forms("german", 40)[:20] != first or True  # per-class streams: a prefix per class
     assert {cls for cls, _ in first} == set(oracle.CLASSES)
+
+
+def test_another_py_core_is_read_beside_this_one(tmp_path):
+    other = tmp_path / "py_core"
+    other.mkdir()
+    for name in ("__init__.py", "normalize.py", "normalize_tables.py", "number_words.py"):
+        (other / name).write_text((ROOT / "py_core" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    source = (other / "number_words.py").read_text(encoding="utf-8")
+    (other / "number_words.py").write_text(source.replace('"zero one two', '"nil one two'), encoding="utf-8")
+    theirs = oracle.other_normalize_text(tmp_path)
+    assert theirs("0", "english") == "nil"
+    assert oracle.normalize_text("0", "english") == "zero"  # this tree's py_core is still the one imported
+
+
+def test_the_oracle_gets_the_classes_in_turn():
+    rows = [("cardinal", "1"), ("cardinal", "2"), ("date", "d1"), ("phone", "p1"), ("phone", "p2")]
+    assert oracle.interleaved(rows) == ["1", "d1", "p1", "2", "p2"]
+
+
+def test_a_reading_that_keeps_digits_or_the_symbol_is_no_reading():
+    assert oracle.unread("1º settembre", "1º settembre", "italian")
+    assert oracle.unread("otto:zero zero", "8:00", "italian")
+    assert oracle.unread("sieben €", "7 €", "german")
+    assert oracle.unread("neuf cent cinquante-neuf l", "959 l", "french")
+    assert not oracle.unread("neuf cent cinquante-neuf litres", "959 l", "french")
+    assert not oracle.unread("zwei hundert Gigabyte", "200 GB", "german")
 
 
 def test_speech_comparison_ignores_spelling_only():
@@ -87,6 +106,7 @@ def test_agreement_with_the_oracle():
     failures = []
     for language, data in report["languages"].items():
         total = data["total"]
+        assert total["forms"] > total["no_oracle"], language  # the oracle read most forms
         share = 100 * (total["agree"] + total["reviewed"]) / total["forms"]
         if share < TOTAL[language]:
             failures.append(f"{language} total {share:.1f}% < {TOTAL[language]}%")
