@@ -12,9 +12,8 @@ import { PocketTTSError, abortReason } from './errors.js';
 import { OggOpusWriter } from './ogg-opus.js';
 import { id3Tag, infoFrame, mp3Header } from './mp3-tags.js';
 
-export const CHAPTER_PAUSE = 2; // seconds between two chapters: py_core.document.CHAPTER_PAUSE
-export const TAIL = 0.2; // seconds of silence at the end: py_core.cli.TAIL_SILENCE_SECONDS
-export const BITRATES = { opus: 48000, mp3: 64000 }; // py_core.audio_export.BITRATES
+// The layout the CLI's files have too, from py_core (generated: py_core/js_constants.py).
+import { CHAPTER_PAUSE, EXPORT_BITRATES as BITRATES, TAIL_SILENCE_SECONDS as TAIL } from './speak-options.js';
 // libopus's lookahead, 6.5 ms, in 48 kHz samples (RFC 7845 5.1: pre-skip is always at 48 kHz). Chromium's
 // decoderConfig.description gives it at the input rate (156 at 24 kHz), so it is not read from there.
 const OPUS_PRE_SKIP = 312;
