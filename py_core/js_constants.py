@@ -4,8 +4,8 @@ The speak options (py_core.speak_request.SpeakRequest: names, types, defaults, d
 `SpeakOptions` typedef), the graph names (py_core.manifest.Graph), what a manifest must have
 before anything is downloaded (its schema, version and required graphs) and the audio export's
 layout (the pause between chapters, the tail, the bitrates), which the CLI's files and the
-browser's must share. tests/test_speak_request.py
-fails when the committed file is not what `render()` gives; regenerate it with
+browser's must share. tests/test_speak_request.py fails when the committed file is not what
+`render()` gives; regenerate it with
 
     python -m py_core.js_constants --js web/engine/speak-options.js
 """
