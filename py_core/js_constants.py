@@ -4,8 +4,8 @@ The speak options (py_core.speak_request.SpeakRequest: names, types, defaults, d
 `SpeakOptions` typedef), the graph names (py_core.manifest.Graph), what a manifest must have
 before anything is downloaded (its schema, version and required graphs) and the audio export's
 layout (the pause between chapters, the tail, the bitrates), which the CLI's files and the
-browser's must share. tests/test_speak_request.py fails when the committed file is not what
-`render()` gives; regenerate it with
+browser's must share, and the largest document py_core opens. tests/test_speak_request.py fails
+when the committed file is not what `render()` gives; regenerate it with
 
     python -m py_core.js_constants --js web/engine/speak-options.js
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from py_core.audio_export import BITRATES
 from py_core.cli import TAIL_SILENCE_SECONDS
-from py_core.document import CHAPTER_PAUSE
+from py_core.document import CHAPTER_PAUSE, MAX_DOCUMENT_BYTES
 from py_core.manifest import REQUIRED_GRAPHS, SCHEMA, SCHEMA_VERSION, Graph
 from py_core.speak_request import speak_options
 
@@ -70,6 +70,8 @@ def render() -> str:
         "/** The graphs every bundle has (py_core.manifest.REQUIRED_GRAPHS). */",
         f"export const REQUIRED_GRAPHS = Object.freeze({_js(list(REQUIRED_GRAPHS))});",
         "",
+        "/** The largest document py_core opens, in bytes (py_core.document.MAX_DOCUMENT_BYTES). */",
+        f"export const MAX_DOCUMENT_BYTES = {_js(MAX_DOCUMENT_BYTES)};",
         "/** Seconds of silence between two chapters read one after the other (py_core.document). */",
         f"export const CHAPTER_PAUSE = {_js(CHAPTER_PAUSE)};",
         "/** Seconds of silence at the end of a file (py_core.cli.TAIL_SILENCE_SECONDS). */",

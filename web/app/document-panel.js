@@ -4,12 +4,11 @@
 // Markdown, HTML and EPUB in the worker (PocketTTS.openDocument); pdf.js reads a PDF's text here
 // (pdf-text.js). A file that cannot be read leaves the open document as it was.
 
-import { PocketTTSError } from '../engine/pocket-tts.js';
+import { MAX_DOCUMENT_BYTES, PocketTTSError } from '../engine/pocket-tts.js';
 import { ReadingView, sentenceSpans } from './reading-view.js';
 import { ResumeStore, fingerprint } from './resume-store.js';
 
 const $ = (id) => document.getElementById(id);
-const MAX_BYTES = 200 * 1024 * 1024; // py_core.document's limit, checked before the file is read
 const PDF_MAGIC = '%PDF-';
 
 /**
@@ -73,8 +72,8 @@ export class DocumentPanel {
     app.status.clearError();
     app.status.set(`Opening ${file.name}…`);
     try {
-      if (file.size > MAX_BYTES) {
-        throw new PocketTTSError('bad-document', `${file.name} is too large: ${Math.round(file.size / 1e6)} MB (at most ${Math.round(MAX_BYTES / 1e6)} MB)`);
+      if (file.size > MAX_DOCUMENT_BYTES) { // before the file is read
+        throw new PocketTTSError('bad-document', `${file.name} is too large: ${Math.round(file.size / 1e6)} MB (at most ${Math.round(MAX_DOCUMENT_BYTES / 1e6)} MB)`);
       }
       const data = await file.arrayBuffer();
       const id = await fingerprint(data);

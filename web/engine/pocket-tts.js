@@ -511,5 +511,7 @@ export class PocketTTS extends EventTarget {
 }
 
 export { PocketTTSError } from './errors.js';
+/** The largest document `openDocument` takes, in bytes (py_core's limit): check a file's size before reading it. */
+export { MAX_DOCUMENT_BYTES } from './speak-options.js';
 export { Speech } from './speech.js';
 export { Utterance } from './utterance.js';

@@ -54,6 +54,8 @@ export const MANIFEST_SCHEMA_VERSION = 4;
 /** The graphs every bundle has (py_core.manifest.REQUIRED_GRAPHS). */
 export const REQUIRED_GRAPHS = Object.freeze(["text_conditioner", "flow_lm_prefill", "flow_lm_step", "flow_lm_flow", "mimi_decoder"]);
 
+/** The largest document py_core opens, in bytes (py_core.document.MAX_DOCUMENT_BYTES). */
+export const MAX_DOCUMENT_BYTES = 209715200;
 /** Seconds of silence between two chapters read one after the other (py_core.document). */
 export const CHAPTER_PAUSE = 2.0;
 /** Seconds of silence at the end of a file (py_core.cli.TAIL_SILENCE_SECONDS). */
