@@ -1,4 +1,4 @@
-// "Export audio": the text (or chapters given by another view) generated into one compressed file
+// "Export audio": the open document's chapters, else the text, generated into one compressed file
 // with chapter marks, Opus or MP3 (PocketTTS.exportAudio), with progress, the time left and Cancel;
 // then links to the file and its subtitles. In the text, a line starting with # (up to ###) starts a
 // chapter: its title, read as the chapter's first paragraph (as py_core reads Markdown headings).
@@ -55,10 +55,6 @@ export class ExportPanel {
       audio: /** @type {HTMLAnchorElement} */ ($('export-audio')),
       vtt: /** @type {HTMLAnchorElement} */ ($('export-vtt')),
     };
-    /** @type {() => Array<{title: string, text: string}>} what to export: the text's chapters, or a document view's */
-    this.chapters = () => textChapters(app.text.value);
-    /** @type {() => string} what `chapters` gives, as the progress line names it */
-    this.source = () => 'the text';
     /** @type {AbortController | null} */
     this.running = null;
     /** @type {string[]} object URLs of the last export */
@@ -75,6 +71,17 @@ export class ExportPanel {
     option.textContent = opus ? 'Opus (.opus)' : 'Opus (.opus): not in this browser';
     if (!opus) this.ui.format.value = 'mp3';
     this.ui.section.hidden = false;
+  }
+
+  /** What to export: the open document's chapters (whole), else the text's. */
+  chapters() {
+    return this.app.documents.doc?.chapters ?? textChapters(this.app.text.value);
+  }
+
+  /** What `chapters()` gives, as the progress line names it. */
+  source() {
+    const doc = this.app.documents.doc;
+    return doc ? `“${doc.title}”` : 'the text';
   }
 
   update() {

@@ -31,9 +31,6 @@ export class App {
     this.playback = new PlaybackPanel(this);
     this.documents = new DocumentPanel(this);
     this.exporter = new ExportPanel(this);
-    const typedChapters = this.exporter.chapters;
-    this.exporter.chapters = () => this.documents.doc?.chapters ?? typedChapters(); // the open document's, whole
-    this.exporter.source = () => (this.documents.doc ? `“${this.documents.doc.title}”` : 'the text');
     this.modelNote = ''; // why the model was switched automatically
     const params = this.params;
     this.tts = new PocketTTS({
