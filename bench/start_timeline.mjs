@@ -7,7 +7,9 @@
 //
 // Prints, per run: first chunk (ms after Speak), × real time, underruns, then the first pushes
 // (time after the first push, samples, audio already pushed) and each underrun report (the worklet's
-// rendered and queued samples at that report).
+// rendered and queued samples at that report). "first played": when the first sample reached the output
+// (from the worklet's first report with output: its time less the output it reports), after the first
+// push; the player holds a start that long or more (web/audio/start-buffer.js; "hold").
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -32,8 +34,13 @@ function watchStart() {
     return post.call(this, data, ...rest);
   };
   let underruns = 0;
+  let played = false;
   setInterval(() => {
     const stats = window.__pocketTTS.playback;
+    if (stats && stats.output > 0 && !played) {
+      played = true;
+      window.__timeline.push({ type: 'played', at: performance.now() - (1000 * stats.output) / 24000 });
+    }
     if (stats && stats.underruns > underruns) {
       underruns = stats.underruns;
       window.__timeline.push({ type: 'underrun', at: performance.now(), underruns, rendered: stats.rendered, queued: stats.queued });
@@ -55,10 +62,16 @@ try {
     const result = await waitForUtterance(page);
     const timeline = await page.evaluate(() => window.__timeline);
     const underruns = await page.evaluate(() => window.__pocketTTS.playback.underruns);
+    const hold = await page.evaluate(() => window.__pocketTTS.startHold);
     const start = timeline.find((e) => e.type === 'push')?.at ?? 0;
-    console.log(`run ${run + 1}: first chunk ${Math.round(result.firstChunkSeconds * 1000)} ms, ${(result.seconds / result.elapsed).toFixed(2)}x real time, underruns ${underruns}`);
+    const played = timeline.find((e) => e.type === 'played');
+    console.log(
+      `run ${run + 1}: first chunk ${Math.round(result.firstChunkSeconds * 1000)} ms, hold ${Math.round(hold * 1000)} ms, ` +
+        `first played ${played ? Math.round(played.at - start) : '-'} ms after it, ` +
+        `${(result.seconds / result.elapsed).toFixed(2)}x real time, underruns ${underruns}`,
+    );
     let pushed = 0;
-    for (const event of timeline.slice(0, shown)) {
+    for (const event of timeline.filter((e) => e.type !== 'played').slice(0, shown)) {
       const at = `${(event.at - start).toFixed(0).padStart(5)} ms`;
       if (event.type === 'push') {
         console.log(`  ${at}  push ${event.samples} samples (${((1000 * pushed) / 24000).toFixed(0)} ms pushed before)`);

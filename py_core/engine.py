@@ -112,7 +112,10 @@ class DecodePolicy:
     batch exists and runs while generation goes on (the next flow-LM steps, the flow head, Python);
     it is awaited only when the next batch is ready or the chunk ends, so decoder calls stay in
     order. A gain only where the runtime runs two graphs in parallel (OrtRuntime with
-    `offload=True`, the web bridge's decoder worker); the output is the same either way.
+    `offload=True`, the web bridge's decoder worker); the output is the same either way. The first
+    two frames of a text chunk are decoded at once, not overlapped: the second frame's audio then
+    leaves one flow-LM step earlier, which is what the player's start hold waits for
+    (web/audio/start-buffer.js; later frames have the audio before them to play meanwhile).
 
     `follow_playback` makes `batch` a ceiling for a listener who plays the audio as it comes (at
     `playback_speed`, from the first audio on): a call takes B frames only while the audio already
@@ -135,6 +138,9 @@ class DecodePolicy:
         if not self.playback_speed > 0:
             raise EngineError(f"playback speed must be > 0, not {self.playback_speed}")
 
+
+# Frames 1 and 2 of a text chunk are decoded at once (DecodePolicy), the later ones overlapped.
+OVERLAP_FROM_FRAME = 2
 
 # A batched frame's audio comes out about one frame of generation after the batch is complete
 # (pipelined) plus its decode: 1.5 frames of lead per frame keeps a margin at real-time speed.
@@ -633,7 +639,7 @@ class Engine:
                     batch, pending = pending, []
                     for event in await finish_decoding():
                         yield event
-                    if policy.overlap and emitted > 1:
+                    if policy.overlap and emitted > OVERLAP_FROM_FRAME:
                         # Scheduled now, it runs before the next step: a runtime that decodes
                         # elsewhere (the browser's decoder worker) gets the request before this
                         # thread starts the step, and the two run in parallel.

@@ -181,3 +181,51 @@ test('speeds outside 0.5–3 and non-numbers are refused with a clear message', 
   assert.equal(checkSpeed(0.5), 0.5);
   assert.equal(checkSpeed(3), 3);
 });
+
+test('at 1× a stream plays each chunk to its last sample before the next arrives (no look-ahead held back)', () => {
+  const stretcher = new TimeStretcher(RATE, 1);
+  const input = tone(440, 0.2);
+  stretcher.push(input.subarray(0, CHUNK));
+  const out = new Float32Array(4 * CHUNK);
+  assert.equal(stretcher.read(out), CHUNK, 'the whole first chunk is playable at once');
+  assert.equal(stretcher.pending, 0);
+  stretcher.push(input.subarray(CHUNK, 2 * CHUNK));
+  assert.equal(stretcher.read(out), CHUNK);
+  assert.equal(stretcher.position, 2 * CHUNK);
+});
+
+test('a speed change after a 1× start continues from the same place: no click, pitch kept, all source played', () => {
+  const input = tone(440, 3);
+  for (const speed of [0.5, 1.5, 3]) {
+    const stretcher = new TimeStretcher(RATE, 1);
+    let quanta = 0;
+    let switchedAt = -1;
+    const output = playThrough(stretcher, input, (s) => {
+      if (++quanta === 40) {
+        switchedAt = s.position;
+        s.speed = speed;
+      }
+    });
+    assert.equal(switchedAt, 40 * QUANTUM, 'played 1:1 before the change');
+    assert.equal(stretcher.position, input.length);
+    const pure = maxJumps(input);
+    const jumps = maxJumps(output);
+    assert.ok(jumps.all <= 1.05 * pure.all, `${speed}×: largest step ${jumps.all} (the tone's own: ${pure.all})`);
+    const after = output.subarray(40 * QUANTUM);
+    const frequency = zeroCrossingFrequency(after, 2 * RATE * 0.015);
+    assert.ok(Math.abs(frequency - 440) <= 2, `${speed}×: ${frequency} Hz after the change`);
+    const expected = 40 * QUANTUM + (input.length - switchedAt) / speed;
+    assert.ok(Math.abs(output.length / expected - 1) <= 0.02, `${speed}×: ${output.length} samples, ~${expected} expected`);
+  }
+});
+
+test('a long 1× stream keeps a bounded input buffer (played samples are dropped)', () => {
+  const stretcher = new TimeStretcher(RATE, 1);
+  const block = new Float32Array(QUANTUM);
+  const chunk = tone(440, CHUNK / RATE);
+  for (let i = 0; i < 2000; i++) {
+    stretcher.push(chunk);
+    while (stretcher.read(block) === QUANTUM);
+  }
+  assert.ok(stretcher.input.length <= 16 * stretcher.size, `input buffer ${stretcher.input.length} samples after 160 s`);
+});

@@ -360,7 +360,9 @@ def test_overlap_pipelines_the_decoder_behind_the_next_step_and_flow_head():
     log = runtime.log
     decodes = [i for i, entry in enumerate(log) if entry == ("start", "mimi_decoder")]
     assert len(decodes) == 6
-    for start in decodes[1:-1]:  # the first frame is decoded at once (first audio), the last ends the chunk
+    for start in decodes[:2]:  # frames 1 and 2 are decoded at once (the player's start waits for them)
+        assert log[start + 1] == ("end", "mimi_decoder")
+    for start in decodes[2:-1]:  # the last frame's decode ends the chunk
         # The request goes out before the next step starts, and the step and the flow head after it
         # run while the decoder call is still in flight.
         assert log[start + 1] == ("start", "flow_lm_step")

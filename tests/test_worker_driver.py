@@ -108,7 +108,10 @@ def test_bad_options_are_refused_by_name(driver):
 
 
 def test_warm_up_and_preview(driver):
-    assert asyncio.run(driver.warm_up(_Hooks(), _Never(), False)) > 0
+    arrivals = asyncio.run(driver.warm_up(_Hooks(), _Never(), False))
+    assert len(arrivals) > 1 and all(samples > 0 for _, samples in arrivals)
+    times = [seconds for seconds, _ in arrivals]
+    assert times == sorted(times) and times[0] > 0
     assert driver.preview("It costs $5.", True) == {"text": "It costs five dollars.", "warnings": []}
 
 

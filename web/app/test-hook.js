@@ -14,6 +14,10 @@ export function installTestHook(app) {
     get playback() {
       return app.tts.output?.stats ?? null;
     },
+    /** Seconds the player held the current utterance's first chunk (web/audio/start-buffer.js). */
+    get startHold() {
+      return app.tts.output?.hold ?? null;
+    },
     /** The read-along view: the highlighted word and the heard position it was chosen for. */
     get readAlong() {
       const view = playback.readAlong;

@@ -1,10 +1,12 @@
 // AudioWorklet that plays PCM chunks as they arrive (mono float32 at the context's sample rate),
 // at a playback speed of 0.5× to 3× with the pitch kept (WSOLA: web/audio/time-stretch.js).
 //
-// Port messages in:  {type: 'push', pcm: Float32Array}  queue a chunk (playback starts at once)
+// Port messages in:  {type: 'push', pcm: Float32Array}  queue a chunk (played once the start's hold is over)
 //                    {type: 'end'}                      no more chunks: report 'drained' once played
 //                    {type: 'flush'}                    drop everything queued (Stop)
-//                    {type: 'reset', stream}            flush and zero the counters (a new utterance, numbered)
+//                    {type: 'reset', stream, hold}      flush and zero the counters (a new utterance, numbered);
+//                                                       `hold`: output frames to wait after its first push
+//                                                       before playing (web/audio/start-buffer.js), 0: at once
 //                    {type: 'speed', speed}             0.5–3; takes effect within 15 ms of output
 // Port messages out: {type: 'stats', stream, rendered, output, speed, queued, underruns, drained}
 //                    `stream`: the last reset's number (a report of the stream before it is stale).
@@ -31,12 +33,15 @@ class PcmPlayer extends AudioWorkletProcessor {
     this.starved = false;
     this.sinceReport = 0;
     this.stream = 0;
+    this.hold = 0; // output frames still to wait before the stream's first sample (counted from its first push)
+    this.pushed = false; // the stream has had a push (its hold is counting down)
     this.port.onmessage = ({ data }) => this.onMessage(data);
   }
 
   onMessage(data) {
     if (data.type === 'push') {
       this.stretcher.push(data.pcm);
+      this.pushed = true;
       this.drainedSent = false;
       this.starved = false;
     } else if (data.type === 'end') {
@@ -51,6 +56,8 @@ class PcmPlayer extends AudioWorkletProcessor {
       if (this.ended) this.stretcher.end();
       if (data.type === 'reset') {
         this.stream = data.stream;
+        this.hold = Math.max(0, Math.round(data.hold || 0));
+        this.pushed = false;
         this.rendered = 0;
         this.output = 0;
         this.underruns = 0;
@@ -78,6 +85,12 @@ class PcmPlayer extends AudioWorkletProcessor {
 
   process(_inputs, outputs) {
     const out = outputs[0][0];
+    if (this.hold > 0 && !this.ended) {
+      // The start's hold (silence, not a gap): counts down from the first push.
+      if (this.pushed) this.hold -= out.length;
+      for (const channel of outputs[0]) channel.fill(0);
+      return true;
+    }
     const before = this.stretcher.position;
     const written = this.stretcher.read(out);
     if (written < out.length) {

@@ -1,9 +1,11 @@
 // Streaming playback: an AudioContext at the model's sample rate and the PCM AudioWorklet.
-// Chunks are played as soon as they are pushed; `stats` follows what actually reached the output.
+// Chunks are played as they are pushed, an utterance's first one after a short hold learned from the
+// last starts (web/audio/start-buffer.js); `stats` follows what actually reached the output.
 
 // ?worker&url: Vite bundles the worklet with its import (time-stretch.js) into one same-origin file.
 import workletUrl from './playback-worklet.js?worker&url';
-import { checkSpeed } from './time-stretch.js';
+import { StartBuffer } from './start-buffer.js';
+import { TimeStretcher, checkSpeed } from './time-stretch.js';
 
 /**
  * How long Speak waits for the audio output before it generates without sound. A working device
@@ -41,6 +43,8 @@ export class Player {
     this.early = [];
     this.stats = { rendered: 0, output: 0, speed: 1, queued: 0, underruns: 0, drained: true };
     this.stream = 0; // the utterance the worklet's reports are about: one more at every reset()
+    this.startBuffer = new StartBuffer(sampleRate, new TimeStretcher(sampleRate).lookahead);
+    this.hold = 0; // seconds the current utterance's first chunk is held back (reset())
     /** @type {(stats: object) => void} called with every stats report of the worklet */
     this.onStats = () => {};
   }
@@ -76,7 +80,8 @@ export class Player {
         }
       };
       this.node.connect(this.context.destination);
-      this.node.port.postMessage({ type: 'reset', stream: this.stream }); // a reset() before the node existed
+      // A reset() before the node existed.
+      this.node.port.postMessage({ type: 'reset', stream: this.stream, hold: this.hold * this.sampleRate });
       this.node.port.postMessage({ type: 'speed', speed: this.speed });
       for (const pcm of this.early.splice(0)) this.push(pcm);
     }
@@ -93,16 +98,19 @@ export class Player {
     return (OUTPUT_LATENCY_IS_SAFE ? this.context.outputLatency || 0 : 0) + (this.context.baseLatency || 0);
   }
 
-  /** A new utterance: empty the queue and zero the counters. */
+  /** A new utterance: empty the queue and zero the counters; its first chunk is held `this.hold` seconds. */
   reset() {
     this.stream += 1;
     this.stats = { rendered: 0, output: 0, speed: this.speed, queued: 0, underruns: 0, drained: false };
     this.early = [];
-    this.node?.port.postMessage({ type: 'reset', stream: this.stream });
+    this.startBuffer.begin();
+    this.hold = this.startBuffer.hold(this.speed);
+    this.node?.port.postMessage({ type: 'reset', stream: this.stream, hold: this.hold * this.sampleRate });
   }
 
   /** Queue `pcm` for playback (it waits here if the graph is still being built). */
   push(pcm) {
+    this.startBuffer.arrived(pcm.length, performance.now() / 1000);
     if (this.node) this.node.port.postMessage({ type: 'push', pcm }, [pcm.buffer]);
     else this.early.push(pcm);
   }

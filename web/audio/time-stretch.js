@@ -7,6 +7,11 @@
 // the periods line up and no phase jump is heard. At speed 1 the best match is the continuation
 // itself: the output equals the input.
 //
+// A stream that starts at speed 1 is passed straight through (no frames) until the speed first
+// changes: a frame needs the input up to its nominal position + tolerance + W (37.5 ms ahead) before
+// any of it is played, which at the start of a stream would make the first chunk play dry early.
+// At the first change the frames start at the current source position (as at a stream's start).
+//
 // No AudioWorklet or DOM dependency: web/audio/playback-worklet.js pulls it per 128-frame render quantum,
 // the page uses stretchAll() for "Download WAV at N×", and tests-js/ runs it in Node.
 
@@ -44,6 +49,11 @@ export class TimeStretcher {
     this._speed = checkSpeed(value);
   }
 
+  /** Source samples beyond the played position that a frame may need before it plays (its tolerance and length). */
+  get lookahead() {
+    return this.tolerance + this.size;
+  }
+
   /** Drop all input and state: a new stream starts at source position 0. */
   clear() {
     this.input = new Float32Array(8 * this.size);
@@ -59,6 +69,13 @@ export class TimeStretcher {
     this.outRead = this.hop; // read position in `out` (hop: empty)
     this.outRate = 1; // source samples per output sample in `out`
     this.played = 0; // source position of the output so far (fractional)
+    this.direct = this._speed === 1; // passing samples straight through (see the top of the file)
+  }
+
+  /** The oldest source sample a later frame may read (what push() must keep). */
+  get oldestNeeded() {
+    const nominal = Math.floor(this.nominal);
+    return this.previous === null ? nominal : Math.min(this.previous + this.hop, nominal - this.tolerance);
   }
 
   /** Append source samples. */
@@ -66,10 +83,7 @@ export class TimeStretcher {
     if (this.inputEnd - this.inputStart + pcm.length > this.input.length) {
       // Drop what no later frame reads (before the previous frame's continuation and the lowest
       // candidate start); grow if that is not room enough.
-      const keep = Math.max(
-        this.inputStart,
-        Math.min(this.previous === null ? 0 : this.previous + this.hop, Math.floor(this.nominal) - this.tolerance),
-      );
+      const keep = Math.max(this.inputStart, Math.min(this.oldestNeeded, this.inputEnd));
       const kept = this.inputEnd - keep;
       const input = kept + pcm.length > this.input.length ? new Float32Array(2 * (kept + pcm.length)) : this.input;
       input.set(this.input.subarray(keep - this.inputStart, this.inputEnd - this.inputStart));
@@ -101,6 +115,10 @@ export class TimeStretcher {
 
   /** Fill `out` from the start with stretched audio; returns the number of samples written (fewer when starved or drained). */
   read(out) {
+    if (this.direct) {
+      if (this._speed === 1) return this.readDirect(out);
+      this.direct = false; // the first frame starts where the direct samples ended (nominal, below)
+    }
     let written = 0;
     while (written < out.length) {
       if (this.outRead === this.hop) {
@@ -117,6 +135,16 @@ export class TimeStretcher {
     }
     if (this.ended && this.played >= this.inputEnd - 1e-6) this.played = this.inputEnd;
     return written;
+  }
+
+  /** read() while passing straight through: the next source samples as they are. */
+  readDirect(out) {
+    const n = Math.min(out.length, this.inputEnd - this.played);
+    out.set(this.input.subarray(this.played - this.inputStart, this.played - this.inputStart + n));
+    this.played += n;
+    // Where a first frame would sit to continue from here (clear(): H before the source position).
+    this.nominal = this.played - this.hop;
+    return n;
   }
 
   /** Copy source samples from absolute index `from` into `into` (silence before the start and after the end). */

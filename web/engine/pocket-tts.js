@@ -237,6 +237,7 @@ export class PocketTTS extends EventTarget {
         this.dispatchEvent(new CustomEvent('stored', { detail: msg }));
         break;
       case 'warm':
+        if (msg.start) this.player.startBuffer.learn(msg.start); // how this device's starts arrive
         // The speed is remembered first (listeners show it), then a model too slow steps down.
         this.checkModelSpeed(msg.speed, () => this.dispatchEvent(new CustomEvent('warm', { detail: msg })));
         break;

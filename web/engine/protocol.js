@@ -44,8 +44,9 @@
  * @typedef {{type: 'damaged', files: string[]}} DamagedMessage  model files the start read from the
  *   device store failed their sha256 check after 'ready' (web/engine/model-files.js verifyKept): deleted
  *   there; the engine must start again (it downloads them anew)
- * @typedef {{type: 'warm', seconds: number, speed: number|null}} WarmMessage  the background warm-up
- *   has ended; `speed`: its last whole utterance's × real time (null when none ran to its end)
+ * @typedef {{type: 'warm', seconds: number, speed: number|null, start: Array<[number, number]>|null}} WarmMessage
+ *   the background warm-up has ended; `speed`: its last whole utterance's × real time (null when none
+ *   ran to its end); `start`: that utterance's chunks as [seconds, samples] (the player's start hold)
  * @typedef {{type: 'progress', id: number, chunkIndex: number, chunkCount: number}} ProgressMessage
  *   a text chunk starts
  * @typedef {{type: 'chunk', id: number, pcm: Float32Array, wav: Uint8Array, chunkIndex: number,

@@ -244,17 +244,23 @@ async function keepOnDevice(keepSnapshot, files) {
  * WARM_UP_SECONDS pass. Browsers first run WebAssembly through a baseline compiler and optimize hot
  * functions later: measured here, a first utterance ran at 1.0x real time and the fourth at 3.4x.
  * Warming up moves that cost to while the user is still typing. The speed of the last utterance
- * that ran to its end (× real time; null when none did) goes to the page: its automatic model choice.
+ * that ran to its end (× real time; null when none did) goes to the page: its automatic model choice;
+ * and its chunks' [seconds, samples] (`start`): the player's first start hold (web/audio/start-buffer.js).
  */
 async function warmUp() {
   const started = performance.now();
   let speed = null;
+  let start = null;
   while (performance.now() - started < WARM_UP_SECONDS * 1000 && !warmUpCancel.is_set()) {
     const begun = performance.now();
-    const samples = await driver.warm_up(hooks, warmUpCancel, decodeOverlap());
-    if (!warmUpCancel.is_set()) speed = samples / manifest.audio.sample_rate / ((performance.now() - begun) / 1000);
+    const arrivals = await driver.warm_up(hooks, warmUpCancel, decodeOverlap());
+    if (!warmUpCancel.is_set()) {
+      const samples = arrivals.reduce((sum, [, n]) => sum + n, 0);
+      speed = samples / manifest.audio.sample_rate / ((performance.now() - begun) / 1000);
+      start = arrivals;
+    }
   }
-  post({ type: 'warm', seconds: (performance.now() - started) / 1000, speed });
+  post({ type: 'warm', seconds: (performance.now() - started) / 1000, speed, start });
 }
 
 async function ensureVoice(name) {

@@ -96,15 +96,17 @@ def open_document(data, name: str):
     )
 
 
-async def warm_up(hooks, cancel, decode_overlap: bool) -> int:
-    """One throw-away utterance (Bundle.warm_up: its output is discarded); returns its length in
-    samples (the worker times it: the speed check of the automatic model choice)."""
-    samples = 0
+async def warm_up(hooks, cancel, decode_overlap: bool):
+    """One throw-away utterance (Bundle.warm_up: its output is discarded); returns its chunks as
+    [seconds since it started, samples] pairs: the worker times the whole (the speed check of the
+    automatic model choice) and the player learns from their spacing how long to hold a start
+    (web/audio/start-buffer.js)."""
+    arrivals = []
     async for event in _bundle.warm_up(cancel=cancel, decode_overlap=bool(decode_overlap)):
         if isinstance(event, AudioChunk):
-            samples += len(event.samples)
+            arrivals.append([event.seconds, len(event.samples)])
             await hooks.pause()
-    return samples
+    return to_js(arrivals)
 
 
 def _request(options) -> SpeakRequest:
