@@ -162,7 +162,7 @@ export default defineConfig({
       },
       workbox: {
         clientsClaim: true, // the first visit is controlled at once, so its model downloads are cached
-        globPatterns: ['**/*.{html,js,mjs,css,png,wasm,zip,whl,json,webmanifest}'],
+        globPatterns: ['**/*.{html,js,mjs,css,png,wasm,zip,whl,json,webmanifest,gz}'],
         globIgnores: ['models/**'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         navigateFallback: 'index.html',

@@ -196,11 +196,11 @@ export function journeys(engineName, launch, baseUrl) {
         await openApp(offlinePage, server.url); // the second visit goes through the service worker
         // The model comes from the device store, or (an engine without OPFS) the service worker's cache.
         const fromDevice = await offlinePage.evaluate(() => [...window.__pocketTTS.info.filesFromDevice]);
-        const pythonFromDevice = await offlinePage.evaluate(() => window.__pocketTTS.info.pythonFromDevice);
+        const pythonStart = await offlinePage.evaluate(() => window.__pocketTTS.info.pythonStart);
         const cached = await offlinePage.evaluate(async () => (await (await caches.open('pocket-tts-models')).keys()).map((r) => r.url));
         console.log(
           `  [${engineName}] second visit: ${fromDevice.length} model files from the device store, ${cached.length} in the service worker's cache;` +
-            ` Python ${pythonFromDevice ? 'from its snapshot on the device' : 'started plainly'}`,
+            ` Python started from ${{ device: 'its snapshot on the device', site: "the site's snapshot", plain: 'nothing (plainly)' }[pythonStart]}`,
         );
         assert.ok(
           fromDevice.includes('mimi_decoder.onnx') || cached.some((url) => url.includes(`/models/${TINY}mimi_decoder.onnx?sha256=`)),

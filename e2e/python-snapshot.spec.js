@@ -1,6 +1,8 @@
-// Python's start kept on the device (web/engine/python-snapshot.js): a first visit starts Pyodide plainly and
-// keeps a memory snapshot of it; the next visit starts from that snapshot and speaks exactly as a
-// plain start does; a kept snapshot that cannot start Python is dropped, and the app starts plainly.
+// Python's start from a memory snapshot (web/engine/python-snapshot.js). The site ships one made at build
+// time: a first visit starts from it and speaks exactly as a plain start does; a damaged one is
+// refused and Python starts plainly. Without it (blocked here), a first visit starts Pyodide plainly
+// and keeps a snapshot on the device; the next visit starts from that and speaks the same; a kept
+// snapshot that cannot start Python is dropped, and the app starts plainly.
 
 import { expect, test } from './fixtures.js';
 import { capturedPcm, maxAbsDiff, openApp, setAdvanced, startSpeaking, waitForPhase, waitForResult } from './helpers.js';
@@ -22,11 +24,44 @@ async function stored(page) {
 }
 
 const pythonFromDevice = (page) => page.evaluate(() => window.__pocketTTS.info.pythonFromDevice);
+const pythonStart = (page) => page.evaluate(() => window.__pocketTTS.info.pythonStart);
+const SITE_SNAPSHOT = '**/pyodide/python-snapshot.gz';
+
+// One frame per decoder call: the automatic batch follows timing and the int8 decoder quantizes per
+// call, so only a fixed batch is bit-identical from run to run (py_core DecodePolicy).
+const QUERY = { capture: 'pcm', decode_batch: '1' };
+
+test("a first visit starts Python from the site's snapshot and speaks as a plain start does; a damaged one is refused", async ({ page }) => {
+  await openApp(page, QUERY);
+  expect(await pythonStart(page)).toBe('site');
+  const fromSite = await seededSpeech(page);
+  expect((await stored(page)).pythonSnapshot).toBe(false); // started from a snapshot: none to keep
+
+  // The same snapshot with one byte changed, sent as gzip bytes (the preview server sent it with
+  // Content-Encoding: gzip, so the first start took the other path): refused by its sha256.
+  const warnings = [];
+  page.on('console', (message) => {
+    if (message.type() === 'warning') warnings.push(message.text());
+  });
+  await page.context().route(SITE_SNAPSHOT, async (route) => {
+    const { gunzipSync, gzipSync } = await import('node:zlib');
+    const fetched = await (await route.fetch()).body();
+    const body = fetched[0] === 0x1f && fetched[1] === 0x8b ? gunzipSync(fetched) : fetched;
+    body[body.length >> 1] ^= 1;
+    await route.fulfill({ body: gzipSync(body), contentType: 'application/gzip' });
+  });
+  await page.reload();
+  await waitForPhase(page, 'ready', 150_000);
+  expect(await pythonStart(page)).toBe('plain');
+  expect(warnings.some((text) => text.includes("site's Python snapshot could not be read"))).toBe(true);
+  const plain = await seededSpeech(page);
+  expect(fromSite.length).toBe(plain.length);
+  expect(maxAbsDiff(fromSite, plain)).toBe(0);
+});
 
 test('a returning visit starts Python from the kept snapshot and speaks the same; a broken one is replaced', async ({ page }) => {
-  // One frame per decoder call: the automatic batch follows timing and the int8 decoder quantizes per
-  // call, so only a fixed batch is bit-identical from run to run (py_core DecodePolicy).
-  await openApp(page, { capture: 'pcm', decode_batch: '1' });
+  await page.context().route(SITE_SNAPSHOT, (route) => route.abort()); // as if the site shipped none
+  await openApp(page, QUERY);
   expect(await pythonFromDevice(page)).toBe(false); // a fresh profile
   const plain = await seededSpeech(page);
   expect((await stored(page)).pythonSnapshot).toBe(true);

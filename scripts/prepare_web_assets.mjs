@@ -4,7 +4,9 @@
 //   public/pyodide/  Pyodide's runtime from the `pyodide` npm package (asm.mjs, asm.wasm, stdlib, lock file)
 //   public/ort/      onnxruntime-web's plain WASM and WebGPU (JSEP) modules and binaries (web/engine/ort-builds.js)
 //   public/wheels/   the py_core wheel (`pip wheel --no-deps --no-build-isolation`, from a clean copy)
-//   public/runtime.json  file names the worker needs (wheel names, versions)
+//   public/runtime.json  file names the worker needs (wheel names, versions, the Python snapshot)
+//   public/pyodide/python-snapshot.gz  a memory snapshot of Pyodide with the wheel and the worker's driver
+//                    imported, made here in Node: a first visit starts Python from it (web/engine/python-snapshot.js)
 //
 // All three folders are git-ignored and rebuilt by this script. Usage:
 //   node scripts/prepare_web_assets.mjs            # everything
@@ -15,7 +17,10 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { SITE_ENGINE, snapshotKey } from '../web/engine/python-snapshot.js';
+import { sha256Hex } from '../web/engine/sha256.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const python = process.env.PYTHON || 'python3';
@@ -94,11 +99,34 @@ function prepareWheel() {
   return { py_core: wheel };
 }
 
+/**
+ * Start the copied Pyodide in Node as the worker starts it (web/engine/worker.js loadPython: the wheel
+ * unpacked, the driver imported), snapshot its memory and write it gzip-compressed beside Pyodide.
+ */
+async function preparePythonSnapshot(runtime) {
+  const indexURL = join(out, 'pyodide') + '/';
+  const { loadPyodide } = await import(pathToFileURL(join(indexURL, 'pyodide.mjs')).href);
+  const wheel = new Uint8Array(readFileSync(join(out, 'wheels', runtime.py_core)));
+  const driverSource = readFileSync(join(root, 'web', 'engine', 'worker_driver.py'), 'utf8');
+  const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true, stdout: () => {}, stderr: console.warn });
+  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  pyodide.unpackArchive(wheel, 'wheel', { extractDir: sitePackages });
+  pyodide.FS.writeFile('/home/pyodide/pocket_driver.py', driverSource);
+  pyodide.pyimport('pocket_driver');
+  const snapshot = pyodide.makeMemorySnapshot();
+  const file = 'python-snapshot.gz';
+  writeFileSync(join(indexURL, file), gzipSync(snapshot));
+  log(`${shown(join(indexURL, file))}: ${(snapshot.length / 1e6).toFixed(1)} MB snapshot of Python's start`);
+  const key = await snapshotKey({ pyodide: runtime.pyodide, wheel, driverSource, engine: SITE_ENGINE });
+  return { python_snapshot: { file, sha256: await sha256Hex(snapshot), key } };
+}
+
 mkdirSync(out, { recursive: true });
 const runtimePath = join(out, 'runtime.json');
 let runtime = {};
 if (only === 'wheel' && existsSync(runtimePath)) runtime = JSON.parse(readFileSync(runtimePath, 'utf8'));
 if (only === 'all') Object.assign(runtime, preparePyodide(), prepareOrt());
 Object.assign(runtime, prepareWheel());
+Object.assign(runtime, await preparePythonSnapshot(runtime));
 writeFileSync(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`);
 log(`${shown(runtimePath)} written`);

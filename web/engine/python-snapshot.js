@@ -7,9 +7,19 @@
 // is found by a key over everything that layout depends on: Pyodide's version, py_core's wheel, the
 // driver's source and the engine; a snapshot whose bytes do not match the sha256 in its name is
 // deleted, never used.
+//
+// A first visit has no such snapshot yet, so the site ships one: scripts/prepare_web_assets.mjs starts
+// the same Pyodide in Node, imports the same wheel and driver and writes the snapshot gzip-compressed
+// (pyodide/python-snapshot.gz, ~7 MB; runtime.json `python_snapshot`: file, sha256 of the snapshot,
+// key with the engine SITE_ENGINE). The worker uses it where no snapshot is kept on the device and its
+// key matches what it loaded; a snapshot is plain WebAssembly memory, not tied to the JS engine that
+// made it (the engine is in the device key only because nothing else needs it there).
 
 import { ModelStore } from './model-store.js';
 import { sha256Hex } from './sha256.js';
+
+/** The engine part of the shipped snapshot's key (the device's snapshots use the user agent). */
+export const SITE_ENGINE = 'site';
 
 /** The device store's folder for snapshots (beside the bundles' folders). */
 const SNAPSHOT_FOLDER = 'python-snapshot/';
@@ -56,4 +66,27 @@ export async function keepSnapshot(store, key, snapshot) {
 /** Delete every kept snapshot (one that failed to start Python). */
 export async function dropSnapshots(store) {
   await store.prune(new Set());
+}
+
+/**
+ * The snapshot shipped with the site (runtime.json `python_snapshot`), ungzipped and checked against
+ * its sha256; null (with a warning) when it cannot be had.
+ * @param {URL} url
+ * @param {string} sha256
+ */
+export async function fetchSiteSnapshot(url, sha256) {
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    let snapshot = new Uint8Array(await response.arrayBuffer());
+    // Still gzip unless the host sent it with Content-Encoding: gzip (then the browser unpacked it).
+    if (snapshot[0] === 0x1f && snapshot[1] === 0x8b) {
+      snapshot = new Uint8Array(await new Response(new Blob([snapshot]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+    }
+    if ((await sha256Hex(snapshot)) !== sha256) throw new Error('its bytes do not match their sha256');
+    return snapshot;
+  } catch (error) {
+    console.warn("The site's Python snapshot could not be read; starting Python without it", error);
+    return null;
+  }
 }

@@ -5,7 +5,15 @@
 import { Bridge } from './bridge.js';
 import { fileEntry } from './manifest.js';
 import { ModelFiles } from './model-files.js';
-import { dropSnapshots, keepSnapshot, openSnapshotStore, readSnapshot, snapshotKey } from './python-snapshot.js';
+import {
+  SITE_ENGINE,
+  dropSnapshots,
+  fetchSiteSnapshot,
+  keepSnapshot,
+  openSnapshotStore,
+  readSnapshot,
+  snapshotKey,
+} from './python-snapshot.js';
 import { GRAPHS } from './speak-options.js';
 import driverSource from './worker_driver.py?raw';
 
@@ -69,9 +77,10 @@ async function checkWebAssemblyAllowed() {
 
 /**
  * Start Pyodide with py_core and the driver imported: from this device's snapshot of such a start
- * when one is kept (web/engine/python-snapshot.js), else plainly, then making that snapshot. Returns the
- * runtime's versions, whether the snapshot was used, and (after a plain start) `keepSnapshot`, which
- * stores the snapshot for the next visit.
+ * when one is kept, else from the snapshot shipped with the site when it fits (web/engine/python-snapshot.js),
+ * else plainly, then making a snapshot for the device. Returns the runtime's versions, where Python
+ * started from ('device', 'site' or 'plain') and (after a plain start) `keepSnapshot`, which stores
+ * the snapshot for the next visit.
  */
 async function loadPython(baseUrl) {
   await checkWebAssemblyAllowed();
@@ -83,6 +92,12 @@ async function loadPython(baseUrl) {
   const snapshots = await openSnapshotStore();
   const key = snapshots && (await snapshotKey({ pyodide: runtime.pyodide, wheel, driverSource, engine: navigator.userAgent }));
   let snapshot = snapshots && (await readSnapshot(snapshots, key));
+  let start = snapshot ? 'device' : 'plain';
+  const site = runtime.python_snapshot;
+  if (!snapshot && site && site.key === (await snapshotKey({ pyodide: runtime.pyodide, wheel, driverSource, engine: SITE_ENGINE }))) {
+    snapshot = await fetchSiteSnapshot(new URL(site.file, indexURL), site.sha256);
+    if (snapshot) start = 'site';
+  }
 
   status(`Starting Python ${runtime.python} (Pyodide ${runtime.pyodide})…`);
   const { loadPyodide } = await import(/* @vite-ignore */ `${indexURL}pyodide.mjs`);
@@ -92,9 +107,10 @@ async function loadPython(baseUrl) {
     try {
       pyodide = await loadPyodide({ ...options, _loadSnapshot: snapshot });
     } catch (error) {
-      console.warn('Python did not start from the snapshot kept on this device; starting without it', error);
-      await dropSnapshots(snapshots);
+      console.warn(`Python did not start from the ${start === 'site' ? "site's snapshot" : 'snapshot kept on this device'}; starting without it`, error);
+      if (start === 'device') await dropSnapshots(snapshots);
       snapshot = null;
+      start = 'plain';
     }
   }
   pyodide ??= await loadPyodide({ ...options, _makeSnapshot: Boolean(snapshots) });
@@ -110,7 +126,7 @@ async function loadPython(baseUrl) {
   const made = snapshots && !snapshot ? pyodide.makeMemorySnapshot() : null;
   return {
     runtime,
-    fromSnapshot: Boolean(snapshot),
+    start,
     keepSnapshot: made && (() => keepSnapshot(snapshots, key, made)),
   };
 }
@@ -163,7 +179,7 @@ async function init({ baseUrl, modelsUrl, modelPath, backend, threads, parallelD
     finished('sessions');
     return files;
   })();
-  const [{ runtime, fromSnapshot, keepSnapshot }, files] = await Promise.all([python, sessions]);
+  const [{ runtime, start, keepSnapshot }, files] = await Promise.all([python, sessions]);
   Object.assign(self, { pocketBridge: bridge, pocketPyodide: pyodide }); // for diagnostics and tests
 
   status('Preparing the voice…');
@@ -196,7 +212,8 @@ async function init({ baseUrl, modelsUrl, modelPath, backend, threads, parallelD
       library: driver.library_model(), // {modelId, displayName, manifestSha256}
       loadSeconds, // {python, download, sessions, voice}: when each part of the start was done
       filesFromDevice: model.fromStore, // model files read from the device store, not downloaded
-      pythonFromDevice: fromSnapshot, // Python started from the snapshot kept on this device
+      pythonFromDevice: start === 'device', // Python started from the snapshot kept on this device
+      pythonStart: start, // 'device', 'site' (the snapshot shipped with the site) or 'plain'
     },
   });
   // Python's snapshot and the downloaded files go into the device store now, after the start.
