@@ -3,7 +3,7 @@
 // the player (the page's MessagePort pushes, timed in the page) and when the worklet reports a gap
 // (its underrun counter, polled every 2 ms). Shows where the start's underrun comes from (issue 26).
 //
-//   npm run build && node bench/start_timeline.mjs --model english-synthetic-full/ --runs 2
+//   npm run build && node bench/start_timeline.mjs --model english-synthetic-full/ --runs 2 [--dist other/dist]
 //
 // Prints, per run: first chunk (ms after Speak), × real time, underruns, then the first pushes
 // (time after the first push, samples, audio already pushed) and each underrun report (the worklet's
@@ -23,6 +23,7 @@ const runs = Number(arg('runs', 2));
 const config = arg('config', 'wasm-1t');
 const shown = Number(arg('events', 14));
 const port = Number(arg('port', 4272));
+const dist = resolve(arg('dist', resolve(root, 'dist')));
 const text = arg('text', JSON.parse(readFileSync(resolve(root, 'bench/text.json'), 'utf8')).text);
 
 /** In the page: record the player's pushes and the worklet's underrun count as they change. */
@@ -48,7 +49,7 @@ function watchStart() {
   }, 2);
 }
 
-const { url, stop } = await servePreview({ cwd: root, outDir: resolve(root, 'dist'), port });
+const { url, stop } = await servePreview({ cwd: root, outDir: dist, port });
 const browser = await launchChromium();
 try {
   const context = await browser.newContext({ serviceWorkers: 'block' });
@@ -66,7 +67,7 @@ try {
     const start = timeline.find((e) => e.type === 'push')?.at ?? 0;
     const played = timeline.find((e) => e.type === 'played');
     console.log(
-      `run ${run + 1}: first chunk ${Math.round(result.firstChunkSeconds * 1000)} ms, hold ${Math.round(hold * 1000)} ms, ` +
+      `run ${run + 1}: first chunk ${Math.round(result.firstChunkSeconds * 1000)} ms, hold ${hold == null ? '-' : Math.round(hold * 1000)} ms, ` +
         `first played ${played ? Math.round(played.at - start) : '-'} ms after it, ` +
         `${(result.seconds / result.elapsed).toFixed(2)}x real time, underruns ${underruns}`,
     );
