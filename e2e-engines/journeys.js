@@ -1,8 +1,10 @@
 // The user journeys of the Playwright suite, written once for any engine of drivers.js: speak (every
 // generated sample reaches the audio output; the downloaded WAV has that length), Stop, a voice
-// cloned from an uploaded file, empty and odd text, and offline use after one visit.
+// cloned from an uploaded file, empty and odd text, a Markdown document's chapter read, a compressed
+// export with chapter marks (checked with Debian's ffprobe), and offline use after one visit.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,18 +48,18 @@ async function waitForResult(page, timeoutMs = 120_000) {
   return page.waitFor(() => window.__pocketTTS.lastResult, null, timeoutMs, 'the utterance to finish');
 }
 
-/** The one new .wav file in `dir` (not in `before`), once its size stops changing. */
-async function waitForDownload(dir, before, timeoutMs = 30_000) {
+/** The one new file in `dir` (not in `before`) ending in `extension`, once its size stops changing. */
+async function waitForDownload(dir, before, timeoutMs = 30_000, extension = '.wav') {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
   for (;;) {
-    const fresh = readdirSync(dir).filter((f) => f.endsWith('.wav') && !before.has(f));
+    const fresh = readdirSync(dir).filter((f) => f.endsWith(extension) && !before.has(f));
     if (fresh.length === 1) {
       const size = statSync(join(dir, fresh[0])).size;
       if (size > 44 && size === last) return join(dir, fresh[0]);
       last = size;
     }
-    if (Date.now() > deadline) throw new Error(`no finished .wav download in ${dir} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`no finished ${extension} download in ${dir} after ${timeoutMs / 1000} s (it holds: ${readdirSync(dir).join(', ')})`);
     await sleep(300);
   }
 }
@@ -71,6 +73,9 @@ function promptWav() {
   });
   return makeWav(samples, rate);
 }
+
+/** The app's log entries after the first `from` (window.__pocketTTS.events). */
+const eventsSince = (page, from) => page.evaluate((n) => window.__pocketTTS.events.slice(n), from);
 
 /**
  * The journeys for one engine: `launch()` resolves to a drivers.js engine; `baseUrl()` is the app's
@@ -180,6 +185,64 @@ export function journeys(engineName, launch, baseUrl) {
       const result = await waitForResult(page);
       assert.equal(result.stopped, false);
       assert.ok(result.samples > 0);
+    });
+
+    // Before the document journey: with a document open, the export takes its chapters instead.
+    test("exports the text's chapters as compressed audio with chapter marks ffprobe lists", { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+      await page.fill('#text', '# Opening\n\nThe first chapter is short.\n\n# Closing\n\nSo is the second one.');
+      await page.evaluate(() => {
+        const section = document.querySelector('#export-section');
+        section.hidden = false;
+        section.open = true;
+      });
+      await page.waitFor(() => !document.querySelector('#export-start').disabled, null, 30_000, 'Export to be enabled');
+      const format = await page.evaluate(() => document.querySelector('#export-format').value); // Opus where WebCodecs encodes it
+      const before = new Set(readdirSync(engine.downloads));
+      await page.click('#export-start');
+      await page.waitFor(() => /^Export(ed| failed)/.test(document.querySelector('#export-status').textContent), null, 180_000, 'the export to end');
+      const status = await textOf(page, '#export-status');
+      assert.match(status, /^Exported/, status);
+      await page.click('#export-audio');
+      const file = await waitForDownload(engine.downloads, before, 30_000, `.${format}`);
+      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_chapters', '-show_format', '-of', 'json', file], { encoding: 'utf8' }));
+      assert.deepEqual(probe.chapters.map((c) => c.tags?.title), ['Opening', 'Closing']);
+      assert.ok(Number(probe.format.duration) > 0.5, `duration ${probe.format.duration} s`);
+      console.log(`  [${engineName}] export: ${format}, ${Number(probe.format.duration).toFixed(2)} s, chapters at ${probe.chapters.map((c) => Number(c.start_time).toFixed(2)).join(', ')} s`);
+    });
+
+    test('a Markdown document lists its chapters and reads the one chosen, without its markup', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pocket-tts-document-'));
+      const path = join(dir, 'notes.md');
+      writeFileSync(path, [
+        '# First Part', 'Anna opened the **first** door.',
+        '# Second Part', 'Bruno read the [second](https://example.com/2) letter aloud. Then he sat down.',
+        '# Third Part', 'Clara closed the *third* window.',
+      ].join('\n\n'));
+      const from = (await page.evaluate(() => window.__pocketTTS.events.length));
+      await page.evaluate(() => {
+        document.querySelector('#document-file').hidden = false; // WebDriver types into visible inputs only
+      });
+      await page.upload('#document-file', path);
+      await page.waitFor((n) => window.__pocketTTS.events.slice(n).some((e) => e.type === 'document' || e.type === 'document-error'), from, 60_000, 'the document to open');
+      const opened = (await eventsSince(page, from)).find((e) => e.type === 'document' || e.type === 'document-error');
+      assert.equal(opened.type, 'document', `opened: ${JSON.stringify(opened)}`);
+      assert.deepEqual((await page.evaluate(() => window.__pocketTTS.document)).titles, ['First Part', 'Second Part', 'Third Part']);
+      await page.evaluate(() => {
+        const select = document.querySelector('#chapter');
+        select.value = '1';
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      await page.click('#document-read');
+      await page.waitFor(() => window.__pocketTTS.document?.sentence >= 1, null, 120_000, 'the second sentence of the chapter to be heard');
+      const spoken = await page.evaluate(() => window.__pocketTTS.spokenText);
+      assert.ok(spoken.startsWith('Second Part'), `read: ${spoken}`);
+      assert.match(spoken, /Bruno read the second letter aloud\./);
+      assert.doesNotMatch(spoken, /Anna|Clara|https|\*|\[/);
+      await page.click('#stop');
+      await page.waitFor(() => window.__pocketTTS.phase === 'ready', null, 30_000, 'the ready phase after Stop');
+      await page.evaluate(() => {
+        document.querySelector('#document-file').hidden = true;
+      });
     });
 
     // Three page loads (online, through the service worker, offline): WebKitGTK takes 50-70 s for each on a loaded machine.

@@ -142,7 +142,9 @@ export class ExportPanel {
 
   /** Offer `blob` as a download named `name`. */
   link(/** @type {HTMLAnchorElement} */ anchor, /** @type {Blob} */ blob, /** @type {string} */ name) {
-    const url = URL.createObjectURL(blob);
+    // Typed as plain bytes so that the file is saved under `name`: Firefox renames a download whose
+    // extension its list for the type lacks (an audio/ogg "pocket-tts.opus" was saved as ".ogx").
+    const url = URL.createObjectURL(new Blob([blob], { type: 'application/octet-stream' }));
     this.urls.push(url);
     anchor.href = url;
     anchor.download = name;
