@@ -201,7 +201,7 @@ export function journeys(engineName, launch, baseUrl) {
       await page.click('#export-start');
       await page.waitFor(() => /^Export(ed| failed)/.test(document.querySelector('#export-status').textContent), null, 180_000, 'the export to end');
       const status = await textOf(page, '#export-status');
-      assert.match(status, /^Exported/, status);
+      assert.match(status, /^Exported/, `${format}: ${status} ${await textOf(page, '#error-text')} ${JSON.stringify((await eventsSince(page, 0)).filter((e) => e.type.startsWith('export')))}`);
       await page.click('#export-audio');
       const file = await waitForDownload(engine.downloads, before, 30_000, `.${format}`);
       const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_chapters', '-show_format', '-of', 'json', file], { encoding: 'utf8' }));

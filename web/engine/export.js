@@ -66,15 +66,19 @@ function opusWriter(/** @type {number} */ sampleRate, /** @type {string[]} */ ti
   });
   encoder.configure({ codec: 'opus', sampleRate, numberOfChannels: 1, bitrate: BITRATES.opus });
   let at = 0;
+  const add = (/** @type {Float32Array} */ pcm) => {
+    if (failure) throw failure;
+    const data = new Float32Array(pcm); // AudioData may take the buffer over
+    const timestamp = Math.round((at * 1e6) / sampleRate);
+    encoder.encode(new AudioData({ format: 'f32', sampleRate, numberOfFrames: data.length, numberOfChannels: 1, timestamp, data }));
+    at += data.length;
+  };
   return {
-    add(pcm) {
-      if (failure) throw failure;
-      const data = new Float32Array(pcm); // AudioData may take the buffer over
-      const timestamp = Math.round((at * 1e6) / sampleRate);
-      encoder.encode(new AudioData({ format: 'f32', sampleRate, numberOfFrames: data.length, numberOfChannels: 1, timestamp, data }));
-      at += data.length;
-    },
+    add,
     async finish(samples, chapters) {
+      // Silence past the end, trimmed again by the last page's granule: an encoder may keep its
+      // lookahead and last partial frame back at flush (WebKitGTK's did: the file came out short).
+      add(new Float32Array(Math.ceil((OPUS_PRE_SKIP * sampleRate) / 48000) + Math.round(sampleRate * 0.02)));
       await encoder.flush();
       encoder.close();
       if (failure) throw failure;
