@@ -9,7 +9,8 @@
 //
 // Options: --a / --b (folders holding mimi_decoder.onnx; default build/decoder-levers/before|after),
 // --manifest (a bundle manifest of the same architecture, for the input shapes; default: the
-// full-size synthetic bundle in public/models), --calls per round (default 20).
+// full-size synthetic bundle in public/models), --calls per round (default 20), --file (the graph
+// file in each folder; default mimi_decoder.onnx).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const variants = {
 };
 const manifestPath = resolve(arg('manifest', `${root}/public/models/english-synthetic-full/manifest.json`));
 const rounds = Number(arg('rounds', 3));
+const file = arg('file', 'mimi_decoder.onnx');
 const calls = Number(arg('calls', 20));
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 ort.env.wasm.numThreads = 1;
@@ -49,7 +51,7 @@ function feeds() {
 }
 
 async function open(folder, profile = false) {
-  const bytes = readFileSync(`${folder}/mimi_decoder.onnx`);
+  const bytes = readFileSync(`${folder}/${file}`);
   return ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', enableProfiling: profile });
 }
 
@@ -64,7 +66,7 @@ if (arg('profile')) {
 
 /** Per operator type: kernel ms per call, from 6 profiled calls in a child process (the first dropped). */
 function profile(folder) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--profile', folder, '--manifest', manifestPath], { maxBuffer: 1 << 28 }).toString();
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--profile', folder, '--manifest', manifestPath, '--file', file], { maxBuffer: 1 << 28 }).toString();
   const events = out.split('\n').map((line) => line.trim().replace(/,$/, '')).filter((line) => line.startsWith('{"cat" : "Node"'))
     .map((line) => JSON.parse(line)).filter((e) => e.name.endsWith('_kernel_time'));
   const counted = events.slice(events.length / PROFILED_CALLS);
@@ -95,7 +97,7 @@ for (let round = 0; round < rounds; round++) {
   for (const key of ['a', 'b']) perRound[key].push({ median: +median(times[key]).toFixed(2), min: +Math.min(...times[key]).toFixed(2) });
 }
 console.log(JSON.stringify({
-  command: `node bench/decoder_kernels.mjs --rounds ${rounds} --calls ${calls} --a ${variants.a} --b ${variants.b}`,
+  command: `node bench/decoder_kernels.mjs --rounds ${rounds} --calls ${calls} --file ${file} --a ${variants.a} --b ${variants.b}`,
   what: 'mimi_decoder, one latent frame per call, attention window full, onnxruntime-web WASM in Node, 1 thread; calls interleaved (a,b / b,a), median and min per round',
   node: process.version,
   'onnxruntime-web': ort.env.versions?.web,

@@ -145,6 +145,8 @@ def _build_graph(spec: export.GraphSpec, out_dir: Path, fp32_dir: Path, args, ba
             optimize.quantize_gather_tables(fp32_path, final_path)
         else:
             optimize.quantize(fp32_path, final_path, args.quantize)
+            if args.quantize == "int8":
+                optimize.store_fp16(final_path)  # what int8 left fp32: the convolutions
         quantized_parity = verify.verify_graph(spec, final_path, tolerance=None)
         if quantized_parity.snr_db >= MIN_QUANTIZED_SNR_DB:
             quantization = args.quantize

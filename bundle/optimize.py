@@ -4,7 +4,9 @@ int8 is onnxruntime's dynamic quantization of MatMul weights only (per-tensor, s
 quantization transposes shared weights in place and corrupts them, and convolutions are where
 quantization damages audio most, so both stay fp32. fp16 converts weights and keeps fp32 I/O.
 Embedding tables (a Gather from a float initializer: the text conditioner) become int8 rows with
-one fp32 scale per row (`quantize_gather_tables`).
+one fp32 scale per row (`quantize_gather_tables`). The large weights int8 leaves fp32 (the
+convolutions) are stored as fp16 and cast back once, when onnxruntime constant-folds the graph at
+session creation (`store_fp16`): half the bytes, fp32 compute.
 """
 
 from __future__ import annotations
@@ -115,3 +117,31 @@ def quantize_gather_tables(source: Path, destination: Path) -> int:
                 graph.node.insert(position + offset, new)
     onnx.save(model, str(destination))
     return len(tables)
+
+
+# Initializers at least this large (elements) are worth storing as fp16.
+FP16_STORAGE_MIN_ELEMENTS = 1 << 14
+
+
+def store_fp16(path: Path) -> int:
+    """Store the large fp32 initializers of the model at `path` as fp16 + Cast, in place; the count.
+
+    Each becomes an fp16 initializer and a `Cast` to float32 with the original name, so every
+    reader sees the same fp32 tensor (rounded to fp16) and onnxruntime folds the Cast away at
+    session creation.
+    """
+    model = onnx.load(str(path))
+    graph = model.graph
+    large = [
+        t
+        for t in graph.initializer
+        if t.data_type == onnx.TensorProto.FLOAT and np.prod(t.dims) >= FP16_STORAGE_MIN_ELEMENTS
+    ]
+    for tensor in large:
+        values = numpy_helper.to_array(tensor)
+        graph.initializer.remove(tensor)
+        graph.initializer.append(numpy_helper.from_array(values.astype(np.float16), f"{tensor.name}_fp16"))
+        cast = helper.make_node("Cast", [f"{tensor.name}_fp16"], [tensor.name], to=onnx.TensorProto.FLOAT)
+        graph.node.insert(0, cast)
+    onnx.save(model, str(path))
+    return len(large)
