@@ -30,6 +30,9 @@ logger = logging.getLogger("build_bundle")
 DEFAULT_MODELS_ROOT = model_source.REPO_ROOT / "public" / "models"
 # Graphs whose MatMul weights are worth quantizing (the others are lookups, convolutions or tiny).
 QUANTIZABLE = (ExportedGraph.FLOW_LM_KV, Graph.FLOW_LM_FLOW, Graph.MIMI_DECODER, Graph.MIMI_ENCODER)
+# Graphs that are embedding lookups: with --quantize int8, their tables become int8 rows with a
+# per-row scale (optimize.quantize_gather_tables).
+EMBEDDING_TABLES = (Graph.TEXT_CONDITIONER,)
 # A quantized graph whose outputs fall below this SNR against PyTorch stays fp32.
 MIN_QUANTIZED_SNR_DB = 20.0
 CHECK_FRAMES = 24
@@ -135,9 +138,15 @@ def _build_graph(spec: export.GraphSpec, out_dir: Path, fp32_dir: Path, args, ba
     parity = verify.verify_graph(spec, fp32_path)
     final_path = out_dir / spec.file
     quantization, quantized_parity, note = "none", None, ""
-    if args.quantize != "none" and spec.name in QUANTIZABLE:
+    tables = args.quantize == "int8" and spec.name in EMBEDDING_TABLES
+    if (args.quantize != "none" and spec.name in QUANTIZABLE) or tables:
         bar.set_postfix_str(f"{spec.name}: quantize {args.quantize}")
-        optimize.quantize(fp32_path, final_path, args.quantize)
+        if tables:
+            optimize.quantize_gather_tables(fp32_path, final_path)
+        else:
+            optimize.quantize(fp32_path, final_path, args.quantize)
+            if args.quantize == "int8":
+                optimize.store_fp16(final_path)  # what int8 left fp32: the convolutions
         quantized_parity = verify.verify_graph(spec, final_path, tolerance=None)
         if quantized_parity.snr_db >= MIN_QUANTIZED_SNR_DB:
             quantization = args.quantize

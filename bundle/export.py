@@ -17,7 +17,7 @@ import torch
 from pocket_tts import TTSModel
 from torch.export import Dim
 
-from bundle import graphs
+from bundle import conv_transpose, graphs
 from py_core.manifest import SAMPLERS, ExportedGraph, Graph
 
 OPSET = 18
@@ -38,6 +38,9 @@ class GraphSpec:
     example_inputs: tuple[torch.Tensor, ...]
     dynamic_shapes: tuple | None
     context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
+    # Entered around export only, inside `context`: reformulations for onnxruntime's kernels. The
+    # verifier runs the module without it, so the graph is checked against upstream's own forward.
+    export_context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
     states: list[graphs.StateSpec] = field(default_factory=list)
     load: str = "default"  # "default" | "cloning" | "never"
     role: str = ""
@@ -149,6 +152,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
             (_zeros((1, 2, ldim)), *[_example_state(s) for s in decoder_states]),
             ({1: frames}, None, decoder_state_axes),
             context=lambda: graphs.explicit_kv_caches(model.mimi.decoder_transformer, window=context - 1),
+            export_context=lambda: conv_transpose.overlap_add_conv_transposes(model.mimi),
             states=decoder_states,
             role="streaming Mimi decoder (latent_to_mimi fused in): latents + state → PCM + state",
         ),
@@ -169,7 +173,7 @@ def graph_specs(model: TTSModel, timestamp_heads: tuple[tuple[int, int], ...] = 
 
 def export_graph(spec: GraphSpec, path: Path) -> None:
     """Export `spec` to a self-contained ONNX file at `path` (weights embedded)."""
-    with torch.no_grad(), spec.context(), warnings.catch_warnings():
+    with torch.no_grad(), spec.context(), spec.export_context(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
             spec.module,

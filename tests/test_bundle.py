@@ -91,6 +91,29 @@ def test_int8_graphs_use_quantized_matmuls_and_fp32_bundle_does_not(tiny_bundle,
     assert "MatMulInteger" not in op_types(tiny_bundle_fp32 / fp32["file"])
 
 
+def test_int8_bundle_stores_the_text_table_as_int8_and_large_fp32_weights_as_fp16(
+    tiny_bundle, tiny_bundle_fp32
+):
+    """bundle/optimize.py: int8 rows for the text table, fp16 storage for what int8 leaves fp32;
+    the fp32 bundle keeps fp32 everywhere. Neither decoder has a ConvTranspose (bundle/conv_transpose.py)."""
+
+    def initializer_types(path: Path) -> set[int]:
+        return {t.data_type for t in onnx.load(str(path)).graph.initializer}
+
+    int8 = _manifest(tiny_bundle)["graphs"]
+    assert int8["text_conditioner"]["quantization"] == "int8"
+    assert onnx.TensorProto.INT8 in initializer_types(tiny_bundle / "text_conditioner.onnx")
+    assert onnx.TensorProto.FLOAT16 in initializer_types(tiny_bundle / "mimi_decoder.onnx")
+    for bundle in (tiny_bundle, tiny_bundle_fp32):
+        decoder = onnx.load(str(bundle / "mimi_decoder.onnx")).graph.node
+        assert "ConvTranspose" not in {node.op_type for node in decoder}
+    fp32 = _manifest(tiny_bundle_fp32)["graphs"]
+    assert fp32["text_conditioner"]["quantization"] == "none"
+    for graph in ("text_conditioner", "mimi_decoder"):
+        types = initializer_types(tiny_bundle_fp32 / fp32[graph]["file"])
+        assert not types & {onnx.TensorProto.INT8, onnx.TensorProto.FLOAT16}
+
+
 def test_index_lists_the_bundle(tiny_bundle):
     index = json.loads((tiny_bundle.parent / "index.json").read_text(encoding="utf-8"))
     entry = next(m for m in index["models"] if m["path"] == tiny_bundle.name + "/")
@@ -125,18 +148,26 @@ def test_voices_are_kv_states_that_py_core_and_upstream_read(tiny_bundle):
         assert offsets == {parsed.num_frames}
 
 
-def test_upstream_reloads_exactly_the_exported_weights(tiny_bundle):
-    """source/config.yaml + checkpoint load in upstream, and the ONNX graphs compute the same thing."""
+def test_upstream_reloads_exactly_the_exported_weights(tiny_bundle, tiny_bundle_fp32):
+    """source/config.yaml + checkpoint load in upstream, and the ONNX graphs compute the same thing.
+
+    The fp32 text table exactly; the int8 bundle's (int8 rows, one scale per row) within half a
+    quantization step of each row.
+    """
     from pocket_tts import TTSModel
 
     from bundle.verify import session
 
     model = TTSModel.load_model(config=str(tiny_bundle / "source" / "config.yaml"))
     ids = np.array([[2994, 578, 263, 7, 0, 3999]], np.int64)
-    onnx_out = session(tiny_bundle / "text_conditioner.onnx").run(None, {"token_ids": ids})[0]
     with torch.no_grad():
         torch_out = model.flow_lm.conditioner(torch.from_numpy(ids)).numpy()
-    np.testing.assert_array_equal(onnx_out, torch_out)
+    fp32_out = session(tiny_bundle_fp32 / "text_conditioner.onnx").run(None, {"token_ids": ids})[0]
+    np.testing.assert_array_equal(fp32_out, torch_out)
+    int8_out = session(tiny_bundle / "text_conditioner.onnx").run(None, {"token_ids": ids})[0]
+    half_step = np.abs(model.flow_lm.conditioner.embed.weight.detach().numpy()[ids[0]]).max(-1) / 254
+    assert np.all(np.abs(int8_out - torch_out).max(-1) <= half_step[None] * (1 + 1e-5))
+    assert not np.array_equal(int8_out, torch_out)  # the int8 table is what the bundle ships
 
 
 def test_a_second_config_builds_with_its_own_architecture():
