@@ -15,6 +15,7 @@ import re
 from py_core.normalize_tables import (
     INITIALISMS,
     LANGS,
+    NOUN_GENDER,
     PER_ONLY_UNITS,
     SENTENCE_FINAL,
     VULGAR_FRACTIONS,
@@ -75,6 +76,26 @@ _EN_MONTH_ABBREVIATIONS = {
 }
 # ein-words and dieser/jeder before a German ordinal ("sein 100. Geburtstag", "jede 3. Woche").
 _DE_DETERMINER = re.compile(r"(ein|kein|mein|dein|sein|ihr|unser|euer|eur|dies|jed)(|e|er|es|em|en)")
+# Scientific notation, "3.2e-5": the words between the number and its power of ten. English says the
+# exponent as an ordinal ("times ten to the minus fifth"), the others as a cardinal ("mal zehn hoch
+# minus fünf", "fois dix puissance moins cinq", "por diez elevado a menos cinco", "vezes dez elevado a
+# menos cinco").
+_TIMES_TEN = {
+    "english": "times ten to the",
+    "german": "mal zehn hoch",
+    "french": "fois dix puissance",
+    "spanish": "por diez elevado a",
+    "portuguese": "vezes dez elevado a",
+}
+# English words after "a 12 kg" that are no noun the measure describes ("a 5 km of road" is rare; "a 5 km
+# and a 10 km run").
+_NOT_NOUNS = frozenset("of per and or to in on at from for than by with away is was are were".split())
+# German words after which a number is a label, not a count ("Kapitel 1 Die Anfänge"), and the
+# prepositions that take the dative ("vor einem Jahr", "nach einer Stunde").
+_DE_LABELS = frozenset(
+    "Kapitel Seite Nummer Nr. Abschnitt Punkt Tabelle Abbildung Platz Gleis Linie Teil Band".split()
+)
+_DE_DATIVE = frozenset("mit nach vor seit von aus bei zu Mit Nach Vor Seit Von Aus Bei Zu".split())
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
 
 
@@ -216,6 +237,12 @@ class _Normalizer:
         parts.append(
             rf"(?P<dotted_digits>(?<![\w.,]){thousands_form}{D}{{1,4}}(?:\.{D}{{1,4}}){{2,5}}(?![\w]|\.[0-9]))"
         )
+        if self.name in _TIMES_TEN:  # scientific notation: "3.2e-5", "6,02E23"
+            point = re.escape(lang.decimal)
+            parts.append(
+                rf"(?P<sci>(?<![\w.,])(?P<scm>{D}{{1,3}}(?:{point}{D}{{1,12}})?)[eE](?P<sce>[-−+]?{D}{{1,3}})"
+                rf"(?![\w]|[.,]{D}))"
+            )
         if self.name == "english":  # "€3,50": a euro amount written with the decimal comma of its country
             parts.append(rf"(?P<commacents>(?<![\w.,])€(?P<ccw>{D}{{1,3}}),(?P<ccf>{D}{{2}})(?![0-9]|,{D}))")
         # Numbers: signs, currencies, ranges, scales, units, percentages.
@@ -223,13 +250,15 @@ class _Normalizer:
         units_re = _alternatives(units)
         self.per_units = {**lang.units, **PER_ONLY_UNITS[lang.name]}
         per_units = _alternatives(self.per_units)
+        # English writes a measure before a noun with a hyphen too: "a 5-km run".
+        unit_gap = r"(?:\s?|-(?=[a-zA-Z]))" if self.name == "english" else r"\s?"
         parts.append(
             rf"(?P<q>(?<![\w.,])(?P<qsign>[-−+](?=[0-9€$£¥₩₹]|[A-Z]{{3}}\s?[0-9]))?"
             rf"(?:(?P<qcur>{currency_prefix})\s?)?(?P<qnum>{number})"
             rf"(?:(?P<qdash>\s?[–—]\s?|-)(?:{currency_prefix})?(?P<qnum2>{number}))?"
             rf"(?:\s?(?P<qscale>{scales})(?![\w]))?"
             rf"(?(qcur)(?:(?P<qabbr>{_alternatives(lang.scale_abbreviations)})(?![\w]))?)"
-            rf"(?:\s?(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?|\s?/(?P<qper0>{per_units}))?(?![\w]))"
+            rf"(?:{unit_gap}(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?|\s?/(?P<qper0>{per_units}))?(?![\w]))"
         )
         # Roman numerals after a title word or a name.
         parts.append(rf"(?P<rtitle>(?P<rt>{_alternatives(lang.titles)})\s+(?P<rn>[IVXLCDM]{{1,8}})(?![\w]))")
@@ -682,7 +711,10 @@ class _Normalizer:
             if m.group("fw"):
                 return self.mixed(int(m.group("fw")), numerator, denominator)
             return self.fraction(numerator, denominator)
-        except ValueError:  # 1/0, 3/365: "one slash three hundred sixty-five"
+        except ValueError:  # 142/1, 3/365: "one hundred forty-two over one", "drei Schrägstrich ..."
+            if self.name == "english":  # a fraction with no named denominator: "n over d"
+                said = f"{self.integer(m.group('fn'))} over {self.integer(m.group('fd'))}"
+                return (self.integer(m.group("fw")) + " and " if m.group("fw") else "") + said
             slash = self.lang.url_words["/"]
             said = f"{self.integer(m.group('fn'))} {slash} {self.integer(m.group('fd'))}"
             return (self.integer(m.group("fw")) + " " if m.group("fw") else "") + said
@@ -730,16 +762,71 @@ class _Normalizer:
             singular, plural, feminine = self.units[unit]
             if frac is None and second is None and not scale:
                 words = self.before_noun(words, feminine)
-            said = f"{words} {singular if self.singular(whole, frac) and second is None else plural}"
             per = m.group("qper")
-            if per:
-                said += f" {lang.per} {self.per_units[per][0]}"
-            return prefix + said
+            per_words = f" {lang.per} {self.per_units[per][0]}" if per else ""
+            if self.attributive(m):  # Chicago 7.87: "a twelve-kilogram bag", the unit in the singular
+                return f"{prefix}{words}-{singular}{per_words}"
+            said = f"{words} {singular if self.singular(whole, frac) and second is None else plural}"
+            return prefix + said + per_words
         if m.group("qper0"):  # "56,3 /km²": "pro Quadratkilometer"
             return f"{prefix}{words} {lang.per} {self.per_units[m.group('qper0')][0]}"
         if second is None and frac is None and not sign and not scale and self.years(whole, None, m.start()):
             return year(int(whole), name)
+        if second is None and frac is None and not scale and not 1000 <= int(whole or 0) <= 2100:
+            words = self.before_written_noun(words, m)
         return prefix + words
+
+    def before_written_noun(self, words: str, m: re.Match) -> str:
+        """A count before a written noun, agreeing with the noun's guessed gender: "una persona",
+        "veintiún días", "duas pessoas", "une personne", "un giorno", "eine Stunde", "vor einem Jahr"."""
+        gender, name = NOUN_GENDER.get(self.name), self.name
+        after = re.match(r" ([^\W\d_]+)(?![\w'’-])", self.text[m.end() : m.end() + 40])
+        if gender is None or not after or after.group(1) in gender.function:
+            return words
+        noun = after.group(1)
+        feminine = noun in gender.feminine or (
+            noun not in gender.masculine and noun.endswith(gender.feminine_endings)
+        )
+        if name == "german":
+            if (
+                not noun[0].isupper()
+                or not words.endswith("eins")
+                or self.previous_word(m.start()) in _DE_LABELS
+            ):
+                return words
+            if words == "eins":
+                dative = self.previous_word(m.start()) in _DE_DATIVE
+                return ("einer" if feminine else "einem") if dative else ("eine" if feminine else "ein")
+            return self.before_noun(words, feminine)
+        if not noun[0].islower():
+            return words
+        if name == "italian":
+            if words != "uno":
+                return words
+            if feminine:
+                return "un'" if noun[0] in "aeiouàèéìòù" else "una"
+            return "uno" if re.match(r"s[^aeiou]|z|gn|ps|pn|x|y", noun) else "un"
+        return self.before_noun(words, feminine)
+
+    def _sci(self, m: re.Match) -> str:
+        mantissa = self.number(*self.parse(m.group("scm")))
+        exponent = m.group("sce").lstrip("+")
+        negative = exponent[0] in "-−"
+        value = int(exponent.lstrip("-−"))
+        power = ordinal(value, self.name) if self.name == "english" else cardinal(value, self.name)
+        return f"{mantissa} {_TIMES_TEN[self.name]} {self.lang.minus + ' ' if negative else ''}{power}"
+
+    def attributive(self, m: re.Match) -> bool:
+        """English: whether a measure stands before the noun it describes ("a 12 kg bag", "a 5-km run"):
+        written with a hyphen, or after "a"/"an" with a word (not a preposition) after it."""
+        if self.name != "english":
+            return False
+        if self.text[m.start("qunit") - 1] == "-":
+            return True
+        after = re.match(r" ([a-z]+)\b", self.text[m.end() : m.end() + 30])
+        return bool(after) and after.group(1) not in _NOT_NOUNS and self.previous_word(m.start()) in (
+            "a", "an", "A", "An"
+        )  # fmt: skip
 
     def _commacents(self, m: re.Match) -> str:
         whole, cents = m.group("ccw"), m.group("ccf")
@@ -859,7 +946,7 @@ class _Normalizer:
 _TOP_LEVEL = frozenset(
     (
         "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
-        "decade ord rord frac vfrac version dotted_digits commacents q rtitle regnal abbr dotted acro hash "
-        "sym"
+        "decade ord rord frac vfrac version dotted_digits sci commacents q rtitle regnal abbr dotted acro "
+        "hash sym"
     ).split()
 )

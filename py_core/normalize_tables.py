@@ -1163,3 +1163,79 @@ VULGAR_FRACTIONS = {
     "⅝": (5, 8),
     "⅞": (7, 8),
 }
+
+
+# A count before a written noun agrees with it ("una persona", "duas pessoas", "une personne", "eine
+# Stunde"): the noun's gender is guessed from its ending (Spanish and Portuguese -a, -ción/-ção, -dad/-dade;
+# French -tion, -té, -ée; German -ung, -heit, -keit, -e ...), with the common exceptions either way.
+# `function`: words after a number that are not its noun ("el 1 de mayo", "1 e 2").
+@dataclass(frozen=True)
+class NounGender:
+    feminine_endings: tuple[str, ...]
+    masculine: frozenset[str]
+    feminine: frozenset[str]
+    function: frozenset[str] = frozenset()
+
+
+NOUN_GENDER = {
+    "spanish": NounGender(
+        ("a", "as", "ión", "iones", "dad", "dades", "tad", "tades", "tud", "tudes", "umbre", "umbres"),
+        frozenset(
+            "día días problema problemas sistema sistemas programa programas tema temas mapa mapas idioma "
+            "idiomas clima climas planeta planetas poema poemas drama dramas esquema esquemas avión aviones "
+            "camión camiones gorrión gorriones".split()
+        ),
+        frozenset(
+            "vez veces noche noches parte partes calle calles clase clases mujer mujeres gente imagen "
+            "imágenes llave llaves muerte muertes fuente fuentes tarde tardes torre torres nave naves flor "
+            "flores".split()
+        ),
+        frozenset(
+            "de del y e o u a al en por para con sin que se es son fue era está están más menos como entre "
+            "hasta desde sobre tras según contra durante ante bajo cada ni pero si".split()
+        ),
+    ),
+    "portuguese": NounGender(
+        ("a", "as", "ção", "ções", "são", "sões", "dade", "dades", "agem", "agens"),
+        frozenset(
+            "dia dias problema problemas sistema sistemas programa programas tema temas mapa mapas idioma "
+            "idiomas clima climas planeta planetas poema poemas drama dramas".split()
+        ),
+        frozenset("vez vezes noite noites parte partes mulher mulheres tarde tardes imagem imagens".split()),
+        frozenset(
+            "de do da dos das e ou a o as os ao à em no na nos nas por pelo pela para com sem que se é são "
+            "foi era mais menos como entre até desde sobre cada mas".split()
+        ),
+    ),
+    "italian": NounGender(
+        ("a", "zione", "sione", "tà"),
+        frozenset("problema sistema programma tema clima pianeta poeta papa dramma schema".split()),
+        frozenset("notte parte volta chiave fonte torre nave mente".split()),
+        frozenset(
+            "di del della e ed o a al alla in per con su da dal che è sono come tra fra più meno ma "
+            "se".split()
+        ),
+    ),
+    "french": NounGender(
+        tuple(
+            "tion tions sion sions té tés ée ées ette ettes ance ances ence ences ière ières euse "
+            "euses".split()
+        ),
+        frozenset("lycée lycées musée musées trophée trophées été comité comités silence silences".split()),
+        frozenset(
+            "personne personnes fois semaine semaines heure heures minute minutes seconde secondes page "
+            "pages place places femme femmes chose choses ligne lignes étape étapes fille filles ville "
+            "villes voiture voitures maison maisons nuit nuits part parts partie parties question "
+            "questions raison raisons façon façons langue langues tonne tonnes victoire victoires équipe "
+            "équipes".split()
+        ),
+    ),
+    "german": NounGender(
+        ("ung", "heit", "keit", "schaft", "tion", "sion", "tät", "ik", "ei", "ie", "e"),
+        frozenset(
+            "Ende Auge Name Junge Käse Gebäude Interesse Gemüse Bote Kunde Erbe Löwe Affe Hase Friede Glaube "
+            "Buchstabe Gedanke Wille Experte Kollege Kaffee Tee See Schnee Klee Knie Genie".split()
+        ),
+        frozenset("Person Frau Nacht Stadt Zeit Welt Hand Tür Art Mark Maus Kuh Wand Bank".split()),
+    ),
+}

@@ -340,11 +340,9 @@ json.dump(out, sys.stdout, ensure_ascii=False)
 """
 
 
-CHUNK = 120
-
-
-def oracle(language: str, texts: list[str]) -> dict[str, str | None]:
-    """NeMo's reading of each text (cached per language in build/tn-cache/answers-<code>.json)."""
+def oracle(language: str, texts: list[str], chunk_size: int = 500) -> dict[str, str | None]:
+    """NeMo's reading of each text (cached per language in build/tn-cache/answers-<code>.json), asked
+    `chunk_size` forms per worker (each worker loads the compiled grammars: 0.3-3 s)."""
     code = CODES[language]
     cache_file = CACHE_DIR / f"answers-{code}.json"
     answers: dict[str, str | None] = (
@@ -354,8 +352,8 @@ def oracle(language: str, texts: list[str]) -> dict[str, str | None]:
     if missing and not VENV_PYTHON.exists():
         raise SystemExit(f"no oracle: {VENV_PYTHON} is missing (see this script's docstring)")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    for first in range(0, len(missing), CHUNK):  # saved after each chunk: an interrupted run keeps its work
-        chunk = missing[first : first + CHUNK]
+    for first in range(0, len(missing), chunk_size):  # saved after each chunk: an interrupted run keeps it
+        chunk = missing[first : first + chunk_size]
         start = time.perf_counter()
         done = subprocess.run(
             [str(VENV_PYTHON), "-c", WORKER, code, str(CACHE_DIR / code)],
@@ -423,7 +421,7 @@ def reviewed(
     )
 
 
-def compare(languages, per_class: int | dict[str, int], show: int = 0) -> dict:
+def compare(languages, per_class: int | dict[str, int], show: int = 0, chunk_size: int = 500) -> dict:
     """Per language and class: forms, agreement, agreement counting reviewed exceptions, and samples.
     `per_class`: forms per class, for every language or per language."""
     exceptions = load_exceptions()
@@ -431,7 +429,7 @@ def compare(languages, per_class: int | dict[str, int], show: int = 0) -> dict:
     report: dict = {"per_class": counts, "languages": {}}
     for language in languages:
         rows = forms(language, counts[language])
-        answers = oracle(language, interleaved(rows))
+        answers = oracle(language, interleaved(rows), chunk_size)
         by_class: dict[str, dict] = defaultdict(
             lambda: {"forms": 0, "agree": 0, "reviewed": 0, "no_oracle": 0}
         )
@@ -512,6 +510,7 @@ def main() -> int:
         "--forms", action="append", default=[], metavar="LANG=N", help="N forms per class for LANG instead"
     )
     parser.add_argument("--show", type=int, default=0, help="disagreements to print per class")
+    parser.add_argument("--chunk", type=int, default=500, help="forms per oracle worker (saved after each)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON report")
     parser.add_argument("--py-core", type=Path, help="read with the py_core package in this folder instead")
     args = parser.parse_args()
@@ -523,7 +522,7 @@ def main() -> int:
     for item in args.forms:
         language, _, n = item.partition("=")
         counts[language] = int(n)
-    report = compare(languages, counts, args.show)
+    report = compare(languages, counts, args.show, args.chunk)
     report["command"] = " ".join(["python", "scripts/normalize_oracle.py", *sys.argv[1:]])
     if args.show:
         for lang, data in report["languages"].items():
