@@ -302,13 +302,17 @@ _FILLERS = frozenset("and und y e et of de".split())
 _SAME = {"o": "oh"}  # "ten o five" is "ten oh five"
 
 
-def speech(text: str) -> str:
-    """What is said, not how it is spelled: no case, accents, spaces in compounds, filler words."""
+def speech(text: str, rules: list[dict] = ()) -> str:
+    """What is said, not how it is spelled: no case, accents, spaces in compounds, filler words. `rules`:
+    equivalent readings of one language and class (load_equivalents), applied to the words first."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     words = [_SAME.get(w, w) for w in re.split(r"[^a-z0-9ß]+", text) if w and w not in _FILLERS]
+    spaced = " ".join(words)
+    for rule in rules:
+        spaced = rule["said_re"].sub(rule["same_as"], spaced)
     # German compounds: "vierundzwanzig" is "vier und zwanzig" (per word, before joining).
-    joined = "".join(w.replace("und", "") for w in words)
+    joined = "".join(w.replace("und", "") for w in spaced.split())
     # Italian elision: "centottanta", "trentuno" are "cento ottanta", "trenta uno" said together.
     return re.sub(r"[aeio](?=(?:otto|ott|uno|un))", "", joined)
 
@@ -406,6 +410,27 @@ def load_exceptions() -> list[dict]:
     return rows
 
 
+def load_equivalents() -> list[dict]:
+    """The equivalent readings of the exceptions file: two correct ways to say one form (RAE: 'vigésima
+    octava' or 'vigesimoctava'), made the same speech before comparing."""
+    rows = (
+        json.loads(EXCEPTIONS.read_text(encoding="utf-8")).get("equivalent", [])
+        if EXCEPTIONS.exists()
+        else []
+    )
+    for row in rows:
+        row["said_re"] = re.compile(row["said"])
+    return rows
+
+
+def rules_for(equivalents: list[dict], language: str, cls: str) -> list[dict]:
+    """The equivalence rules of one language and class (a class, a list of classes, or '*')."""
+    return [
+        e for e in equivalents
+        if e["language"] == language and (e["class"] in (cls, "*") or cls in e["class"])
+    ]  # fmt: skip
+
+
 def reviewed(
     exception: dict, language: str, cls: str, written: str, oracle_said: str, ours: str = ""
 ) -> bool:
@@ -425,6 +450,7 @@ def compare(languages, per_class: int | dict[str, int], show: int = 0, chunk_siz
     """Per language and class: forms, agreement, agreement counting reviewed exceptions, and samples.
     `per_class`: forms per class, for every language or per language."""
     exceptions = load_exceptions()
+    equivalents = load_equivalents()
     counts = per_class if isinstance(per_class, dict) else dict.fromkeys(languages, per_class)
     report: dict = {"per_class": counts, "languages": {}}
     for language in languages:
@@ -442,7 +468,8 @@ def compare(languages, per_class: int | dict[str, int], show: int = 0, chunk_siz
                 continue
             stats["forms"] += 1
             ours = normalize_text(written, language)
-            if speech(ours) == speech(theirs):
+            rules = rules_for(equivalents, language, cls)
+            if speech(ours, rules) == speech(theirs, rules):
                 stats["agree"] += 1
             elif any(reviewed(e, language, cls, written, theirs, ours) for e in exceptions):
                 stats["reviewed"] += 1

@@ -55,6 +55,23 @@ def test_exceptions_are_reviewed_and_well_formed():
         ), row
 
 
+def test_equivalent_readings_make_their_example_the_same_speech_and_nothing_else():
+    rows = oracle.load_equivalents()
+    assert rows
+    for row in rows:
+        assert row["language"] in LANGUAGES and len(row["reason"]) > 20, row
+        example = row["example"]
+        classes = row["class"] if isinstance(row["class"], list) else [row["class"]]
+        rules = oracle.rules_for(rows, row["language"], classes[0])
+        assert row in rules, row
+        assert oracle.speech(example["py_core"]) != oracle.speech(example["oracle"]), row
+        assert oracle.speech(example["py_core"], rules) == oracle.speech(example["oracle"], rules), row
+    spanish_time = oracle.rules_for(rows, "spanish", "time")
+    assert oracle.speech("siete y media", spanish_time) != oracle.speech("siete y cuarto", spanish_time)
+    assert oracle.speech("siete y media", spanish_time) != oracle.speech("ocho y treinta", spanish_time)
+    assert not oracle.rules_for(rows, "spanish", "cardinal")
+
+
 def test_generated_forms_are_deterministic():
     first = oracle.forms("german", 20)
     assert first == oracle.forms("german", 20)
