@@ -328,31 +328,36 @@ texts = json.load(sys.stdin)
 n = Normalizer(input_case="cased", lang=lang, cache_dir=cache_dir)
 def stop(signum, frame):
     raise TimeoutError
-signal.signal(signal.SIGALRM, stop)
+signal.signal(signal.SIGVTALRM, stop)
 out = {}
 for t in texts:
     out[t] = None  # the oracle has no answer for this form (an error, or it took too long)
     try:
-        signal.alarm(5)  # some forms take the oracle minutes (German long numbers)
+        # Some forms take the oracle minutes (German long numbers): 10 s of its CPU time, not of the
+        # clock, so that a busy machine does not turn answers into timeouts.
+        signal.setitimer(signal.ITIMER_VIRTUAL, 10)
         try:
             out[t] = n.normalize(t, verbose=False, punct_post_process=True)
         finally:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     except Exception:
         pass
 json.dump(out, sys.stdout, ensure_ascii=False)
 """
 
 
-def oracle(language: str, texts: list[str], chunk_size: int = 500) -> dict[str, str | None]:
+def oracle(
+    language: str, texts: list[str], chunk_size: int = 500, retry: bool = False
+) -> dict[str, str | None]:
     """NeMo's reading of each text (cached per language in build/tn-cache/answers-<code>.json), asked
-    `chunk_size` forms per worker (each worker loads the compiled grammars: 0.3-3 s)."""
+    `chunk_size` forms per worker (each worker loads the compiled grammars: 0.3-3 s); `retry`: ask
+    again for the forms it had no answer for."""
     code = CODES[language]
     cache_file = CACHE_DIR / f"answers-{code}.json"
     answers: dict[str, str | None] = (
         json.loads(cache_file.read_text(encoding="utf-8")) if cache_file.exists() else {}
     )
-    missing = [t for t in dict.fromkeys(texts) if t not in answers]
+    missing = [t for t in dict.fromkeys(texts) if t not in answers or (retry and answers[t] is None)]
     if missing and not VENV_PYTHON.exists():
         raise SystemExit(f"no oracle: {VENV_PYTHON} is missing (see this script's docstring)")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
@@ -446,7 +451,9 @@ def reviewed(
     )
 
 
-def compare(languages, per_class: int | dict[str, int], show: int = 0, chunk_size: int = 500) -> dict:
+def compare(
+    languages, per_class: int | dict[str, int], show: int = 0, chunk_size: int = 500, retry: bool = False
+) -> dict:
     """Per language and class: forms, agreement, agreement counting reviewed exceptions, and samples.
     `per_class`: forms per class, for every language or per language."""
     exceptions = load_exceptions()
@@ -455,7 +462,7 @@ def compare(languages, per_class: int | dict[str, int], show: int = 0, chunk_siz
     report: dict = {"per_class": counts, "languages": {}}
     for language in languages:
         rows = forms(language, counts[language])
-        answers = oracle(language, interleaved(rows), chunk_size)
+        answers = oracle(language, interleaved(rows), chunk_size, retry)
         by_class: dict[str, dict] = defaultdict(
             lambda: {"forms": 0, "agree": 0, "reviewed": 0, "no_oracle": 0}
         )
@@ -538,6 +545,7 @@ def main() -> int:
     )
     parser.add_argument("--show", type=int, default=0, help="disagreements to print per class")
     parser.add_argument("--chunk", type=int, default=500, help="forms per oracle worker (saved after each)")
+    parser.add_argument("--retry", action="store_true", help="ask the oracle again where it had no answer")
     parser.add_argument("--out", type=Path, default=RESULTS, help="the JSON report")
     parser.add_argument("--py-core", type=Path, help="read with the py_core package in this folder instead")
     args = parser.parse_args()
@@ -549,7 +557,7 @@ def main() -> int:
     for item in args.forms:
         language, _, n = item.partition("=")
         counts[language] = int(n)
-    report = compare(languages, counts, args.show, args.chunk)
+    report = compare(languages, counts, args.show, args.chunk, args.retry)
     report["command"] = " ".join(["python", "scripts/normalize_oracle.py", *sys.argv[1:]])
     if args.show:
         for lang, data in report["languages"].items():
