@@ -38,6 +38,19 @@ def normalize_text(text: str, language: str = "english") -> str:
     return _normalizer(language).run(text)
 
 
+def classify(text: str, language: str = "english") -> list[tuple[str, tuple[int, int], dict[str, str]]]:
+    """The forms `normalize_text` reads in `text`, in order: (semiotic class, (start, end), fields).
+
+    The class (date, time, money, measure, percent, range, phone, ordinal, fraction, decimal, year,
+    cardinal, url, ...) is decided by the form's shape and its neighbours before it is read; the fields are
+    the pattern's named parts (e.g. {"qcur": "$", "qnum": "3.50"}). Raises ValueError for an unknown
+    language.
+    """
+    if language not in LANGS:
+        raise ValueError(f"unknown language {language!r}: expected one of {', '.join(LANGUAGES)}")
+    return _normalizer(language).classify(text)
+
+
 _CACHE: dict[str, "_Normalizer"] = {}
 
 
@@ -290,10 +303,55 @@ class _Normalizer:
         finally:
             self.text = ""
 
+    def classify(self, text: str) -> list[tuple[str, tuple[int, int], dict[str, str]]]:
+        self.text = text
+        try:
+            found = []
+            for m in self.pattern.finditer(text):
+                kind = _kind(m)
+                try:  # a form its reading turns down ("you may 5": no date) is read as plain numbers
+                    getattr(self, "_" + kind)(m)
+                    cls = self.semiotic_class(kind, m)
+                except (ValueError, KeyError, IndexError):
+                    if not re.search("[0-9]", m.group(0)):
+                        continue
+                    cls = "cardinal"
+                fields = {k: v for k, v in m.groupdict().items() if v is not None and k not in _TOP_LEVEL}
+                found.append((cls, m.span(), fields))
+            return found
+        finally:
+            self.text = ""
+
+    def semiotic_class(self, kind: str, m: re.Match) -> str:
+        """The class of a match of pattern `kind`; numbers (`q`) by their parts: currency, unit, range."""
+        if kind != "q":
+            return _CLASSES[kind]
+        unit = m.group("qunit")
+        if m.group("qnum2"):
+            return "range"
+        if m.group("qcur") or unit in self.lang.currencies or self.currency_follows(m.end()):
+            return "money"
+        if unit == "%":
+            return "percent"
+        if unit or m.group("qper0"):
+            return "measure"
+        if m.group("qsign") in ("-", "−"):
+            return "negative"
+        whole, frac = self.parse(m.group("qnum"))
+        if frac is not None:
+            return "decimal"
+        if not m.group("qscale") and self.years(whole, None, m.start()):
+            return "year"
+        return "cardinal"
+
+    def currency_follows(self, end: int) -> bool:
+        """Whether a currency's name follows position `end` ("1 Mrd. Euro", "71 millones de euros")."""
+        after = re.match(r"\s+(?:de |di |of |d')?(\w+)", self.text[end : end + 40])
+        names = {n.lower() for c in self.lang.currencies.values() for n in (c.singular, c.plural)}
+        return bool(after) and after.group(1).lower() in names
+
     def _replace(self, m: re.Match) -> str:
-        kind = m.lastgroup
-        if kind not in _TOP_LEVEL:  # an inner group closed last: find the alternative that matched
-            kind = next(name for name in _TOP_LEVEL if m.group(name) is not None)
+        kind = _kind(m)
         handler = getattr(self, "_" + kind)
         try:
             return handler(m)
@@ -943,6 +1001,35 @@ class _Normalizer:
         return {"&": self.lang.and_, "+": self.lang.plus}.get(symbol) or self.lang.url_words["="]
 
 
+def _kind(m: re.Match) -> str:
+    """The name of the pattern's alternative that matched."""
+    kind = m.lastgroup
+    if kind not in _TOP_LEVEL:  # an inner group closed last: find the alternative that matched
+        kind = next(name for name in _TOP_LEVEL if m.group(name) is not None)
+    return kind
+
+
+# The semiotic class of each alternative of the pattern (numbers, `q`, are classed by their parts).
+_CLASSES = {
+    **dict.fromkeys(("url", "domain"), "url"),
+    "email": "email",
+    "phone": "phone",
+    **dict.fromkeys(("iso", "numdate", "mdy", "dmy", "my"), "date"),
+    **dict.fromkeys(("time", "hampm", "ampmdot", "dottime", "uhr", "htime"), "time"),
+    "ayear": "year",
+    "decade": "decade",
+    "feet": "measure",
+    **dict.fromkeys(("ord", "rord"), "ordinal"),
+    **dict.fromkeys(("frac", "vfrac"), "fraction"),
+    **dict.fromkeys(("version", "dotted_digits"), "version"),
+    "sci": "decimal",
+    "commacents": "money",
+    **dict.fromkeys(("rtitle", "regnal"), "roman"),
+    "abbr": "abbreviation",
+    **dict.fromkeys(("dotted", "acro"), "acronym"),
+    **dict.fromkeys(("hash", "sym"), "symbol"),
+}
+
 _TOP_LEVEL = frozenset(
     (
         "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
@@ -950,3 +1037,4 @@ _TOP_LEVEL = frozenset(
         "hash sym"
     ).split()
 )
+assert set(_CLASSES) | {"q"} == _TOP_LEVEL

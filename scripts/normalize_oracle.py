@@ -31,13 +31,13 @@ import subprocess
 import sys
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from py_core.normalize import normalize_text  # noqa: E402
+from py_core.normalize import classify, normalize_text  # noqa: E402
 from py_core.normalize_tables import LANGS  # noqa: E402
 
 VENV_PYTHON = ROOT / ".venv-tn" / "bin" / "python"
@@ -464,11 +464,18 @@ def compare(
         rows = forms(language, counts[language])
         answers = oracle(language, interleaved(rows), chunk_size, retry)
         by_class: dict[str, dict] = defaultdict(
-            lambda: {"forms": 0, "agree": 0, "reviewed": 0, "no_oracle": 0}
+            lambda: {"forms": 0, "agree": 0, "reviewed": 0, "no_oracle": 0, "classed": 0}
         )
         misses: dict[str, list] = defaultdict(list)
+        confusions: dict[str, Counter] = defaultdict(Counter)
         for cls, written in rows:
             stats = by_class[cls]
+            if classify is not None:
+                found = classed(written, language)
+                if cls in found or (cls == "year" and language not in YEAR_CLASSED and "cardinal" in found):
+                    stats["classed"] += 1
+                else:
+                    confusions[cls]["+".join(found) or "none"] += 1
             theirs = answers[written]
             if theirs is None or unread(theirs, written, language):
                 stats["no_oracle"] += 1
@@ -482,18 +489,32 @@ def compare(
                 stats["reviewed"] += 1
             else:
                 misses[cls].append({"written": written, "py_core": ours, "oracle": theirs})
-        total = {"forms": 0, "agree": 0, "reviewed": 0, "no_oracle": 0}
+        total = {"forms": 0, "agree": 0, "reviewed": 0, "no_oracle": 0, "classed": 0}
         for stats in by_class.values():
             for key in total:
                 total[key] += stats[key]
         report["languages"][language] = {
             "classes": {
-                cls: dict(by_class[cls], misses=misses[cls][:show] if show else misses[cls][:5])
+                cls: dict(
+                    by_class[cls],
+                    misses=misses[cls][:show] if show else misses[cls][:5],
+                    classed_as=dict(confusions[cls].most_common(3)),
+                )
                 for cls in CLASSES
             },
             "total": total,
         }
     return report
+
+
+# Languages whose py_core tells a year from a cardinal (it reads them differently); the others say a year
+# as a cardinal, and a year form classed "cardinal" is right.
+YEAR_CLASSED = ("english", "german")
+
+
+def classed(written: str, language: str) -> list[str]:
+    """py_core's classes of the forms in `written` (py_core.normalize.classify)."""
+    return [cls for cls, _, _ in classify(written, language)]
 
 
 def other_normalize_text(folder: Path):
@@ -533,6 +554,16 @@ def table(report: dict) -> str:
             shares = f"{share(s['agree'], s['forms'])}/{share(s['agree'] + s['reviewed'], s['forms'])}"
             cells.append(f"{shares} ({s['forms']}/{s['forms'] + s['no_oracle']})".rjust(26))
         lines.append(f"{cls:<10}" + "".join(cells))
+    if all(data["total"]["classed"] for data in report["languages"].values()):
+        lines += ["", "classes: % of the generated forms that py_core's classify() puts in the form's class"]
+        lines.append(f"{'class':<10}" + "".join(f"{CODES[lang]:>12}" for lang in languages))
+        for cls in CLASSES + ("TOTAL",):
+            cells = []
+            for lang in languages:
+                data = report["languages"][lang]
+                s = data["total"] if cls == "TOTAL" else data["classes"][cls]
+                cells.append(share(s["classed"], s["forms"] + s["no_oracle"]).rjust(12))
+            lines.append(f"{cls:<10}" + "".join(cells))
     return "\n".join(lines)
 
 
@@ -550,8 +581,9 @@ def main() -> int:
     parser.add_argument("--py-core", type=Path, help="read with the py_core package in this folder instead")
     args = parser.parse_args()
     if args.py_core:
-        global normalize_text
+        global normalize_text, classify
         normalize_text = other_normalize_text(args.py_core)
+        classify = None  # an older py_core may have none: its classes are not checked
     languages = args.lang or list(CODES)
     counts = dict.fromkeys(languages, args.per_class)
     for item in args.forms:
