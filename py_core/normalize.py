@@ -100,6 +100,11 @@ _TIMES_TEN = {
     "spanish": "por diez elevado a",
     "portuguese": "vezes dez elevado a",
 }
+_LETTER = re.compile("[A-Za-zÀ-ÖØ-öø-ÿ]")
+_DIGIT = re.compile(D)
+_GLUED = re.compile(f"(?<={_LETTER.pattern}){D}+|{D}+(?={_LETTER.pattern})")
+# "3:1" (a ratio or a score): "three to one", "drei zu eins" (Duden 'zu'), "drie tegen een".
+_RATIO_WORD = {"german": "zu", "dutch": "tegen"}
 # English words after "a 12 kg" that are no noun the measure describes ("a 5 km of road" is rare; "a 5 km
 # and a 10 km run").
 _NOT_NOUNS = frozenset("of per and or to in on at from for than by with away is was are were".split())
@@ -190,11 +195,17 @@ class _Normalizer:
             ]
         parts.append(rf"(?P<my>(?P<mym>{months})\s+(?P<myy>{D}{{4}})(?![0-9]))")
         # Times.
+        # A dash between two times is "to": "10am-2pm", "9:00–17:00" (a range, like "10–20").
+        until = rf"\s?[-–]\s?(?={D}{{1,2}}(?::{D}{{2}}|\s?[AaPp]\.?[Mm]))"
         parts.append(
             rf"(?P<time>(?<![\w:.,])(?P<th>{D}{{1,2}}):(?P<tm>{D}{{2}})(?::(?P<ts>{D}{{2}}))?(?![0-9:])"
-            rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur)(?!\w))?)"
+            rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur)(?!\w))?(?P<tto>{until})?)"
         )
-        parts.append(rf"(?P<hampm>(?<![\w:.,])(?P<hh>{D}{{1,2}})\s?{_AMPM.replace('ampm', 'ampm2')})")
+        # A ratio or score, "3:1", "16:9" (not a time: the minutes of a time have two digits).
+        parts.append(rf"(?P<ratio>(?<![\w:.,])(?P<ra>{D}{{1,3}}):(?P<rb>{D}{{1,3}})(?![0-9:]|[.,][0-9]))")
+        parts.append(
+            rf"(?P<hampm>(?<![\w:.,])(?P<hh>{D}{{1,2}})\s?{_AMPM.replace('ampm', 'ampm2')}(?P<tto2>{until})?)"
+        )
         if self.name == "english":
             parts.append(
                 rf"(?P<ampmdot>(?<![\w:.,])(?P<adh>{D}{{1,2}})\.(?P<adm>{D}{{2}})\s?"
@@ -263,6 +274,8 @@ class _Normalizer:
         units_re = _alternatives(units)
         self.per_units = {**lang.units, **PER_ONLY_UNITS[lang.name]}
         per_units = _alternatives(self.per_units)
+        # "1.5M users", "3bn": million and billion without a currency (English; "m" and "k" are units).
+        scale_alone = r"(?:(?P<qabbr2>M|bn|B)(?![\w]))?" if self.name == "english" else ""
         # English writes a measure before a noun with a hyphen too: "a 5-km run".
         unit_gap = r"(?:\s?|-(?=[a-zA-Z]))" if self.name == "english" else r"\s?"
         parts.append(
@@ -270,7 +283,7 @@ class _Normalizer:
             rf"(?:(?P<qcur>{currency_prefix})\s?)?(?P<qnum>{number})"
             rf"(?:(?P<qdash>\s?[–—]\s?|-)(?:{currency_prefix})?(?P<qnum2>{number}))?"
             rf"(?:\s?(?P<qscale>{scales})(?![\w]))?"
-            rf"(?(qcur)(?:(?P<qabbr>{_alternatives(lang.scale_abbreviations)})(?![\w]))?)"
+            rf"(?(qcur)(?:(?P<qabbr>{_alternatives(lang.scale_abbreviations)})(?![\w]))?|{scale_alone})"
             rf"(?:{unit_gap}(?P<qunit>{units_re})(?:/(?P<qper>{per_units}))?|\s?/(?P<qper0>{per_units}))?(?![\w]))"
         )
         # Roman numerals after a title word or a name.
@@ -299,9 +312,16 @@ class _Normalizer:
         self.text = text
         self._start = 0
         try:
-            return self.pattern.sub(self._replace, text)
+            said = self.pattern.sub(self._replace, text)
         finally:
             self.text = ""
+        # Digits glued to letters, left by the pass: "MP3", "4K", "H2O" are said "MP three", "four K".
+        return _GLUED.sub(self._glued, said) if _DIGIT.search(said) else said
+
+    def _glued(self, m: re.Match) -> str:
+        before = " " if m.start() and _LETTER.match(m.string, m.start() - 1) else ""
+        after = " " if _LETTER.match(m.string, m.end()) else ""
+        return before + self.integer(m.group(0)) + after
 
     def classify(self, text: str) -> list[tuple[str, tuple[int, int], dict[str, str]]]:
         self.text = text
@@ -318,7 +338,11 @@ class _Normalizer:
                     cls = "cardinal"
                 fields = {k: v for k, v in m.groupdict().items() if v is not None and k not in _TOP_LEVEL}
                 found.append((cls, m.span(), fields))
-            return found
+            spans = [span for _, span, _ in found]
+            for m in _GLUED.finditer(text):  # digits glued to letters that no form took: "MP3", "4K"
+                if not any(a <= m.start() < b for a, b in spans):
+                    found.append(("alphanumeric", m.span(), {}))
+            return sorted(found, key=lambda item: item[1])
         finally:
             self.text = ""
 
@@ -605,13 +629,20 @@ class _Normalizer:
         said = self.clock(
             int(m.group("th")), int(m.group("tm")), int(second) if second else None, m.group("ampm")
         )
+        if m.group("tto"):
+            return f"{said} {self.lang.to} "
         return said + self.ampm_tail(m, "ampm")
 
     def _hampm(self, m: re.Match) -> str:
         hour = int(m.group("hh"))
         if not 1 <= hour <= 12:
             raise ValueError("not a time")
-        return self.clock(hour, 0, None, m.group("ampm2")) + self.ampm_tail(m, "ampm2")
+        said = self.clock(hour, 0, None, m.group("ampm2"))
+        return f"{said} {self.lang.to} " if m.group("tto2") else said + self.ampm_tail(m, "ampm2")
+
+    def _ratio(self, m: re.Match) -> str:
+        said = _RATIO_WORD.get(self.name, self.lang.to)
+        return f"{self.integer(m.group('ra'))} {said} {self.integer(m.group('rb'))}"
 
     def _dottime(self, m: re.Match) -> str:
         return self.clock(int(m.group("dth")), int(m.group("dtm")), None, None)
@@ -763,6 +794,8 @@ class _Normalizer:
 
     def _frac(self, m: re.Match) -> str:
         numerator, denominator = int(m.group("fn")), int(m.group("fd"))
+        if self.name == "english" and m.group(0) == "24/7":  # Merriam-Webster: "twenty-four seven"
+            return "twenty-four seven"
         try:
             if numerator == 0:
                 raise ValueError("no fraction")
@@ -793,7 +826,8 @@ class _Normalizer:
             unit = None
         whole, frac = self.parse(m.group("qnum"))
         second = m.group("qnum2")
-        scale = m.group("qscale") or lang.scale_abbreviations.get(m.group("qabbr") or "")
+        abbreviation = m.group("qabbr") or (m.group("qabbr2") if name == "english" else None)
+        scale = m.group("qscale") or lang.scale_abbreviations.get(abbreviation or "")
         words = self.number(whole, frac)
         if scale in lang.scale_words:  # "50 Mio.": "fünfzig Millionen"; "1 Mio.": "eine Million"
             scale = lang.scale_words[scale][0 if second is None and frac is None and whole == "1" else 1]
@@ -1014,6 +1048,7 @@ _CLASSES = {
     **dict.fromkeys(("url", "domain"), "url"),
     "email": "email",
     "phone": "phone",
+    "ratio": "ratio",
     **dict.fromkeys(("iso", "numdate", "mdy", "dmy", "my"), "date"),
     **dict.fromkeys(("time", "hampm", "ampmdot", "dottime", "uhr", "htime"), "time"),
     "ayear": "year",
@@ -1032,7 +1067,7 @@ _CLASSES = {
 
 _TOP_LEVEL = frozenset(
     (
-        "url email domain phone iso numdate mdy dmy my time hampm ampmdot ayear feet dottime uhr htime "
+        "url email domain phone iso numdate mdy dmy my time ratio hampm ampmdot ayear feet dottime uhr htime "
         "decade ord rord frac vfrac version dotted_digits sci commacents q rtitle regnal abbr dotted acro "
         "hash sym"
     ).split()
