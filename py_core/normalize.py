@@ -113,6 +113,7 @@ _NOT_NOUNS = frozenset("of per and or to in on at from for than by with away is 
 _DE_LABELS = frozenset(
     "Kapitel Seite Nummer Nr. Abschnitt Punkt Tabelle Abbildung Platz Gleis Linie Teil Band".split()
 )
+_DE_DATE_WORDS = frozenset("am Am vom Vom zum bis ab Ab den dem seit Seit".split())
 _DE_DATIVE = frozenset("mit nach vor seit von aus bei zu Mit Nach Vor Seit Von Aus Bei Zu".split())
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
 
@@ -179,6 +180,8 @@ class _Normalizer:
             rf"(?P<numdate>(?<![\w.,/-])(?P<nd1>{D}{{1,2}})(?P<ndsep>[/.-])(?P<nd2>{D}{{1,2}})(?P=ndsep)"
             rf"(?P<nd3>{D}{{4}})(?![0-9]))",
         ]
+        if self.name == "german":  # "am 3.10.": day and month without a year, after a preposition
+            parts.append(rf"(?P<dmdate>(?<![\w.,])(?P<dmd>{D}{{1,2}})\.(?P<dmm>{D}{{1,2}})\.(?!\w|[.,]{D}))")
         if self.name == "english":
             parts += [
                 rf"(?P<mdy>(?P<mdym>{months})(?:(?<=[a-z])\.)?\s+(?P<mdyd>{D}{{1,2}})(?:st|nd|rd|th)?(?![\w])"
@@ -244,6 +247,8 @@ class _Normalizer:
             rf"{D}{{1,3}}(?:,{D}{{3}})+|{D}{{1,15}}" if self.name == "english" else rf"{D}{{1,15}}"
         )
         parts.append(rf"(?P<ord>(?<![\w.,])(?P<on>{ordinal_number})(?P<os>{ordinal_suffix})(?!\w))")
+        if self.name == "italian":  # "il XXI secolo": the century as an ordinal (ventunesimo)
+            parts.append(r"(?P<rcent>(?<![\w])(?P<rc>[IVXL]{1,7})(?=\s+secolo\b))")
         if self.name == "french":
             parts.append(r"(?P<rord>(?<![\w])(?P<ro>[IVXLC]{1,7})(?P<ros>ère|ème|er|re|e)(?!\w))")
         # Fractions.
@@ -366,6 +371,8 @@ class _Normalizer:
             return "decimal"
         if not m.group("qscale") and self.years(whole, None, m.start()):
             return "year"
+        if self.name == "spanish" and self.previous_word(m.start()) in ("la", "las"):
+            return "time"
         return "cardinal"
 
     def currency_follows(self, end: int) -> bool:
@@ -529,7 +536,26 @@ class _Normalizer:
     def german_ending(self) -> str:
         """The ordinal ending after the word before the current match: am dritten, der dritte, dritter."""
         previous = self.previous_word(self._start)
-        if previous in ("am", "Am", "vom", "Vom", "zum", "Zum", "im", "Im", "beim", "den", "dem", "des"):
+        if previous in (
+            "am",
+            "Am",
+            "vom",
+            "Vom",
+            "zum",
+            "Zum",
+            "im",
+            "Im",
+            "beim",
+            "den",
+            "dem",
+            "des",
+            "ab",
+            "Ab",
+            "seit",
+            "Seit",
+            "bis",
+            "Bis",
+        ):
             return "en"
         if previous in ("der", "Der", "die", "Die", "das", "Das"):
             return "e"
@@ -549,6 +575,16 @@ class _Normalizer:
         first, second = int(m.group("nd1")), int(m.group("nd2"))
         day, month = (second, first) if self.name == "english" and first <= 12 else (first, second)
         return self.date(day, month, m.group("nd3"))
+
+    def _dmdate(self, m: re.Match) -> str:
+        if self.previous_word(m.start()) not in _DE_DATE_WORDS:
+            raise ValueError("a date without a year only after am, vom, bis ... ('siehe 1.2.': a section)")
+        self._start = m.start()
+        said = self.date(int(m.group("dmd")), int(m.group("dmm")), None)
+        # The date's period also ends the sentence where the text or the line ends (a capital after it
+        # is no sign in German, where nouns are capitalized).
+        rest = self.text[m.end() : m.end() + 2]
+        return said + ("." if rest.strip() == "" or rest.lstrip(" ").startswith("\n") else "")
 
     def month_number(self, written: str) -> int:
         if self.name == "english" and written.capitalize() in _EN_MONTH_ABBREVIATIONS:
@@ -709,6 +745,12 @@ class _Normalizer:
         feminine = suffix.endswith("ª")
         return ordinal(n, name, feminine=feminine)
 
+    def _rcent(self, m: re.Match) -> str:
+        value = roman_value(m.group("rc"))
+        if value is None:
+            raise ValueError("not a numeral")
+        return ordinal(value, "italian")
+
     def _rord(self, m: re.Match) -> str:
         numeral, suffix = m.group("ro"), m.group("ros")
         if numeral in ("I",) and suffix in ("er", "re", "ère"):
@@ -864,6 +906,8 @@ class _Normalizer:
             return f"{prefix}{words} {lang.per} {self.per_units[m.group('qper0')][0]}"
         if second is None and frac is None and not sign and not scale and self.years(whole, None, m.start()):
             return year(int(whole), name)
+        if name == "spanish" and self.previous_word(m.start()) in ("la", "las") and not (second or frac):
+            return prefix + self.before_noun(words, True)  # the hour: "a la una", "a las veintiuna"
         if second is None and frac is None and not scale and not 1000 <= int(whole or 0) <= 2100:
             words = self.before_written_noun(words, m)
         return prefix + words
@@ -1049,12 +1093,12 @@ _CLASSES = {
     "email": "email",
     "phone": "phone",
     "ratio": "ratio",
-    **dict.fromkeys(("iso", "numdate", "mdy", "dmy", "my"), "date"),
+    **dict.fromkeys(("iso", "numdate", "dmdate", "mdy", "dmy", "my"), "date"),
     **dict.fromkeys(("time", "hampm", "ampmdot", "dottime", "uhr", "htime"), "time"),
     "ayear": "year",
     "decade": "decade",
     "feet": "measure",
-    **dict.fromkeys(("ord", "rord"), "ordinal"),
+    **dict.fromkeys(("ord", "rord", "rcent"), "ordinal"),
     **dict.fromkeys(("frac", "vfrac"), "fraction"),
     **dict.fromkeys(("version", "dotted_digits"), "version"),
     "sci": "decimal",
@@ -1067,9 +1111,9 @@ _CLASSES = {
 
 _TOP_LEVEL = frozenset(
     (
-        "url email domain phone iso numdate mdy dmy my time ratio hampm ampmdot ayear feet dottime uhr htime "
-        "decade ord rord frac vfrac version dotted_digits sci commacents q rtitle regnal abbr dotted acro "
-        "hash sym"
+        "url email domain phone iso numdate dmdate mdy dmy my time ratio hampm ampmdot ayear feet dottime "
+        "uhr htime decade ord rord rcent frac vfrac version dotted_digits sci commacents q rtitle regnal "
+        "abbr dotted acro hash sym"
     ).split()
 )
 assert set(_CLASSES) | {"q"} == _TOP_LEVEL

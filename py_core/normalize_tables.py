@@ -210,7 +210,13 @@ ENGLISH = Lang(
         "Nov.": "November",
         "Dec.": "December",
     },
-    conditional={"No.": ("digit", "number"), "no.": ("digit", "number"), "Fig.": ("digit", "figure")},
+    conditional={
+        "No.": ("digit", "number"),
+        "no.": ("digit", "number"),
+        "Fig.": ("digit", "figure"),
+        "p.": ("digit", "page"),
+        "pp.": ("digit", "pages"),
+    },
     titles=(
         "Chapter",
         "Part",
@@ -372,7 +378,7 @@ FRENCH = Lang(
         "bd": "boulevard",
         "av.": "avenue",
     },
-    conditional={"M.": ("name", "monsieur")},
+    conditional={"M.": ("name", "monsieur"), "p.": ("digit", "page")},
     titles=(
         "chapitre",
         "Chapitre",
@@ -496,6 +502,7 @@ GERMAN = Lang(
     },
     abbreviations={
         "z. B.": "zum Beispiel",
+        "Jh.": "Jahrhundert",
         "z.B.": "zum Beispiel",
         "d. h.": "das heißt",
         "d.h.": "das heißt",
@@ -522,7 +529,7 @@ GERMAN = Lang(
         "Mio.": "Millionen",
         "Mrd.": "Milliarden",
     },
-    conditional={"Nr.": ("digit", "Nummer")},
+    conditional={"Nr.": ("digit", "Nummer"), "S.": ("digit", "Seite"), "Art.": ("digit", "Artikel")},
     titles=("Kapitel", "Teil", "Band", "Akt", "Szene", "Artikel", "Buch", "Folge"),
     year_context=("im", "Jahr", "Jahre", "seit", "Seit", "bis", "von", "Von", "um", "ab", "anno", "Im"),
     number_sign="Nummer",
@@ -531,6 +538,7 @@ GERMAN = Lang(
 )
 
 SPANISH = Lang(
+    conditional={"pág.": ("digit", "página"), "págs.": ("digit", "páginas")},
     name="spanish",
     decimal=",",
     thousands="[.\u00a0\u202f]",
@@ -767,7 +775,7 @@ ITALIAN = Lang(
         "p. es.": "per esempio",
         "ad es.": "ad esempio",
     },
-    conditional={"n.": ("digit", "numero")},
+    conditional={"n.": ("digit", "numero"), "pag.": ("digit", "pagina"), "pagg.": ("digit", "pagine")},
     titles=(
         "capitolo",
         "Capitolo",
@@ -792,6 +800,7 @@ ITALIAN = Lang(
 )
 
 PORTUGUESE = Lang(
+    conditional={"pág.": ("digit", "página"), "págs.": ("digit", "páginas")},
     name="portuguese",
     decimal=",",
     thousands="[.\u00a0\u202f]",
