@@ -100,6 +100,7 @@ _TIMES_TEN = {
     "spanish": "por diez elevado a",
     "portuguese": "vezes dez elevado a",
 }
+_NEXT_WORD = re.compile(r" ([^\W\d_]+)(?![\w'’-])")
 _LETTER = re.compile("[A-Za-zÀ-ÖØ-öø-ÿ]")
 _DIGIT = re.compile(D)
 _GLUED = re.compile(f"(?<={_LETTER.pattern}){D}+|{D}+(?={_LETTER.pattern})")
@@ -393,8 +394,11 @@ class _Normalizer:
 
     def previous_word(self, start: int) -> str:
         """The word just before position `start` (within 40 characters), else ""."""
-        found = re.search(r"(\S+)\s+$", self.text[max(0, start - 40) : start])
-        return found.group(1) if found else ""
+        before = self.text[max(0, start - 40) : start]
+        if not before[-1:].isspace():
+            return ""
+        words = before.split()
+        return words[-1] if words else ""
 
     def followed_by_sentence_start(self, end: int) -> bool:
         """True when the text ends at `end`, or a new line or an upper-case word follows."""
@@ -906,7 +910,12 @@ class _Normalizer:
             return f"{prefix}{words} {lang.per} {self.per_units[m.group('qper0')][0]}"
         if second is None and frac is None and not sign and not scale and self.years(whole, None, m.start()):
             return year(int(whole), name)
-        if name == "spanish" and self.previous_word(m.start()) in ("la", "las") and not (second or frac):
+        if (
+            name == "spanish"
+            and not (second or frac or scale)
+            and len(whole) <= 2
+            and self.previous_word(m.start()) in ("la", "las")
+        ):
             return prefix + self.before_noun(words, True)  # the hour: "a la una", "a las veintiuna"
         if second is None and frac is None and not scale and not 1000 <= int(whole or 0) <= 2100:
             words = self.before_written_noun(words, m)
@@ -916,7 +925,7 @@ class _Normalizer:
         """A count before a written noun, agreeing with the noun's guessed gender: "una persona",
         "veintiún días", "duas pessoas", "une personne", "un giorno", "eine Stunde", "vor einem Jahr"."""
         gender, name = NOUN_GENDER.get(self.name), self.name
-        after = re.match(r" ([^\W\d_]+)(?![\w'’-])", self.text[m.end() : m.end() + 40])
+        after = _NEXT_WORD.match(self.text, m.end(), m.end() + 40)
         if gender is None or not after or after.group(1) in gender.function:
             return words
         noun = after.group(1)
