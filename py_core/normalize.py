@@ -100,6 +100,8 @@ _TIMES_TEN = {
     "spanish": "por diez elevado a",
     "portuguese": "vezes dez elevado a",
 }
+# English fraction shapes said as two numbers (Merriam-Webster: "twenty-four seven", "nine eleven").
+_SAID_AS_NUMBERS = {"24/7": "twenty-four seven", "9/11": "nine eleven"}
 _NEXT_WORD = re.compile(r" ([^\W\d_]+)(?![\w'’-])")
 _LETTER = re.compile("[A-Za-zÀ-ÖØ-öø-ÿ]")
 _DIGIT = re.compile(D)
@@ -205,6 +207,11 @@ class _Normalizer:
             rf"(?P<time>(?<![\w:.,])(?P<th>{D}{{1,2}}):(?P<tm>{D}{{2}})(?::(?P<ts>{D}{{2}}))?(?![0-9:])"
             rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur)(?!\w))?(?P<tto>{until})?)"
         )
+        # Two hours before one am/pm: "1-2pm", "9–11 a.m." ("one to two P M").
+        parts.append(
+            rf"(?P<hrange>(?<![\w:.,])(?P<hr1>{D}{{1,2}})\s?[-–]\s?(?P<hr2>{D}{{1,2}})\s?"
+            rf"{_AMPM.replace('ampm', 'ampm4')})"
+        )
         # A ratio or score, "3:1", "16:9" (not a time: the minutes of a time have two digits).
         parts.append(rf"(?P<ratio>(?<![\w:.,])(?P<ra>{D}{{1,3}}):(?P<rb>{D}{{1,3}})(?![0-9:]|[.,][0-9]))")
         parts.append(
@@ -281,7 +288,7 @@ class _Normalizer:
         self.per_units = {**lang.units, **PER_ONLY_UNITS[lang.name]}
         per_units = _alternatives(self.per_units)
         # "1.5M users", "3bn": million and billion without a currency (English; "m" and "k" are units).
-        scale_alone = r"(?:(?P<qabbr2>M|bn|B)(?![\w]))?" if self.name == "english" else ""
+        scale_alone = r"(?:(?P<qabbr2>M|bn)(?![\w]))?" if self.name == "english" else ""
         # English writes a measure before a noun with a hyphen too: "a 5-km run".
         unit_gap = r"(?:\s?|-(?=[a-zA-Z]))" if self.name == "english" else r"\s?"
         parts.append(
@@ -309,6 +316,8 @@ class _Normalizer:
         parts.append(r"(?P<sym>(?<=\s)[&+=](?=\s))")
         # Every form starts a word: a position inside a word is passed over at once, before the many
         # alternatives are tried (most of the time of a pass on long text is spent in this scan).
+        unclassed = {re.match(r"\(\?P<(\w+)>", part).group(1) for part in parts} - _TOP_LEVEL
+        assert not unclassed, f"alternatives without a class in _CLASSES: {unclassed}"
         self.pattern = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})")
         self.units = lang.units
 
@@ -359,7 +368,7 @@ class _Normalizer:
         unit = m.group("qunit")
         if m.group("qnum2"):
             return "range"
-        if m.group("qcur") or unit in self.lang.currencies or self.currency_follows(m.end()):
+        if m.group("qcur") or unit in self.lang.currencies or unit == "¢" or self.currency_follows(m.end()):
             return "money"
         if unit == "%":
             return "percent"
@@ -680,6 +689,13 @@ class _Normalizer:
         said = self.clock(hour, 0, None, m.group("ampm2"))
         return f"{said} {self.lang.to} " if m.group("tto2") else said + self.ampm_tail(m, "ampm2")
 
+    def _hrange(self, m: re.Match) -> str:
+        first, second = int(m.group("hr1")), int(m.group("hr2"))
+        if not (1 <= first <= 12 and 1 <= second <= 12):
+            raise ValueError("not hours")
+        said = f"{cardinal(first, self.name)} {self.lang.to} {self.clock(second, 0, None, m.group('ampm4'))}"
+        return said + self.ampm_tail(m, "ampm4")
+
     def _ratio(self, m: re.Match) -> str:
         said = _RATIO_WORD.get(self.name, self.lang.to)
         return f"{self.integer(m.group('ra'))} {said} {self.integer(m.group('rb'))}"
@@ -840,8 +856,8 @@ class _Normalizer:
 
     def _frac(self, m: re.Match) -> str:
         numerator, denominator = int(m.group("fn")), int(m.group("fd"))
-        if self.name == "english" and m.group(0) == "24/7":  # Merriam-Webster: "twenty-four seven"
-            return "twenty-four seven"
+        if self.name == "english" and m.group(0) in _SAID_AS_NUMBERS:
+            return _SAID_AS_NUMBERS[m.group(0)]
         try:
             if numerator == 0:
                 raise ValueError("no fraction")
@@ -886,12 +902,20 @@ class _Normalizer:
             whole2, frac2 = self.parse(second)
             if currency is None and unit is None and scale is None and self.years(whole, whole2, m.start()):
                 return f"{prefix}{year(int(whole), name)} {lang.to} {year(int(whole2), name)}"
+            if (  # "1990-95" (Chicago 9.64): the second year shortened to its last two digits
+                name == "english"
+                and currency is None and unit is None and scale is None and frac is None
+                and len(whole2) == 2 and self.years(whole, whole[:2] + whole2, m.start())
+            ):  # fmt: skip
+                return f"{prefix}{year(int(whole), name)} {lang.to} {cardinal(int(whole2), name)}"
             words = f"{words} {lang.to} {self.number(whole2, frac2)}"
             whole, frac = whole2, frac2
         if scale:
             words = f"{words} {scale}"
         if currency is not None:
-            return prefix + self.money(words, whole, frac, currency, simple=second is None and not scale)
+            said = self.money(words, whole, frac, currency, simple=second is None and not scale)
+            per = m.group("qper0")  # "$10/hour": "ten dollars per hour"
+            return prefix + said + (f" {lang.per} {self.per_units[per][0]}" if per else "")
         if unit == "%":
             if name == "german" and frac is None and second is None:
                 words = self.before_noun(words, False)
@@ -1103,7 +1127,7 @@ _CLASSES = {
     "phone": "phone",
     "ratio": "ratio",
     **dict.fromkeys(("iso", "numdate", "dmdate", "mdy", "dmy", "my"), "date"),
-    **dict.fromkeys(("time", "hampm", "ampmdot", "dottime", "uhr", "htime"), "time"),
+    **dict.fromkeys(("time", "hrange", "hampm", "ampmdot", "dottime", "uhr", "htime"), "time"),
     "ayear": "year",
     "decade": "decade",
     "feet": "measure",
@@ -1118,11 +1142,5 @@ _CLASSES = {
     **dict.fromkeys(("hash", "sym"), "symbol"),
 }
 
-_TOP_LEVEL = frozenset(
-    (
-        "url email domain phone iso numdate dmdate mdy dmy my time ratio hampm ampmdot ayear feet dottime "
-        "uhr htime decade ord rord rcent frac vfrac version dotted_digits sci commacents q rtitle regnal "
-        "abbr dotted acro hash sym"
-    ).split()
-)
-assert set(_CLASSES) | {"q"} == _TOP_LEVEL
+# The names of the pattern's alternatives.
+_TOP_LEVEL = frozenset(_CLASSES) | {"q"}

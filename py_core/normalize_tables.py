@@ -153,6 +153,15 @@ ENGLISH = Lang(
         "lbs": ("pound", "pounds", False),
         "lb": ("pound", "pounds", False),
         "oz": ("ounce", "ounces", False),
+        "kph": ("kilometer per hour", "kilometers per hour", False),
+        "hr": ("hour", "hours", False),
+        "hrs": ("hour", "hours", False),
+        "mins": ("minute", "minutes", False),
+        "sec": ("second", "seconds", False),
+        "secs": ("second", "seconds", False),
+        "yr": ("year", "years", False),
+        "yrs": ("year", "years", False),
+        "¢": ("cent", "cents", False),
     },
     scales=("thousand", "million", "billion", "trillion"),
     scale_abbreviations={
@@ -216,6 +225,7 @@ ENGLISH = Lang(
         "Fig.": ("digit", "figure"),
         "p.": ("digit", "page"),
         "pp.": ("digit", "pages"),
+        "ext.": ("digit", "extension"),
     },
     titles=(
         "Chapter",
@@ -1131,7 +1141,10 @@ _MORE_UNITS: dict[str, dict[str, tuple[str, str, bool]]] = {
 }
 # Units read only after "/" ("20 km/s", "56,3 /km²"): the second.
 PER_ONLY_UNITS = {
-    "english": {"s": ("second", "seconds", False)},
+    "english": {
+        "s": ("second", "seconds", False),
+        **{word: (word, word + "s", False) for word in "hour day week month year night person".split()},
+    },
     "french": {"s": ("seconde", "secondes", True)},
     "german": {"s": ("Sekunde", "Sekunden", True)},
     "spanish": {"s": ("segundo", "segundos", False)},
