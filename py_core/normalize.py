@@ -151,8 +151,8 @@ class _Normalizer:
         national_phones = {
             # Spain: 612 345 678, 912 34 56 78 (mobiles 6/7, landlines 8/9).
             "spanish": rf"[6-9]{D}{{2}} (?!000)[0-9]{{3}} (?!000)[0-9]{{3}}|[89]{D}{{2}}(?: {D}{{2}}){{3}}",
-            # Italy: 333 123 4567, 06 1234 5678, 02 1234 5678.
-            "italian": rf"3{D}{{2}} {D}{{3}} {D}{{4}}|0{D}{{1,3}} {D}{{3,4}} {D}{{4}}",
+            # Italy: 333 123 4567, 06 1234 5678, 02 1234 5678, 06/12345678.
+            "italian": rf"3{D}{{2}} {D}{{3}} {D}{{4}}|0{D}{{1,3}} {D}{{3,4}} {D}{{4}}|0{D}{{1,3}}/{D}{{6,8}}",
             # Portugal: 212 345 678, 912 345 678; Brazil: (11) 91234-5678, 91234-5678.
             "portuguese": rf"[29]{D}{{2}} (?!000)[0-9]{{3}} (?!000)[0-9]{{3}}|9?{D}{{4}}-{D}{{4}}",
             # Germany: 030 1234567, 0171 1234567, 030 12345-67.
@@ -162,6 +162,7 @@ class _Normalizer:
         national_phones = (
             rf"(?<![\w.,+-])(?:{national_phones})(?![0-9]|[.,][0-9])" if national_phones else "(?!)"
         )
+        phone_group = rf"(?:[ -]?\({D}{{1,8}}\)|[ -]\(?{D}{{1,8}}\)?)"
         parts = [
             # URLs, e-mail addresses, bare domains.
             r"(?P<url>(?<![\w@])(?:https?://|www\.)[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])",
@@ -171,12 +172,14 @@ class _Normalizer:
             r"\.(?:com|org|net|edu|gov|io|fr|de|es|it|pt|nl|be|ch|uk|eu|br|info|dev|app)(?![\w-]|\.\w)"
             r"(?:/[^\s<>\"]{0,2000}[^\s<>\".,;:!?)\]'’])?)",
             # Phone numbers: international, (555) 123-4567, 555-123-4567, 01 23 45 67 89.
-            rf"(?P<phone>\+{D}{{1,3}}(?:[ -]?\({D}{{1,8}}\)|[ -]\(?{D}{{1,8}}\)?){{2,6}}(?![0-9]|[.,][0-9])"
+            # The country code may be in brackets, "(+34)", and the national 0 after it, "+49 (0)30".
+            rf"(?P<phone>(?:\+{D}{{1,3}}|\(\+{D}{{1,3}}\))(?P<trunk>\s?\(0\){D}{{1,8}})?"
+            rf"(?(trunk){phone_group}{{1,6}}|{phone_group}{{2,6}})(?![0-9]|[.,][0-9])"
             rf"|(?<![\w(])\({D}{{2,4}}\)[\s-]?{D}{{3,5}}[ .-]{D}{{3,4}}(?![0-9])"
             rf"|(?<![\w.,+-])1[ .-]{D}{{3}}[ .-]{D}{{3}}[ .-]{D}{{4}}(?![0-9])"
             rf"|(?<![\w.,+-])1-8{D}{{2}}-[A-Z]{{4,10}}(?![\w-])"
             rf"|(?<![\w.,-]){D}{{3}}(?P<phsep>[.-]){D}{{3}}(?P=phsep){D}{{4}}(?![0-9-])"
-            rf"|(?<![\w.,]){D}0?{D}(?:[ .]{D}{{2}}){{4}}(?![0-9])"
+            rf"|(?<![\w.,]){D}0?{D}(?P<frsep>[ .-]){D}{{2}}(?:(?P=frsep){D}{{2}}){{3}}(?![0-9])"
             rf"|{national_phones})",
             # Dates.
             rf"(?P<iso>(?<![\w.,-])(?P<isoy>{D}{{4}})-(?P<isom>{D}{{2}})-(?P<isod>{D}{{2}})(?![0-9]))",
@@ -503,7 +506,7 @@ class _Normalizer:
     def _phone(self, m: re.Match) -> str:
         text = m.group(0)
         groups = re.findall(r"[0-9]+|[A-Z]+", text)
-        words = [self.lang.plus] if text.startswith("+") else []
+        words = [self.lang.plus] if text.lstrip("(").startswith("+") else []
         for i, group in enumerate(groups):
             if group.isalpha():  # 1-800-FLOWERS
                 words.append(group)
