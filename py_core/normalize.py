@@ -911,6 +911,13 @@ class _Normalizer:
                 and len(whole2) == 2 and self.years(whole, whole[:2] + whole2, m.start())
             ):  # fmt: skip
                 return f"{prefix}{year(int(whole), name)} {lang.to} {cardinal(int(whole2), name)}"
+            after = _NEXT_WORD.match(self.text, m.end(), m.end() + 40)
+            if (
+                name == "german"
+                and words == "eins"
+                and (unit or currency or (after and after.group(1)[0].isupper()))
+            ):
+                words = "ein"  # Duden: "ein bis zwei Tage"
             words = f"{words} {lang.to} {self.number(whole2, frac2)}"
             whole, frac = whole2, frac2
         if scale:
