@@ -412,6 +412,13 @@ class _Normalizer:
         words = before.split()
         return words[-1] if words else ""
 
+    def name_before(self, start: int, previous: str) -> bool:
+        """Whether `previous`, the word before `start`, is capitalized inside a sentence (a name)."""
+        if not previous[:1].isupper():
+            return False
+        before = self.text[max(0, start - 60) : start].rstrip()[: -len(previous)].rstrip()
+        return bool(before) and before[-1] not in ".!?:;¡¿\n\"'«(—–-"
+
     def followed_by_sentence_start(self, end: int) -> bool:
         """True when the text ends at `end`, or a new line or an upper-case word follows."""
         rest = self.text[end : end + 3]
@@ -977,8 +984,13 @@ class _Normalizer:
                 dative = self.previous_word(m.start()) in _DE_DATIVE
                 return ("einer" if feminine else "einem") if dative else ("eine" if feminine else "ein")
             return self.before_noun(words, feminine)
-        if not noun[0].islower():
-            return words
+        previous = self.previous_word(m.start())
+        if (
+            not noun[0].islower()
+            or previous.lower() in gender.labels
+            or self.name_before(m.start(), previous)
+        ):
+            return words  # "capítulo 1 trata", "Windows 11 tiene": a label, not a count
         if name == "italian":
             if words != "uno":
                 return words

@@ -1190,13 +1190,15 @@ VULGAR_FRACTIONS = {
 # A count before a written noun agrees with it ("una persona", "duas pessoas", "une personne", "eine
 # Stunde"): the noun's gender is guessed from its ending (Spanish and Portuguese -a, -ción/-ção, -dad/-dade;
 # French -tion, -té, -ée; German -ung, -heit, -keit, -e ...), with the common exceptions either way.
-# `function`: words after a number that are not its noun ("el 1 de mayo", "1 e 2").
+# `function`: words after a number that are not its noun ("el 1 de mayo", "1 e 2"); `labels`: nouns before
+# a number that make it a label, not a count ("capítulo 1 trata de ...": no noun after it agrees).
 @dataclass(frozen=True)
 class NounGender:
     feminine_endings: tuple[str, ...]
     masculine: frozenset[str]
     feminine: frozenset[str]
     function: frozenset[str] = frozenset()
+    labels: frozenset[str] = frozenset()
 
 
 NOUN_GENDER = {
@@ -1216,6 +1218,10 @@ NOUN_GENDER = {
             "de del y e o u a al en por para con sin que se es son fue era está están más menos como entre "
             "hasta desde sobre tras según contra durante ante bajo cada ni pero si".split()
         ),
+        labels=frozenset(
+            "capítulo página artículo número tabla figura nivel versión línea planta habitación "
+            "sección parte paso fase temporada episodio grupo tipo modelo año piso puerta".split()
+        ),
     ),
     "portuguese": NounGender(
         ("a", "as", "ção", "ções", "são", "sões", "dade", "dades", "agem", "agens"),
@@ -1228,6 +1234,10 @@ NOUN_GENDER = {
             "de do da dos das e ou a o as os ao à em no na nos nas por pelo pela para com sem que se é são "
             "foi era mais menos como entre até desde sobre cada mas".split()
         ),
+        labels=frozenset(
+            "capítulo página artigo número tabela figura nível versão linha sala seção "
+            "parte passo fase temporada episódio grupo tipo modelo ano andar porta".split()
+        ),
     ),
     "italian": NounGender(
         ("a", "zione", "sione", "tà"),
@@ -1236,6 +1246,10 @@ NOUN_GENDER = {
         frozenset(
             "di del della e ed o a al alla in per con su da dal che è sono come tra fra più meno ma "
             "se".split()
+        ),
+        labels=frozenset(
+            "capitolo pagina articolo numero tabella figura livello versione linea sala sezione "
+            "parte passo fase stagione episodio gruppo tipo modello anno piano porta".split()
         ),
     ),
     "french": NounGender(
@@ -1250,6 +1264,10 @@ NOUN_GENDER = {
             "villes voiture voitures maison maisons nuit nuits part parts partie parties question "
             "questions raison raisons façon façons langue langues tonne tonnes victoire victoires équipe "
             "équipes".split()
+        ),
+        labels=frozenset(
+            "chapitre page article numéro tableau figure niveau version ligne salle section "
+            "partie étape phase saison épisode groupe type modèle année étage porte".split()
         ),
     ),
     "german": NounGender(
