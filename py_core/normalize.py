@@ -116,6 +116,9 @@ _NOT_NOUNS = frozenset("of per and or to in on at from for than by with away is 
 _DE_LABELS = frozenset(
     "Kapitel Seite Nummer Nr. Abschnitt Punkt Tabelle Abbildung Platz Gleis Linie Teil Band".split()
 )
+_IT_ARTICLES = frozenset(
+    "il lo la i gli le al allo alla ai agli alle del dello della dei nel nello nella sul".split()
+)
 _DE_DATE_WORDS = frozenset("am Am vom Vom zum bis ab Ab den dem seit Seit".split())
 _DE_DATIVE = frozenset("mit nach vor seit von aus bei zu Mit Nach Vor Seit Von Aus Bei Zu".split())
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
@@ -131,9 +134,10 @@ class _Normalizer:
             number = rf"{D}{{1,3}}(?:,{D}{{3}})+(?:\.{D}+)?|{D}+(?:\.{D}+)?|\.{D}+"
         else:
             # Groups of three with a plain space too, from five digits on ("10 000", not "2 100"): the
-            # separator that RAE, DIN 5008 and the SI brochure recommend.
+            # separator that RAE, DIN 5008 and the SI brochure recommend; and a round "1 000".
             spaced = (
-                rf"(?={D}{{1,3}} {D}{{3}})(?:{D}{{2,3}}(?: {D}{{3}})+|{D}(?: {D}{{3}}){{2,}})(?![0-9]| {D})"
+                rf"(?={D}{{1,3}} {D}{{3}})(?:{D}{{2,3}}(?: {D}{{3}})+|{D}(?: {D}{{3}}){{2,}}|{D} 000)"
+                rf"(?![0-9]| {D})"
             )
             number = rf"{spaced}(?:,{D}+)?|{D}{{1,3}}(?:{lang.thousands}{D}{{3}})+(?:,{D}+)?|{D}+(?:,{D}+)?"
         self.number_re = number
@@ -208,7 +212,7 @@ class _Normalizer:
         until = rf"\s?[-–]\s?(?={D}{{1,2}}(?::{D}{{2}}|\s?[AaPp]\.?[Mm]))"
         parts.append(
             rf"(?P<time>(?<![\w:.,])(?P<th>{D}{{1,2}}):(?P<tm>{D}{{2}})(?::(?P<ts>{D}{{2}}))?(?![0-9:])"
-            rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur)(?!\w))?(?P<tto>{until})?)"
+            rf"(?:\s?{_AMPM})?(?:\s?(?P<tuhr>Uhr|uur|h)(?!\w))?(?P<tto>{until})?)"
         )
         # Two hours before one am/pm: "1-2pm", "9–11 a.m." ("one to two P M").
         parts.append(
@@ -249,7 +253,7 @@ class _Normalizer:
             "english": r"st|nd|rd|th",
             "french": r"ère|ème|eme|re|er|nde|nd|e|è|ᵉʳ|ʳᵉ|ᵉ",
             "dutch": r"ste|de|e",
-            "spanish": r"\.?[ºª]|\.er|\.?ᵉʳ",
+            "spanish": r"\.?[ºª]|\.?er|\.?ᵉʳ",
             "italian": r"[ºª]",
             "portuguese": r"\.?[ºª]",
             "german": r"\.(?=\s+\w)",
@@ -371,6 +375,8 @@ class _Normalizer:
         unit = m.group("qunit")
         if m.group("qnum2"):
             return "range"
+        if self.degree_ordinal(m):
+            return "ordinal"
         if m.group("qcur") or unit in self.lang.currencies or unit == "¢" or self.currency_follows(m.end()):
             return "money"
         if unit == "%":
@@ -545,8 +551,9 @@ class _Normalizer:
             day_words = "premier" if day == 1 else cardinal(day, name)
         elif name == "german":
             day_words = ordinal(day, name, ending=self.german_ending())
-        elif name == "italian":
-            day_words = "primo" if day == 1 else cardinal(day, name)
+        elif name == "italian":  # "il primo maggio", but "l'1 marzo" is "l'uno marzo"
+            elided = self.text[self._start - 1 : self._start] in ("'", "’")
+            day_words = "primo" if day == 1 and not elided else cardinal(day, name)
         elif name == "portuguese":
             day_words = "primeiro" if day == 1 else cardinal(day, name)
         else:
@@ -769,7 +776,12 @@ class _Normalizer:
             if suffix in ("nd", "nde"):
                 return "second" if suffix == "nd" else "seconde"
             return ordinal(n, name, feminine=suffix in ("re", "ère", "ʳᵉ"))
-        if name == "spanish" and suffix in (".er", ".ᵉʳ", "ᵉʳ"):  # 1.er, 3.er: primer, tercer (before a noun)
+        if name == "spanish" and suffix in (
+            ".er",
+            "er",
+            ".ᵉʳ",
+            "ᵉʳ",
+        ):  # 1.er, 3.er: primer, tercer (before a noun)
             words = ordinal(n, name)
             return words[:-1] if words.endswith(("primero", "tercero")) else words
         feminine = suffix.endswith("ª")
@@ -866,6 +878,17 @@ class _Normalizer:
 
     def _frac(self, m: re.Match) -> str:
         numerator, denominator = int(m.group("fn")), int(m.group("fd"))
+        after = _NEXT_WORD.match(self.text, m.end(), m.end() + 40)
+        if (  # RAE DPD 'partitivos': "las dos terceras partes", "una cuarta parte"
+            self.name == "spanish"
+            and not m.group("fw")
+            and after
+            and after.group(1) in ("parte", "partes")
+            and 3 <= denominator <= 10
+            and numerator
+        ):
+            count = self.before_noun(cardinal(numerator, "spanish"), True)
+            return f"{count} {ordinal(denominator, 'spanish', feminine=True)}{'' if numerator == 1 else 's'}"
         if self.name == "english" and m.group(0) in _SAID_AS_NUMBERS:
             return _SAID_AS_NUMBERS[m.group(0)]
         try:
@@ -937,6 +960,8 @@ class _Normalizer:
             if name == "german" and frac is None and second is None:
                 words = self.before_noun(words, False)
             return f"{prefix}{words} {lang.percent}"
+        if self.degree_ordinal(m):
+            return ordinal(int(whole), name)
         if unit:
             singular, plural, feminine = self.units[unit]
             if frac is None and second is None and not scale:
@@ -961,6 +986,18 @@ class _Normalizer:
         if second is None and frac is None and not scale and not 1000 <= int(whole or 0) <= 2100:
             words = self.before_written_noun(words, m)
         return prefix + words
+
+    def degree_ordinal(self, m: re.Match) -> bool:
+        """Italian "il 3° posto": the degree sign for º (Treccani 'ordinale'), an ordinal before a noun."""
+        if self.name != "italian" or m.group("qunit") != "°" or m.group("qnum2") or m.group("qsign"):
+            return False
+        after = _NEXT_WORD.match(self.text, m.end(), m.end() + 40)
+        return (
+            m.group("qnum").isdigit()
+            and self.previous_word(m.start()) in _IT_ARTICLES
+            and bool(after)
+            and after.group(1)[0].islower()
+        )
 
     def before_written_noun(self, words: str, m: re.Match) -> str:
         """A count before a written noun, agreeing with the noun's guessed gender: "una persona",
