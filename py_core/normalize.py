@@ -927,7 +927,10 @@ class _Normalizer:
         if scale in lang.scale_words:  # "50 Mio.": "fünfzig Millionen"; "1 Mio.": "eine Million"
             scale = lang.scale_words[scale][0 if second is None and frac is None and whole == "1" else 1]
         if scale and second is None and frac is None:  # a noun: "un millón", "veintiún mil", "eine Million"
-            words = self.before_noun(words, scale in lang.feminine_scales)
+            feminine = scale in lang.feminine_scales
+            if scale == "mil" and name in ("spanish", "portuguese"):  # "mil" is no noun: the one after it
+                feminine = self.feminine_noun_after(m.end())  # RAE, Cunha e Cintra: "doscientas mil personas"
+            words = self.before_noun(words, feminine)
         prefix = ""
         if sign:
             prefix = (lang.plus if sign == "+" else lang.minus) + " "
@@ -997,6 +1000,17 @@ class _Normalizer:
             and self.previous_word(m.start()) in _IT_ARTICLES
             and bool(after)
             and after.group(1)[0].islower()
+        )
+
+    def feminine_noun_after(self, end: int) -> bool:
+        """Whether the word after position `end` is a feminine noun (by NOUN_GENDER's guess)."""
+        gender = NOUN_GENDER[self.name]
+        after = _NEXT_WORD.match(self.text, end, end + 40)
+        if not after or after.group(1) in gender.function:
+            return False
+        noun = after.group(1)
+        return noun in gender.feminine or (
+            noun not in gender.masculine and noun.endswith(gender.feminine_endings)
         )
 
     def before_written_noun(self, words: str, m: re.Match) -> str:
