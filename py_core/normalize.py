@@ -92,13 +92,15 @@ _DE_DETERMINER = re.compile(r"(ein|kein|mein|dein|sein|ihr|unser|euer|eur|dies|j
 # Scientific notation, "3.2e-5": the words between the number and its power of ten. English says the
 # exponent as an ordinal ("times ten to the minus fifth"), the others as a cardinal ("mal zehn hoch
 # minus fünf", "fois dix puissance moins cinq", "por diez elevado a menos cinco", "vezes dez elevado a
-# menos cinco").
+# menos cinco", "per dieci alla meno cinque", "maal tien tot de macht min vijf").
 _TIMES_TEN = {
     "english": "times ten to the",
     "german": "mal zehn hoch",
     "french": "fois dix puissance",
     "spanish": "por diez elevado a",
     "portuguese": "vezes dez elevado a",
+    "italian": "per dieci alla",
+    "dutch": "maal tien tot de macht",
 }
 # English fraction shapes said as two numbers (Merriam-Webster: "twenty-four seven", "nine eleven").
 _SAID_AS_NUMBERS = {"24/7": "twenty-four seven", "9/11": "nine eleven"}
