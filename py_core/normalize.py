@@ -525,8 +525,8 @@ class _Normalizer:
         for i, group in enumerate(groups):
             if group.isalpha():  # 1-800-FLOWERS
                 words.append(group)
-            elif self.name == "english" and i == 1 and groups[0] == "1" and group == "800":
-                words.append("eight hundred")  # toll-free 1-800: "one eight hundred"
+            elif self.name == "english" and group == "800" and (i == 0 or (i == 1 and groups[0] == "1")):
+                words.append("eight hundred")  # the toll-free area code: "one eight hundred", "(800)"
             elif self.name == "french" and len(group) == 2:
                 words.append(
                     f"{digits('0', self.name)} {digits(group[1], self.name)}"
