@@ -110,6 +110,15 @@ _DIGIT = re.compile(D)
 _GLUED = re.compile(f"(?<={_LETTER.pattern}){D}+|{D}+(?={_LETTER.pattern})")
 # "3:1" (a ratio or a score): "three to one", "drei zu eins" (Duden 'zu'), "drie tegen een".
 _RATIO_WORD = {"german": "zu", "dutch": "tegen"}
+# "5 × 3", "±5": the times sign and the plus-minus sign said.
+_TIMES_WORD = {
+    "english": "times", "german": "mal", "french": "fois", "spanish": "por", "italian": "per",
+    "portuguese": "vezes", "dutch": "maal",
+}  # fmt: skip
+_PLUS_MINUS = {
+    "english": "plus or minus", "german": "plus minus", "french": "plus ou moins", "spanish": "más o menos",
+    "italian": "più o meno", "portuguese": "mais ou menos", "dutch": "plus of min",
+}  # fmt: skip
 # English words after "a 12 kg" that are no noun the measure describes ("a 5 km of road" is rare; "a 5 km
 # and a 10 km run").
 _NOT_NOUNS = frozenset("of per and or to in on at from for than by with away is was are were".split())
@@ -246,7 +255,7 @@ class _Normalizer:
         # Decades.
         if self.name == "english":
             parts.append(
-                rf"(?P<decade>(?<![\w'’])(?:(?P<dec4>1[1-9]{D}0|20{D}0)s|['’]?(?P<dec2>[2-9]0)s)(?!\w))"
+                rf"(?P<decade>(?<![\w'’])(?:(?P<dec4>1[1-9]{D}0|20{D}0)['’]?s|['’]?(?P<dec2>[2-9]0)s)(?!\w))"
             )
         if self.name == "german":
             parts.append(rf"(?P<decade>(?<![\w])(?:(?P<dec4>1[1-9]{D}0|20{D}0)|(?P<dec2>[2-9]0))er(?!\w))")
@@ -271,7 +280,7 @@ class _Normalizer:
         # Fractions.
         vulgar = "".join(VULGAR_FRACTIONS)
         parts.append(
-            rf"(?P<frac>(?<![\w/.,])(?:(?P<fw>{D}{{1,3}})\s)?(?P<fn>{D}{{1,3}})/(?P<fd>{D}{{1,3}})"
+            rf"(?P<frac>(?<![\w/.,])(?:(?P<fw>{D}{{1,3}})(?:\s|-(?={D}/)))?(?P<fn>{D}{{1,3}})/(?P<fd>{D}{{1,3}})"
             rf"{'(?:st|nd|rd|th)?' if self.name == 'english' else ''}"
             rf"(?![\w/]|[.,]{D}))"
         )
@@ -301,7 +310,7 @@ class _Normalizer:
         # English writes a measure before a noun with a hyphen too: "a 5-km run".
         unit_gap = r"(?:\s?|-(?=[a-zA-Z]))" if self.name == "english" else r"\s?"
         parts.append(
-            rf"(?P<q>(?<![\w.,])(?P<qsign>[-−+](?=[0-9€$£¥₩₹]|[A-Z]{{3}}\s?[0-9]))?"
+            rf"(?P<q>(?<![\w.,])(?P<qsign>[-−+±](?=\.?[0-9]|[€$£¥₩₹]|[A-Z]{{3}}\s?[0-9]))?"
             rf"(?:(?P<qcur>{currency_prefix})\s?)?(?P<qnum>{number})"
             rf"(?:(?P<qdash>\s?[–—]\s?|-)(?:{currency_prefix})?(?P<qnum2>{number}))?"
             rf"(?:\s?(?P<qscale>{scales})(?![\w]))?"
@@ -322,7 +331,7 @@ class _Normalizer:
         parts.append(r"(?P<dotted>(?<![\w.])(?:[A-Z]\.){2,6}(?!\w))")
         parts.append(r"(?P<acro>(?<![\w.])[A-Z]{2,5}(?![\w]|\.[A-Za-z]))")
         parts.append(rf"(?P<hash>#(?={D}))")
-        parts.append(r"(?P<sym>(?<=\s)[&+=](?=\s))")
+        parts.append(r"(?P<sym>(?<=\s)[&+=×](?=\s))")
         # Every form starts a word: a position inside a word is passed over at once, before the many
         # alternatives are tried (most of the time of a pass on long text is spent in this scan).
         unclassed = {re.match(r"\(\?P<(\w+)>", part).group(1) for part in parts} - _TOP_LEVEL
@@ -375,7 +384,7 @@ class _Normalizer:
         if kind != "q":
             return _CLASSES[kind]
         unit = m.group("qunit")
-        if m.group("qnum2"):
+        if m.group("qnum2") or (m.group("qsign") and self.text[m.start() - 1 : m.start()] in ("%", "°")):
             return "range"
         if self.degree_ordinal(m):
             return "ordinal"
@@ -934,7 +943,11 @@ class _Normalizer:
                 feminine = self.feminine_noun_after(m.end())  # RAE, Cunha e Cintra: "doscientas mil personas"
             words = self.before_noun(words, feminine)
         prefix = ""
-        if sign:
+        if sign == "±":
+            prefix = _PLUS_MINUS[name] + " "
+        elif sign and self.text[m.start() - 1 : m.start()] in ("%", "°"):  # "5%-10%": the dash of a range
+            prefix = f" {lang.to} "
+        elif sign:
             prefix = (lang.plus if sign == "+" else lang.minus) + " "
         if second is not None:  # a range
             whole2, frac2 = self.parse(second)
@@ -1184,6 +1197,8 @@ class _Normalizer:
 
     def _sym(self, m: re.Match) -> str:
         symbol = m.group(0)
+        if symbol == "×":  # "5 × 3": "five times three"
+            return _TIMES_WORD[self.name]
         return {"&": self.lang.and_, "+": self.lang.plus}.get(symbol) or self.lang.url_words["="]
 
 
