@@ -130,7 +130,10 @@ _DE_LABELS = frozenset(
 _IT_ARTICLES = frozenset(
     "il lo la i gli le al allo alla ai agli alle del dello della dei nel nello nella sul".split()
 )
-_DE_DATE_WORDS = frozenset("am Am vom Vom zum bis ab Ab den dem seit Seit".split())
+_DE_WEEKDAYS = frozenset(
+    "Mo. Di. Mi. Do. Fr. Sa. So. Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag".split()
+)
+_DE_DATE_WORDS = frozenset("am Am vom Vom zum bis ab Ab den dem seit Seit".split()) | _DE_WEEKDAYS
 _DE_DATIVE = frozenset("mit nach vor seit von aus bei zu Mit Nach Vor Seit Von Aus Bei Zu".split())
 _AMPM = r"(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z])"
 
@@ -576,7 +579,9 @@ class _Normalizer:
 
     def german_ending(self) -> str:
         """The ordinal ending after the word before the current match: am dritten, der dritte, dritter."""
-        previous = self.previous_word(self._start)
+        previous = self.previous_word(self._start).rstrip(",")
+        if previous in _DE_WEEKDAYS:  # "am Montag, dritten Juni"
+            return "en"
         if previous in (
             "am",
             "Am",
@@ -618,7 +623,7 @@ class _Normalizer:
         return self.date(day, month, m.group("nd3"))
 
     def _dmdate(self, m: re.Match) -> str:
-        if self.previous_word(m.start()) not in _DE_DATE_WORDS:
+        if self.previous_word(m.start()).rstrip(",") not in _DE_DATE_WORDS:
             raise ValueError("a date without a year only after am, vom, bis ... ('siehe 1.2.': a section)")
         self._start = m.start()
         said = self.date(int(m.group("dmd")), int(m.group("dmm")), None)
