@@ -265,7 +265,7 @@ class _Normalizer:
         # Ordinals.
         ordinal_suffix = {
             "english": r"st|nd|rd|th",
-            "french": r"ère|ème|eme|re|er|nde|nd|e|è|ᵉʳ|ʳᵉ|ᵉ",
+            "french": r"ère|ème|eme|re|er|nde|nd|(?<=\b2)de|(?<=\b2)d|e|è|ᵉʳ|ʳᵉ|ᵉ",
             "dutch": r"ste|de|e",
             "spanish": r"\.?[ºª]|\.?er|\.?ᵉʳ",
             "italian": r"[ºª]",
@@ -789,8 +789,8 @@ class _Normalizer:
                 return self.integer(whole) + "."
             return ordinal(n, name, ending=self.german_ending())
         if name == "french":
-            if suffix in ("nd", "nde"):
-                return "second" if suffix == "nd" else "seconde"
+            if suffix in ("nd", "nde", "d", "de"):  # 2nd, 2de (BDL 'second')
+                return "second" if suffix in ("nd", "d") else "seconde"
             return ordinal(n, name, feminine=suffix in ("re", "ère", "ʳᵉ"))
         if name == "spanish" and suffix in (
             ".er",
