@@ -28,7 +28,8 @@ PER_CLASS_FORMS = 60
 TOTAL = dict.fromkeys(("english", "german", "spanish", "french", "italian", "portuguese"), 100)
 PER_CLASS = {cls: dict(TOTAL) for cls in ("phone", "date")}
 # Spanish decimals before a unit ('13,1 m'): py_core says 'trece coma uno metros', the oracle 'coma un
-# metros'; which the RAE wants after a decimal comma is not settled here, so no exception: 2 misses.
+# metros'. The digits after the comma are a number said on its own (as 'veintiuno por ciento', Fundéu),
+# not a count of the unit, so py_core keeps 'uno'; no source settles it, so no exception: 2 misses.
 TOTAL["spanish"] = 99.7
 
 
