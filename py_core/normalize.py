@@ -130,6 +130,10 @@ _DE_LABELS = frozenset(
 _IT_ARTICLES = frozenset(
     "il lo la i gli le al allo alla ai agli alle del dello della dei nel nello nella sul".split()
 )
+# Words after which a German ordinal takes -en ("am dritten", "ab ersten Januar").
+_DE_DATIVE_ARTICLES = frozenset(
+    "am Am vom Vom zum Zum im Im beim den dem des ab Ab seit Seit bis Bis".split()
+)
 _DE_WEEKDAYS = frozenset(
     "Mo. Di. Mi. Do. Fr. Sa. So. Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag".split()
 )
@@ -582,26 +586,7 @@ class _Normalizer:
         previous = self.previous_word(self._start).rstrip(",")
         if previous in _DE_WEEKDAYS:  # "am Montag, dritten Juni"
             return "en"
-        if previous in (
-            "am",
-            "Am",
-            "vom",
-            "Vom",
-            "zum",
-            "Zum",
-            "im",
-            "Im",
-            "beim",
-            "den",
-            "dem",
-            "des",
-            "ab",
-            "Ab",
-            "seit",
-            "Seit",
-            "bis",
-            "Bis",
-        ):
+        if previous in _DE_DATIVE_ARTICLES:
             return "en"
         if previous in ("der", "Der", "die", "Die", "das", "Das"):
             return "e"
