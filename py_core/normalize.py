@@ -258,7 +258,7 @@ class _Normalizer:
         if self.name == "german":
             parts.append(rf"(?P<uhr>(?<![\w:.,])(?P<uh>{D}{{1,2}})\s?Uhr(?!\w))")
         if self.name in ("french", "portuguese"):
-            parts.append(rf"(?P<htime>(?<![\w:.,])(?P<hth>{D}{{1,2}})\s?h\s?(?P<htm>{D}{{2}})?(?![\w]))")
+            parts.append(rf"(?P<htime>(?<![\w:.,])(?P<hth>[01]?{D}|2[0-4])\s?h\s?(?P<htm>{D}{{2}})?(?![\w]))")
         # Decades.
         if self.name == "english":
             parts.append(

@@ -336,6 +336,7 @@ FRENCH = Lang(
         "°C": ("degré Celsius", "degrés Celsius", False),
         "°F": ("degré Fahrenheit", "degrés Fahrenheit", False),
         "°": ("degré", "degrés", False),
+        "h": ("heure", "heures", True),
         "min": ("minute", "minutes", True),
         "ms": ("milliseconde", "millisecondes", True),
         "kWh": ("kilowattheure", "kilowattheures", False),
