@@ -153,6 +153,15 @@ ENGLISH = Lang(
         "lbs": ("pound", "pounds", False),
         "lb": ("pound", "pounds", False),
         "oz": ("ounce", "ounces", False),
+        "kph": ("kilometer per hour", "kilometers per hour", False),
+        "hr": ("hour", "hours", False),
+        "hrs": ("hour", "hours", False),
+        "mins": ("minute", "minutes", False),
+        "sec": ("second", "seconds", False),
+        "secs": ("second", "seconds", False),
+        "yr": ("year", "years", False),
+        "yrs": ("year", "years", False),
+        "¢": ("cent", "cents", False),
     },
     scales=("thousand", "million", "billion", "trillion"),
     scale_abbreviations={
@@ -210,7 +219,16 @@ ENGLISH = Lang(
         "Nov.": "November",
         "Dec.": "December",
     },
-    conditional={"No.": ("digit", "number"), "no.": ("digit", "number"), "Fig.": ("digit", "figure")},
+    conditional={
+        "No.": ("digit", "number"),
+        "no.": ("digit", "number"),
+        "Fig.": ("digit", "figure"),
+        "p.": ("digit", "page"),
+        "pp.": ("digit", "pages"),
+        "ext.": ("digit", "extension"),
+        "§": ("digit", "section"),
+        "§§": ("digit", "sections"),
+    },
     titles=(
         "Chapter",
         "Part",
@@ -318,6 +336,7 @@ FRENCH = Lang(
         "°C": ("degré Celsius", "degrés Celsius", False),
         "°F": ("degré Fahrenheit", "degrés Fahrenheit", False),
         "°": ("degré", "degrés", False),
+        "h": ("heure", "heures", True),
         "min": ("minute", "minutes", True),
         "ms": ("milliseconde", "millisecondes", True),
         "kWh": ("kilowattheure", "kilowattheures", False),
@@ -372,7 +391,7 @@ FRENCH = Lang(
         "bd": "boulevard",
         "av.": "avenue",
     },
-    conditional={"M.": ("name", "monsieur")},
+    conditional={"M.": ("name", "monsieur"), "p.": ("digit", "page")},
     titles=(
         "chapitre",
         "Chapitre",
@@ -496,6 +515,7 @@ GERMAN = Lang(
     },
     abbreviations={
         "z. B.": "zum Beispiel",
+        "Jh.": "Jahrhundert",
         "z.B.": "zum Beispiel",
         "d. h.": "das heißt",
         "d.h.": "das heißt",
@@ -522,7 +542,14 @@ GERMAN = Lang(
         "Mio.": "Millionen",
         "Mrd.": "Milliarden",
     },
-    conditional={"Nr.": ("digit", "Nummer")},
+    conditional={
+        "Nr.": ("digit", "Nummer"),
+        "S.": ("digit", "Seite"),
+        "Art.": ("digit", "Artikel"),
+        "Abs.": ("digit", "Absatz"),
+        "§": ("digit", "Paragraf"),
+        "§§": ("digit", "Paragrafen"),
+    },
     titles=("Kapitel", "Teil", "Band", "Akt", "Szene", "Artikel", "Buch", "Folge"),
     year_context=("im", "Jahr", "Jahre", "seit", "Seit", "bis", "von", "Von", "um", "ab", "anno", "Im"),
     number_sign="Nummer",
@@ -531,6 +558,7 @@ GERMAN = Lang(
 )
 
 SPANISH = Lang(
+    conditional={"pág.": ("digit", "página"), "págs.": ("digit", "páginas")},
     name="spanish",
     decimal=",",
     thousands="[.\u00a0\u202f]",
@@ -767,7 +795,7 @@ ITALIAN = Lang(
         "p. es.": "per esempio",
         "ad es.": "ad esempio",
     },
-    conditional={"n.": ("digit", "numero")},
+    conditional={"n.": ("digit", "numero"), "pag.": ("digit", "pagina"), "pagg.": ("digit", "pagine")},
     titles=(
         "capitolo",
         "Capitolo",
@@ -792,6 +820,7 @@ ITALIAN = Lang(
 )
 
 PORTUGUESE = Lang(
+    conditional={"pág.": ("digit", "página"), "págs.": ("digit", "páginas")},
     name="portuguese",
     decimal=",",
     thousands="[.\u00a0\u202f]",
@@ -1122,7 +1151,10 @@ _MORE_UNITS: dict[str, dict[str, tuple[str, str, bool]]] = {
 }
 # Units read only after "/" ("20 km/s", "56,3 /km²"): the second.
 PER_ONLY_UNITS = {
-    "english": {"s": ("second", "seconds", False)},
+    "english": {
+        "s": ("second", "seconds", False),
+        **{word: (word, word + "s", False) for word in "hour day week month year night person".split()},
+    },
     "french": {"s": ("seconde", "secondes", True)},
     "german": {"s": ("Sekunde", "Sekunden", True)},
     "spanish": {"s": ("segundo", "segundos", False)},
@@ -1162,4 +1194,98 @@ VULGAR_FRACTIONS = {
     "⅜": (3, 8),
     "⅝": (5, 8),
     "⅞": (7, 8),
+}
+
+
+# A count before a written noun agrees with it ("una persona", "duas pessoas", "une personne", "eine
+# Stunde"): the noun's gender is guessed from its ending (Spanish and Portuguese -a, -ción/-ção, -dad/-dade;
+# French -tion, -té, -ée; German -ung, -heit, -keit, -e ...), with the common exceptions either way.
+# `function`: words after a number that are not its noun ("el 1 de mayo", "1 e 2"); `labels`: nouns before
+# a number that make it a label, not a count ("capítulo 1 trata de ...": no noun after it agrees).
+@dataclass(frozen=True)
+class NounGender:
+    feminine_endings: tuple[str, ...]
+    masculine: frozenset[str]
+    feminine: frozenset[str]
+    function: frozenset[str] = frozenset()
+    labels: frozenset[str] = frozenset()
+
+
+NOUN_GENDER = {
+    "spanish": NounGender(
+        ("a", "as", "ión", "iones", "dad", "dades", "tad", "tades", "tud", "tudes", "umbre", "umbres"),
+        frozenset(
+            "día días problema problemas sistema sistemas programa programas tema temas mapa mapas idioma "
+            "idiomas clima climas planeta planetas poema poemas drama dramas esquema esquemas avión aviones "
+            "camión camiones gorrión gorriones".split()
+        ),
+        frozenset(
+            "vez veces noche noches parte partes calle calles clase clases mujer mujeres gente imagen "
+            "imágenes llave llaves muerte muertes fuente fuentes tarde tardes torre torres nave naves flor "
+            "flores".split()
+        ),
+        frozenset(
+            "de del y e o u a al en por para con sin que se es son fue era está están más menos como entre "
+            "hasta desde sobre tras según contra durante ante bajo cada ni pero si".split()
+        ),
+        labels=frozenset(
+            "capítulo página artículo número tabla figura nivel versión línea planta habitación "
+            "sección parte paso fase temporada episodio grupo tipo modelo año piso puerta".split()
+        ),
+    ),
+    "portuguese": NounGender(
+        ("a", "as", "ção", "ções", "são", "sões", "dade", "dades", "agem", "agens"),
+        frozenset(
+            "dia dias problema problemas sistema sistemas programa programas tema temas mapa mapas idioma "
+            "idiomas clima climas planeta planetas poema poemas drama dramas".split()
+        ),
+        frozenset("vez vezes noite noites parte partes mulher mulheres tarde tardes imagem imagens".split()),
+        frozenset(
+            "de do da dos das e ou a o as os ao à em no na nos nas por pelo pela para com sem que se é são "
+            "foi era mais menos como entre até desde sobre cada mas".split()
+        ),
+        labels=frozenset(
+            "capítulo página artigo número tabela figura nível versão linha sala seção "
+            "parte passo fase temporada episódio grupo tipo modelo ano andar porta".split()
+        ),
+    ),
+    "italian": NounGender(
+        ("a", "zione", "sione", "tà"),
+        frozenset("problema sistema programma tema clima pianeta poeta papa dramma schema".split()),
+        frozenset("notte parte volta chiave fonte torre nave mente".split()),
+        frozenset(
+            "di del della e ed o a al alla in per con su da dal che è sono come tra fra più meno ma "
+            "se".split()
+        ),
+        labels=frozenset(
+            "capitolo pagina articolo numero tabella figura livello versione linea sala sezione "
+            "parte passo fase stagione episodio gruppo tipo modello anno piano porta".split()
+        ),
+    ),
+    "french": NounGender(
+        tuple(
+            "tion tions sion sions té tés ée ées ette ettes ance ances ence ences ière ières euse "
+            "euses".split()
+        ),
+        frozenset("lycée lycées musée musées trophée trophées été comité comités silence silences".split()),
+        frozenset(
+            "personne personnes fois semaine semaines heure heures minute minutes seconde secondes page "
+            "pages place places femme femmes chose choses ligne lignes étape étapes fille filles ville "
+            "villes voiture voitures maison maisons nuit nuits part parts partie parties question "
+            "questions raison raisons façon façons langue langues tonne tonnes victoire victoires équipe "
+            "équipes".split()
+        ),
+        labels=frozenset(
+            "chapitre page article numéro tableau figure niveau version ligne salle section "
+            "partie étape phase saison épisode groupe type modèle année étage porte".split()
+        ),
+    ),
+    "german": NounGender(
+        ("ung", "heit", "keit", "schaft", "tion", "sion", "tät", "ik", "ei", "ie", "e"),
+        frozenset(
+            "Ende Auge Name Junge Käse Gebäude Interesse Gemüse Bote Kunde Erbe Löwe Affe Hase Friede Glaube "
+            "Buchstabe Gedanke Wille Experte Kollege Kaffee Tee See Schnee Klee Knie Genie".split()
+        ),
+        frozenset("Person Frau Nacht Stadt Zeit Welt Hand Tür Art Mark Maus Kuh Wand Bank".split()),
+    ),
 }

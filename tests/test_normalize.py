@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from py_core.normalize import LANGUAGES, normalize_text, roman_value
+from py_core.normalize import LANGUAGES, classify, normalize_text, roman_value
 from py_core.number_words import LIMIT, cardinal, digits, ordinal
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "normalize_cases.json").read_text(encoding="utf-8"))
@@ -25,6 +25,48 @@ CASES = [
 @pytest.mark.parametrize(("language", "written", "spoken"), CASES)
 def test_corpus(language, written, spoken):
     assert normalize_text(written, language) == spoken
+
+
+# Corpus cases whose class is not one classify() reports, and why.
+CLASS_DIFFERENCES = {
+    ("english", "OK"): "an acronym said as a word: classed as an acronym, left as written",
+    ("french", "en 1984"): "French says a year as a cardinal: py_core has no need to tell them apart",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "written"),
+    [
+        pytest.param(language, kind, written, id=f"{language}-{kind}-{i}")
+        for language, rows in CORPUS["cases"].items()
+        for i, (kind, written, _) in enumerate(rows)
+        if (language, written) not in CLASS_DIFFERENCES
+    ],
+)
+def test_corpus_class_is_classified(language, kind, written):
+    classes = [cls for cls, _, _ in classify(written, language)]
+    assert classes == [] if kind == "unchanged" else kind in classes, classes
+
+
+def test_classify_gives_class_span_and_fields_in_order():
+    text = "It costs $3.50 on 12/25/2024 at 10:30 am, you may 5 call +1 555 123 4567."
+    found = classify(text, "english")
+    assert [(cls, text[a:b]) for cls, (a, b), _ in found] == [
+        ("money", "$3.50"),
+        ("date", "12/25/2024"),
+        ("time", "10:30 am"),
+        ("cardinal", "may 5"),  # no date: "may" is a verb without a year, the number is read plainly
+        ("phone", "+1 555 123 4567"),
+    ]
+    assert found[0][2] == {"qcur": "$", "qnum": "3.50"}
+    assert [cls for cls, _, _ in classify("am 3. Mai 2020 um 14:30 Uhr, 10–20 km, 5 %", "german")] == [
+        "date", "time", "range", "percent",
+    ]  # fmt: skip
+    assert [cls for cls, _, _ in classify("71 millones de euros, el 3.º, 1,5e-3", "spanish")] == [
+        "money", "ordinal", "decimal",
+    ]  # fmt: skip
+    with pytest.raises(ValueError):
+        classify("1", "klingon")
 
 
 def test_corpus_size_sources_and_classes():

@@ -304,6 +304,8 @@ NORMALIZE_TEXTS = [
     "the FBI, NASA, U.S., HTML, la SNCF, l'ONU, #1, Tom & Jerry, 2 + 2 = 4, 1/2 3/4 \u00bd 2\u00bd 1 1/2",
     "\u65e5\u672c\u8a9e 3,50 \u20ac \u0420\u0443\u0441\u0441\u043a\u0438\u0439 \u0661\u0662\u0663 "
     "\u0663/\u0664 MP3 3D \U0001f600",
+    "a 12KG bag, a 5-km run, 1e6 3.2e-5 6,02e23, 2 142/1; 1 persona 21 d\u00edas 1 Person vor 1 Jahr, "
+    "2 pessoas 1 giorno 1 personne",
     "7" * 400,
     "1." * 500 + "a@" * 500 + "1/" * 500,
 ]
@@ -317,6 +319,7 @@ def _normalize() -> dict:
         results[language] = {
             "texts": [_outcome(normalize.normalize_text, s, language) for s in NORMALIZE_TEXTS + TEXTS],
             "long_sha256": _sha256(normalize.normalize_text(long_text, language).encode()),
+            "classes": [_outcome(normalize.classify, s, language) for s in NORMALIZE_TEXTS[:-2]],
         }
     results["unknown_language"] = _outcome(normalize.normalize_text, "1", "klingon")
     return results
