@@ -51,7 +51,11 @@ test('an EPUB lists its chapters, reads the one chosen, then the next', async ({
   expect(shown.length).toBeLessThanOrEqual(4);
 
   await readChapter(page, 'The Second Room');
-  const spoken = await page.evaluate(() => window.__pocketTTS.spokenText);
+  // The reading goes from chapter 2 to the document's end, piece by piece: chapter 2's pieces are its text.
+  const pieces = await page.evaluate(() => window.__pocketTTS.readingPieces);
+  const second = shown.length - 2;
+  expect(pieces[0].group).toBe(second);
+  const spoken = pieces.filter((p) => p.group === second).map((p) => p.text).join(' ');
   expect(spoken.startsWith('The Second Room')).toBe(true);
   expect(spoken).toContain('Bruno found a lamp in the second room.');
   expect(spoken).not.toContain('Anna');
@@ -164,7 +168,8 @@ test('a PDF is read through its text layer (pdf.js, same-origin, under the CSP)'
   await expect(page.locator('#document-info')).toContainText('Quiet Engines');
   await page.getByRole('button', { name: 'Read', exact: true }).click();
   expect((await waitForResult(page)).stopped).toBe(false);
-  expect(await page.evaluate(() => window.__pocketTTS.spokenText)).toContain('Every step runs on the device.');
+  const read = (await page.evaluate(() => window.__pocketTTS.readingPieces)).map((p) => p.text).join(' ');
+  expect(read).toContain('Every step runs on the device.');
 });
 
 const BAD = [

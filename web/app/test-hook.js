@@ -34,6 +34,11 @@ export function installTestHook(app) {
       const { position, heard, ahead, aheadSeconds, generating, active } = reading;
       return { position, pieces: reading.pieces.length, heard, ahead, aheadSeconds, generating, active };
     },
+    /** The pieces of the current (or last) reading: its text and chapter (`group`), in reading order. */
+    get readingPieces() {
+      const reading = /** @type {any} */ (playback.speech);
+      return reading && 'pieces' in reading ? reading.pieces.map((/** @type {any} */ p) => ({ text: p.text, group: p.group })) : null;
+    },
     /** The text of the current speech as read (the read-along plan). */
     get spokenText() {
       return playback.readAlong.planText;
