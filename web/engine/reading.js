@@ -29,6 +29,13 @@ import { PocketTTSError, asPocketError } from './errors.js';
 export const AHEAD_SECONDS = 30;
 
 /**
+ * Seconds of listening (at the playback speed) generated before the first sound: a reading starts
+ * from an empty queue, and at 3× the first chunks (one frame, then a few) ran out between chunks
+ * 15-21 times in the first 5 s heard (e2e/long-run.spec.js). A piece that ends first starts it too.
+ */
+export const PREROLL_SECONDS = 1;
+
+/**
  * A piece of a reading: its text and the group it belongs to (a chapter: the device store keeps
  * the group being heard and those after it).
  * @typedef {{text: string, group?: number}} ReadingPiece
@@ -70,6 +77,8 @@ export class Reading extends EventTarget {
     /** @type {Promise<number> | null} the id of the job generating now */
     this.job = null;
     this.underrunsAtStart = 0;
+    /** @type {Float32Array[] | null} chunks held until the pre-roll is generated (null: playing) */
+    this.held = [];
     this.audioStarted = this.player.start().then(
       () => true,
       (error) => {
@@ -135,7 +144,7 @@ export class Reading extends EventTarget {
       } else if (msg.type === 'chunk') {
         this.addTimes(index, made, msg.words);
         this.pushed += msg.pcm.length;
-        if (this.audio) this.player.push(msg.pcm);
+        this.play(msg.pcm);
       } else if (msg.type === 'done') {
         this.addTimes(index, made, msg.words);
       }
@@ -145,6 +154,7 @@ export class Reading extends EventTarget {
       async (utterance) => {
         this.generating = false;
         if (this.stopped) return this.end();
+        this.play(null);
         const kept = await this.keep(index, piece.group, utterance);
         this.emit('generated', { index, seconds: utterance.seconds, kept });
         if (this.next >= this.pieces.length) {
@@ -164,6 +174,23 @@ export class Reading extends EventTarget {
         this.end();
       },
     );
+  }
+
+  /**
+   * Give `pcm` to the player, or hold it until PREROLL_SECONDS of listening are generated (null: a
+   * piece ended, play what is held).
+   * @param {Float32Array | null} pcm
+   */
+  play(pcm) {
+    if (!this.held) {
+      if (pcm && this.audio) this.player.push(pcm);
+      return;
+    }
+    if (pcm) this.held.push(pcm);
+    if (pcm && this.pushed < PREROLL_SECONDS * this.player.speed * this.rate) return;
+    const held = this.held;
+    this.held = null;
+    if (this.audio) for (const chunk of held) this.player.push(chunk);
   }
 
   /**
