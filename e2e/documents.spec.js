@@ -207,6 +207,7 @@ test('each bad input gets its message, the open document stays, and the app stil
   const malformed = await openDocument(page, 'malformed.epub');
   expect(malformed).toMatchObject({ type: 'document', format: 'epub' });
   expect((await page.evaluate(() => window.__pocketTTS.document)).titles).toContain('The Third Room');
+  await expect(page.locator('#notice')).toContainText('ch002.xhtml: malformed XHTML'); // said, not dropped silently
   await stillSpeaks(page);
 });
 

@@ -87,7 +87,7 @@ function summary(run) {
   const mb = (bytes) => (bytes / 1e6).toFixed(1);
   const heaps = run.samples.map((s) => s.heap);
   const stores = run.samples.map((s) => s.store);
-  return `${(run.heard / 60).toFixed(1)} min heard in ${(run.samples.at(-1).wall / 60).toFixed(1)} min; heap after GC ` +
+  return `${(run.samples.at(-1).heard / 60).toFixed(1)} min heard in ${(run.samples.at(-1).wall / 60).toFixed(1)} min; heap after GC ` +
     `${mb(Math.min(...heaps))}-${mb(Math.max(...heaps))} MB (before ${mb(run.heapBefore)}); store growth ${mb(Math.min(...stores))}-` +
     `${mb(Math.max(...stores))} MB; ahead ≤ ${Math.max(...run.samples.map((s) => s.ahead))} s; underruns ${run.underruns}; ` +
     `stops ${[...run.stops, run.final].filter(Boolean).map((s) => `${s.ms.toFixed(0)} ms`).join(', ')}; ` +
