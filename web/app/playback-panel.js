@@ -235,7 +235,7 @@ export class PlaybackPanel {
       pieces: reading.pieces.length,
       piece: reading.position,
       heard: reading.heard,
-      underruns: stats.underruns - reading.underrunsAtStart,
+      underruns: stats.underruns, // the player's counters start at 0 with each reading
       stopLatencyMs: this.stopRequestedAt ? performance.now() - this.stopRequestedAt : null,
     };
     app.log({ type: 'read-done', ...this.lastResult });

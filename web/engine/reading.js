@@ -69,14 +69,13 @@ export class Reading extends EventTarget {
     this.started = false;
     this.audio = true; // false once the audio output failed to start
     this.next = 0; // the next piece to generate
-    this.pushed = 0; // samples given to the player
+    this.pushed = 0; // samples generated (given to the player, or held for the pre-roll)
     this.heard = 0; // seconds of the reading heard
     this.position = -1; // the piece being heard
     /** @type {Map<number, {start: number, said: string, words: any[], times: any[]}>} generated pieces not yet passed */
     this.made = new Map();
     /** @type {Promise<number> | null} the id of the job generating now */
     this.job = null;
-    this.underrunsAtStart = 0;
     /** @type {Float32Array[] | null} chunks held until the pre-roll is generated (null: playing) */
     this.held = [];
     this.audioStarted = this.player.start().then(
@@ -227,7 +226,6 @@ export class Reading extends EventTarget {
     this.heard = Math.max(0, stats.rendered / this.rate - latency);
     if (!this.started && stats.rendered > 0) {
       this.started = true;
-      this.underrunsAtStart = stats.underruns;
       this.emit('start', null);
     }
     this.follow(stats.drained && !this.generating && this.next >= this.pieces.length);
