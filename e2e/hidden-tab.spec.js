@@ -6,7 +6,7 @@
 // throttling off. So this spec drives Debian's Chromium through puppeteer-core (a dev dependency),
 // without those flags: a second tab brought to the front really hides the app's tab, with the
 // timer throttling a user's browser applies to hidden tabs. The app is the one the Playwright
-// setup serves.
+// setup serves; its pages are under the same policy watch as every spec's (watchPuppeteerPage).
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { expect, test } from './fixtures.js';
 import { BASE_URL } from './global-setup.js';
 import { TINY, note } from './helpers.js';
 import { STOP_MS, longDocument } from './reading-helpers.js';
+import { watchPuppeteerPage } from './security-policy.js';
 
 const SPEED = 3;
 const HIDDEN_SECONDS = 30;
@@ -33,6 +34,7 @@ test('a reading keeps playing and generating while another tab is in front (the 
   });
   try {
     const page = await browser.newPage();
+    await watchPuppeteerPage(page); // the policy watch of e2e/fixtures.js, for a page it cannot see
     await page.goto(`${BASE_URL}?${new URLSearchParams({ model: TINY })}`);
     await page.waitForFunction(() => window.__pocketTTS?.phase === 'ready', { timeout: 150_000 });
     await page.$eval('#speed', (input, value) => {
@@ -45,6 +47,7 @@ test('a reading keeps playing and generating while another tab is in front (the 
     await page.waitForFunction(() => window.__pocketTTS.reading?.heard > 5, { timeout: 120_000 });
 
     const other = await browser.newPage();
+    await watchPuppeteerPage(other);
     await other.bringToFront();
     await page.waitForFunction(() => document.visibilityState === 'hidden', { timeout: 10_000 });
     const state = () => page.evaluate(() => ({ ...window.__pocketTTS.reading, underruns: window.__pocketTTS.playback.underruns, visibility: document.visibilityState }));
