@@ -248,10 +248,19 @@ export class Reading extends EventTarget {
     }
   }
 
-  /** Group `group`'s audio kept in the device store so far, as a WAV (null when nothing is kept). */
+  /**
+   * Group `group`'s audio kept in the device store so far, as a WAV (null when nothing is kept, or
+   * the files are gone: a reading in another tab of this site deletes this one's).
+   */
   async wav(/** @type {number} */ group) {
     const tape = await this.tape;
-    return tape && tape.pieces.some((piece) => piece.group === group) ? tape.wav(group) : null;
+    if (!tape?.pieces.some((piece) => piece.group === group)) return null;
+    try {
+      return await tape.wav(group);
+    } catch (error) {
+      console.warn('the audio kept for this reading is gone', error);
+      return null;
+    }
   }
 
   /** Bytes of audio kept in the device store now. */
