@@ -51,7 +51,11 @@ test('an EPUB lists its chapters, reads the one chosen, then the next', async ({
   expect(shown.length).toBeLessThanOrEqual(4);
 
   await readChapter(page, 'The Second Room');
-  const spoken = await page.evaluate(() => window.__pocketTTS.spokenText);
+  // The reading goes from chapter 2 to the document's end, piece by piece: chapter 2's pieces are its text.
+  const pieces = await page.evaluate(() => window.__pocketTTS.readingPieces);
+  const second = shown.length - 2;
+  expect(pieces[0].group).toBe(second);
+  const spoken = pieces.filter((p) => p.group === second).map((p) => p.text).join(' ');
   expect(spoken.startsWith('The Second Room')).toBe(true);
   expect(spoken).toContain('Bruno found a lamp in the second room.');
   expect(spoken).not.toContain('Anna');
@@ -129,22 +133,40 @@ test('a Latin-1 text file is read, and its encoding is said', async ({ app: { pa
   expect(await page.locator('#reading-view').textContent()).toContain('Café crème à la française.');
 });
 
-test("with a document open, Export writes the document's chapters (not the typed text's)", async ({ app: { page } }) => {
+test("with a document open, Export writes the document's chapters (not the typed text's), a range of them if asked", async ({ app: { page } }) => {
   await page.locator('#text').fill('# Typed\n\nOne typed chapter only.');
-  const opened = await openDocument(page, { name: 'two.txt', mimeType: 'text/plain', buffer: Buffer.from('Chapter 1\n\nFirst.\n\nChapter 2\n\nSecond.\n') });
-  expect(opened).toMatchObject({ type: 'document', chapters: 2 });
-  const before = await page.evaluate(() => window.__pocketTTS.events.length);
+  const text = 'Chapter 1\n\nFirst.\n\nChapter 2\n\nSecond.\n\nChapter 3\n\nThird.\n';
+  const opened = await openDocument(page, { name: 'three.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  expect(opened).toMatchObject({ type: 'document', chapters: 3 });
   const section = page.locator('#export-section');
   if (!(await section.evaluate((details) => details.open))) await section.locator('> summary').click();
   await page.locator('#export-format').selectOption('mp3');
-  await page.locator('#export-start').click();
-  const done = await page.waitForFunction((n) => window.__pocketTTS.events.slice(n).find((e) => e.type === 'export-done'), before, { timeout: 120_000 });
-  expect((await done.jsonValue()).format).toBe('mp3');
-  const started = (await page.evaluate((n) => window.__pocketTTS.events.slice(n), before)).find((e) => e.type === 'export-start');
-  expect(started.chapters).toBe(2);
-  expect(started.source).toContain('two');
+  const exportRange = async (from, to) => {
+    await page.getByLabel('From chapter').fill(from);
+    await page.getByLabel('to chapter').fill(to);
+    const before = await page.evaluate(() => window.__pocketTTS.events.length);
+    await page.locator('#export-start').click();
+    const done = await page.waitForFunction((n) => window.__pocketTTS.events.slice(n).find((e) => e.type === 'export-done'), before, { timeout: 120_000 });
+    expect((await done.jsonValue()).format).toBe('mp3');
+    await waitForPhase(page, 'ready');
+    return (await page.evaluate((n) => window.__pocketTTS.events.slice(n), before)).find((e) => e.type === 'export-start');
+  };
+  let started = await exportRange('1', '');
+  expect(started.chapters).toBe(3);
+  expect(started.source).toContain('three');
+  await expect(page.locator('#export-status')).toContainText('3 chapter marks');
+  started = await exportRange('2', '3'); // as the CLI's --chapters 2-3
+  expect(started.titles).toEqual((await page.evaluate(() => window.__pocketTTS.document.titles)).slice(1));
+  expect(started.titles).toHaveLength(2);
   await expect(page.locator('#export-status')).toContainText('2 chapter marks');
-  await waitForPhase(page, 'ready');
+  // A range that does not fit: its message, nothing exported, the app still ready.
+  await page.getByLabel('From chapter').fill('3');
+  await page.getByLabel('to chapter').fill('2');
+  await page.locator('#export-start').click();
+  await expect(page.locator('#error-text')).toContainText('choose chapters from 1 to 3');
+  expect(await page.evaluate(() => window.__pocketTTS.phase)).toBe('ready');
+  await page.getByLabel('From chapter').fill('1');
+  await page.getByLabel('to chapter').fill('');
 });
 
 test('a PDF is read through its text layer (pdf.js, same-origin, under the CSP)', async ({ app: { page } }) => {
@@ -164,7 +186,8 @@ test('a PDF is read through its text layer (pdf.js, same-origin, under the CSP)'
   await expect(page.locator('#document-info')).toContainText('Quiet Engines');
   await page.getByRole('button', { name: 'Read', exact: true }).click();
   expect((await waitForResult(page)).stopped).toBe(false);
-  expect(await page.evaluate(() => window.__pocketTTS.spokenText)).toContain('Every step runs on the device.');
+  const read = (await page.evaluate(() => window.__pocketTTS.readingPieces)).map((p) => p.text).join(' ');
+  expect(read).toContain('Every step runs on the device.');
 });
 
 const BAD = [
@@ -202,6 +225,7 @@ test('each bad input gets its message, the open document stays, and the app stil
   const malformed = await openDocument(page, 'malformed.epub');
   expect(malformed).toMatchObject({ type: 'document', format: 'epub' });
   expect((await page.evaluate(() => window.__pocketTTS.document)).titles).toContain('The Third Room');
+  await expect(page.locator('#notice')).toContainText('ch002.xhtml: malformed XHTML'); // said, not dropped silently
   await stillSpeaks(page);
 });
 

@@ -93,6 +93,45 @@ export async function watchSecurityPolicy(context) {
   return watch;
 }
 
+/**
+ * Watch a page driven through puppeteer-core (e2e/hidden-tab.spec.js: Playwright keeps every page it
+ * drives visible) as watchSecurityPolicy watches a context: the page's securitypolicyviolation events,
+ * the browser's log lines about a policy (its workers' and AudioWorklet's refusals too) and the policy
+ * of every HTML document it loads. Returns the watcher (in `watchers`: checked after the test).
+ */
+export async function watchPuppeteerPage(page) {
+  const watch = { context: page, events: [], messages: [], unpoliced: [], documents: 0, workers: 0, serviceWorkers: 0 };
+  await page.exposeFunction('__reportSecurityPolicyViolation', (event) => {
+    watch.events.push({ where: `page ${page.url()}`, ...event });
+  });
+  await page.evaluateOnNewDocument(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__reportSecurityPolicyViolation({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        sample: event.sample,
+        source: `${event.sourceFile}:${event.lineNumber}`,
+        policy: event.originalPolicy,
+      });
+    });
+  });
+  page.on('response', (response) => {
+    if (response.request().resourceType() !== 'document') return;
+    if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) return;
+    watch.documents++;
+    const csp = response.headers()['content-security-policy'] ?? null;
+    if (csp !== contentSecurityPolicy()) watch.unpoliced.push({ url: response.url(), csp });
+  });
+  page.on('workercreated', () => watch.workers++);
+  const cdp = await page.createCDPSession();
+  cdp.on('Log.entryAdded', ({ entry }) => {
+    if (POLICY_MESSAGE.test(entry.text)) watch.messages.push({ where: `${entry.source} of ${page.url()}`, level: entry.level, text: entry.text });
+  });
+  await cdp.send('Log.enable');
+  watchers.add(watch);
+  return watch;
+}
+
 /** Where a watcher stands now: the lengths of its lists and its counters. */
 export function mark(watch) {
   return {

@@ -11,7 +11,8 @@ member that unpacks to more than MAX_RATIO times its packed size (a zip bomb), D
 `encryption.xml` listing encrypted content other than obfuscated fonts). Members are read with a bound
 at their declared size, so a lying header cannot unpack more (it fails zipfile's CRC check). A spine
 document that cannot be read (damaged, binary, HTML that html.parser gives up on) is skipped with a
-warning; the others are read.
+warning; the others are read. One that is not well-formed XHTML (cut short, say) is read as far as
+html.parser goes, with a warning naming it.
 """
 
 import io
@@ -140,6 +141,11 @@ class _Book:
             return
         if decoded.guessed:
             book.warnings.append(f"{path}: encoding guessed as {decoded.encoding}")
+        problem = _malformed(self._read(path))
+        if problem:
+            book.warnings.append(
+                f"{path}: malformed XHTML ({problem}): read as far as it goes, text may be missing"
+            )
         book.images += page.images
         paragraphs = [text for text in (clean_text(b.text) for b in page.blocks) if readable(text)]
         if not paragraphs:
@@ -247,6 +253,22 @@ def _xml(data: bytes, name: str) -> ElementTree.Element:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as error:
         raise DocumentError(f"{name} is damaged: its XML cannot be read ({error})") from None
+
+
+_NAMED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]*);")
+
+
+def _malformed(data: bytes) -> str | None:
+    """Why the XHTML `data` is not well-formed XML (HTML's named entities such as &nbsp; allowed), or
+    None. html.parser reads such a page anyway, as far as it goes: a page cut short loses its end.
+    One that declares entities is not checked (expanding them is what _xml refuses)."""
+    if b"<!ENTITY" in data:
+        return None
+    try:
+        ElementTree.fromstring(_NAMED_ENTITY.sub(rb"&amp;\1;", data))
+    except ElementTree.ParseError as error:
+        return str(error)
+    return None
 
 
 def _find(root: ElementTree.Element, tag: str) -> ElementTree.Element | None:

@@ -45,3 +45,24 @@ test('positions are kept per fingerprint, newest 50, and garbage is ignored', as
   assert.equal(store.get('x')?.chapter, 1);
   delete globalThis.localStorage;
 });
+
+test('a document cut into pieces: sentences of a paragraph joined under PIECE_CHARS, never across paragraphs or chapters', async () => {
+  const { PIECE_CHARS, documentPieces } = await import('../web/app/reading-pieces.js');
+  const long = `${'word '.repeat(PIECE_CHARS / 5 + 10).trim()}.`;
+  const chapters = [
+    { text: 'Title One\n\nA first. A second. A third.\n\nNew paragraph.' },
+    { text: `Title Two\n\n${long} Short one. Short two.` },
+  ];
+  const pieces = documentPieces(chapters, 0, 2);
+  assert.deepEqual(pieces.map((p) => [p.text, p.chapter, p.sentence, p.group]), [
+    ['A second. A third.', 0, 2, 0],
+    ['New paragraph.', 0, 4, 0],
+    ['Title Two', 1, 0, 1],
+    [long, 1, 1, 1], // longer than PIECE_CHARS alone: a piece of its own
+    ['Short one. Short two.', 1, 2, 1],
+  ]);
+  // Every sentence from the start on is in exactly one piece, in order.
+  const all = documentPieces(chapters, 0, 0).map((p) => p.text).join(' ');
+  assert.equal(all, ['Title One', 'A first. A second. A third.', 'New paragraph.', 'Title Two', long, 'Short one. Short two.'].join(' '));
+  assert.deepEqual(documentPieces(chapters, 1, 99), []);
+});

@@ -461,6 +461,21 @@ def test_epub_chapter_html_parser_cannot_read_is_skipped_with_a_warning():
     assert len(book.warnings) == 1 and "OPS/text/b.xhtml" in book.warnings[0]
 
 
+def test_epub_chapter_of_malformed_xhtml_is_read_with_a_warning_naming_it():
+    whole = _page("<h1>Cut</h1><p>The first half is here.</p><p>The second half</p>")
+    data = _epub(
+        [("a.xhtml", "<p>Fine&nbsp;page &amp; more.</p>")],
+        manifest_extra='<item id="b" href="text/b.xhtml" media-type="application/xhtml+xml"/>',
+        spine_extra='<itemref idref="b"/>',
+        extra={"OPS/text/b.xhtml": whole[: whole.index(b"The second")]},  # cut short
+    )
+    book = open_document(data, "x.epub")
+    assert [c.text for c in book.chapters] == ["Fine page & more.", "Cut\n\nThe first half is here."]
+    assert len(book.warnings) == 1  # the page with &nbsp; is well-formed enough: no warning for it
+    assert book.warnings[0].startswith("OPS/text/b.xhtml: malformed XHTML (")
+    assert book.warnings[0].endswith("read as far as it goes, text may be missing")
+
+
 def test_epub_found_by_its_bytes_without_an_ending():
     assert open_document(_epub(PAGES[:1]), "download").format == "epub"
 

@@ -5,6 +5,7 @@
 // (pdf-text.js). A file that cannot be read leaves the open document as it was.
 
 import { MAX_DOCUMENT_BYTES, PocketTTSError } from '../engine/pocket-tts.js';
+import { documentPieces } from './reading-pieces.js';
 import { ReadingView, sentenceSpans } from './reading-view.js';
 import { ResumeStore, fingerprint } from './resume-store.js';
 
@@ -145,7 +146,10 @@ export class DocumentPanel {
     if (this.offer) this.ui.resumeText.textContent = `You stopped at chapter ${this.offer.chapter + 1} (${chapter?.title}), sentence ${this.offer.sentence + 1}.`;
   }
 
-  /** Read chapter `chapter` from sentence `sentence` on (stopping what was speaking), then the next chapters. */
+  /**
+   * Read the document from chapter `chapter`, sentence `sentence` on to its end (stopping what was
+   * speaking): one reading of pieces (reading-pieces.js), generated a bounded distance ahead of playback.
+   */
   readFrom(/** @type {number} */ chapter, /** @type {number} */ sentence) {
     const { app } = this;
     if (!this.doc) return;
@@ -157,15 +161,23 @@ export class DocumentPanel {
     }
     if (app.phase !== 'ready') return;
     if (chapter !== this.chapter) this.showChapter(chapter);
-    const from = this.spans[sentence]?.[0] ?? 0;
-    const text = this.doc.chapters[this.chapter].text.slice(from);
+    const pieces = documentPieces(this.doc.chapters, this.chapter, sentence);
+    if (pieces.length === 0) return;
+    let first = sentence; // the first sentence of the piece being heard
     this.ui.resume.hidden = true;
     this.view.highlight(sentence);
     this.save(sentence);
     app.log({ type: 'document-read', chapter: this.chapter, sentence });
-    app.playback.speak(text, {
-      heard: (said, offset) => this.follow(sentence, said, offset),
-      ended: () => this.doc && this.chapter + 1 < this.doc.chapters.length && this.readFrom(this.chapter + 1, 0),
+    app.playback.read(pieces, {
+      piece: (index) => {
+        const piece = pieces[index];
+        if (piece.chapter !== this.chapter) this.showChapter(piece.chapter);
+        first = piece.sentence;
+        this.heard = -1;
+        this.follow(first, piece.text, 0);
+      },
+      heard: (said, offset) => this.follow(first, said, offset),
+      ended: () => {},
     });
   }
 

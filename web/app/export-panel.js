@@ -1,5 +1,6 @@
-// "Export audio": the open document's chapters, else the text, generated into one compressed file
-// with chapter marks, Opus or MP3 (PocketTTS.exportAudio), with progress, the time left and Cancel;
+// "Export audio": the open document's chapters, else the text's (a range of them: From / to chapter,
+// as the CLI's --chapters A-B), generated into one compressed file with chapter marks, Opus or MP3
+// (PocketTTS.exportAudio), with progress, the time left and Cancel;
 // then links to the file and its subtitles. In the text, a line starting with # (up to ###) starts a
 // chapter: its title, read as the chapter's first paragraph (as py_core reads Markdown headings).
 
@@ -35,6 +36,23 @@ function shortTitle(/** @type {string} */ text) {
   return line.length <= TITLE_LENGTH ? line : `${line.slice(0, TITLE_LENGTH - 1)}…`;
 }
 
+/**
+ * The chapters `from` to `to` (1-based, both included; `to` empty: the last) of `count`, as the CLI's
+ * --chapters A-B; a range outside 1..count or backwards is a RangeError whose message says so.
+ * @param {string} from
+ * @param {string} to
+ * @param {number} count
+ * @returns {{first: number, last: number}}
+ */
+export function chapterRange(from, to, count) {
+  const first = from.trim() === '' ? 1 : Number(from);
+  const last = to.trim() === '' ? count : Number(to);
+  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 1 || last > count || first > last) {
+    throw new RangeError(`Chapters ${from.trim() || 1} to ${to.trim() || 'the last'}: choose chapters from 1 to ${count}, the first not after the last.`);
+  }
+  return { first, last };
+}
+
 /** "1 min 5 s", "42 s" */
 export function formatDuration(/** @type {number} */ seconds) {
   const s = Math.max(0, Math.round(seconds));
@@ -48,6 +66,8 @@ export class ExportPanel {
     this.ui = {
       section: $('export-section'),
       format: /** @type {HTMLSelectElement} */ ($('export-format')),
+      from: /** @type {HTMLInputElement} */ ($('export-from')),
+      to: /** @type {HTMLInputElement} */ ($('export-to')),
       start: /** @type {HTMLButtonElement} */ ($('export-start')),
       cancel: /** @type {HTMLButtonElement} */ ($('export-cancel')),
       progress: /** @type {HTMLProgressElement} */ ($('export-progress')),
@@ -73,7 +93,7 @@ export class ExportPanel {
     this.ui.section.hidden = false;
   }
 
-  /** What to export: the open document's chapters (whole), else the text's. */
+  /** The chapters to choose from: the open document's, else the text's. */
   chapters() {
     return this.app.documents.doc?.chapters ?? textChapters(this.app.text.value);
   }
@@ -89,23 +109,34 @@ export class ExportPanel {
     this.ui.start.disabled = this.app.phase !== 'ready';
     this.ui.cancel.disabled = !exporting;
     this.ui.format.disabled = exporting;
+    this.ui.from.disabled = exporting;
+    this.ui.to.disabled = exporting;
   }
 
   async export() {
     const { app } = this;
     if (app.phase !== 'ready') return;
-    const chapters = this.chapters();
-    if (!chapters.length) {
+    const all = this.chapters();
+    if (!all.length) {
       app.status.error('Type some text first: there is nothing to export.');
       return;
     }
+    let range;
+    try {
+      range = chapterRange(this.ui.from.value, this.ui.to.value, all.length);
+    } catch (error) {
+      app.status.error(error.message);
+      return;
+    }
+    const chapters = all.slice(range.first - 1, range.last);
+    const which = range.first === 1 && range.last === all.length ? '' : ` chapters ${range.first}–${range.last} of`;
     this.forget();
     const format = /** @type {'opus'|'mp3'} */ (this.ui.format.value);
     const options = { voice: app.voices.value, normalize: app.text.normalize, ...app.settings.speakOptions() };
     this.running = new AbortController();
     app.setPhase('exporting');
-    this.show(0, `Exporting ${this.source()}: ${chapters.length} chapter${chapters.length === 1 ? '' : 's'}…`);
-    app.log({ type: 'export-start', format, chapters: chapters.length, source: this.source() });
+    this.show(0, `Exporting${which} ${this.source()}: ${chapters.length} chapter${chapters.length === 1 ? '' : 's'}…`);
+    app.log({ type: 'export-start', format, chapters: chapters.length, titles: chapters.map((c) => c.title), source: this.source() });
     try {
       const result = await app.tts.exportAudio(chapters, {
         ...options,

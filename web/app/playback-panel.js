@@ -25,7 +25,7 @@ export class PlaybackPanel {
       downloadSpeed: /** @type {HTMLButtonElement} */ ($('download-speed')),
       downloadSpeedLabel: $('download-speed-label'),
     };
-    /** @type {import('../engine/speech.js').Speech | null} */
+    /** @type {import('../engine/speech.js').Speech | import('../engine/reading.js').Reading | null} */
     this.speech = null;
     /** @type {import('../engine/utterance.js').Utterance | null} the last utterance */
     this.utterance = null;
@@ -40,7 +40,7 @@ export class PlaybackPanel {
     /** @type {Float32Array[] | null} test hook: float PCM copies (?capture=pcm) */
     this.capture = app.params.get('capture') === 'pcm' ? [] : null;
     this.lastResult = null;
-    /** @type {Follower | null} a document's reading view following this speech (document-panel.js) */
+    /** @type {Follower | null} a document's reading view following this speech or reading (document-panel.js) */
     this.follow = null;
     this.readAlong = new ReadAlong($('read-along'), (seconds) => this.replayFrom(seconds));
     this.ui.speak.addEventListener('click', () => this.speak());
@@ -168,6 +168,89 @@ export class PlaybackPanel {
     }
   }
 
+  /**
+   * Read `pieces` (a document from a sentence on) as one stream generated a bounded distance ahead of
+   * playback (PocketTTS.read): `follow` hears which piece and word are heard.
+   * @param {import('../engine/reading.js').ReadingPiece[]} pieces
+   * @param {Follower} follow
+   */
+  read(pieces, follow) {
+    const { app } = this;
+    if (app.phase !== 'ready') return;
+    app.status.clearError();
+    app.status.notice([]);
+    this.lastResult = null;
+    this.forgetUtterance();
+    const options = { voice: app.voices.value, normalize: app.text.normalize, ...app.settings.speakOptions() };
+    const reading = app.tts.read(pieces, options); // inside the click: allowed to make sound
+    this.speech = reading;
+    this.follow = follow;
+    this.stopRequestedAt = 0;
+    this.highlight = true;
+    this.playing = true;
+    if (!app.tts.info.timestamps) this.readAlong.unavailable();
+    this.media.show(pieces[0]?.text ?? '');
+    app.setPhase('speaking');
+    app.status.progress(0, 'Reading…', '');
+    app.status.set('Reading…');
+    app.log({ type: 'read', pieces: pieces.length });
+    reading.on('piece', (piece) => {
+      if (app.tts.info.timestamps) {
+        this.readAlong.plan(piece.said, piece.words);
+        this.readAlong.add(piece.times);
+      }
+      this.follow?.piece?.(piece.index);
+    });
+    reading.on('times', (detail) => this.readAlong.add(detail.times));
+    reading.on('playback', (detail) => this.onPlayback(detail.stats, detail.pieceHeard));
+    reading.on('generated', (detail) => {
+      const kept = detail.kept ? ` · ${(detail.kept / 1e6).toFixed(1)} MB kept on this device` : '';
+      app.status.progressSoon((detail.index + 1) / pieces.length, `Reading: piece ${detail.index + 1} of ${pieces.length}`,
+        `${reading.ahead.toFixed(0)} s generated ahead of playback${kept}`);
+    });
+    reading.on('error', (error) => {
+      app.status.error(error.message, error.cause);
+      app.log({ type: 'read-error', code: error.code, message: error.message, piece: reading.position });
+    });
+    reading.on('end', (detail) => this.onReadingEnd(reading, detail.stopped));
+  }
+
+  /**
+   * A reading is over (to its end, stopped or failed): the chapter heard can be downloaded as kept.
+   * @param {import('../engine/reading.js').Reading} reading
+   * @param {boolean} stopped
+   */
+  async onReadingEnd(reading, stopped) {
+    const { app } = this;
+    if (this.speech !== reading) return;
+    const follow = this.follow;
+    this.follow = null;
+    this.highlight = false;
+    this.readAlong.clear();
+    this.playing = false;
+    const stats = app.tts.player.stats;
+    this.lastResult = {
+      reading: true,
+      stopped,
+      pieces: reading.pieces.length,
+      piece: reading.position,
+      heard: reading.heard,
+      underruns: stats.underruns, // the player's counters start at 0 with each reading
+      stopLatencyMs: this.stopRequestedAt ? performance.now() - this.stopRequestedAt : null,
+    };
+    app.log({ type: 'read-done', ...this.lastResult });
+    app.status.progress(stopped ? 0 : 1, stopped ? 'Stopped' : 'Done', '');
+    app.status.set(stopped ? `Stopped after ${reading.heard.toFixed(1)} s` : `Read to the end: ${reading.heard.toFixed(1)} s`);
+    app.setPhase('ready');
+    if (!stopped) follow?.ended();
+    const group = reading.pieces[Math.max(0, reading.position)]?.group ?? 0;
+    const wav = await reading.wav(group);
+    if (wav && this.speech === reading) {
+      this.downloadUrl = URL.createObjectURL(wav);
+      this.update();
+    }
+  }
+
   /** The utterance is generated (its audio may still be playing). */
   onDone(utterance, { started, firstChunkAt, id, audio }) {
     const { app } = this;
@@ -235,8 +318,14 @@ export class PlaybackPanel {
     app.log({ type: 'stop' });
   }
 
-  /** The worklet's counters (every ~50 ms while playing): the highlight, Stop and the media controls follow them. */
-  onPlayback(/** @type {any} */ stats) {
+  /**
+   * The worklet's counters (every ~50 ms while playing): the highlight, Stop and the media controls
+   * follow them. `heard`: seconds heard of the text in the read-along view (a reading's piece), else
+   * computed from the counters.
+   * @param {any} stats
+   * @param {number} [heard]
+   */
+  onPlayback(stats, heard) {
     if (this.highlight) {
       if (stats.drained) {
         this.highlight = false;
@@ -244,7 +333,7 @@ export class PlaybackPanel {
       } else {
         const player = this.app.tts.player;
         const latency = player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
-        this.heard = this.heardFrom + Math.max(0, stats.rendered / player.sampleRate - latency);
+        this.heard = heard ?? this.heardFrom + Math.max(0, stats.rendered / player.sampleRate - latency);
         this.readAlong.seek(this.heard);
         if (this.readAlong.current >= 0) this.follow?.heard(this.readAlong.planText, this.readAlong.currentBegin);
       }
@@ -306,9 +395,10 @@ export class PlaybackPanel {
 }
 
 /**
- * What a document's reading view is told while its text is heard: `heard(text, offset)` the heard
- * word's offset in the text as read; `ended()` the speech played to its end (not stopped).
- * @typedef {{heard: (text: string, offset: number) => void, ended: () => void}} Follower
+ * What a document's reading view is told while its text is heard: `piece(index)` a reading entered
+ * piece `index`; `heard(text, offset)` the heard word's offset in the text as read (a reading's: the
+ * piece's); `ended()` the speech or reading played to its end (not stopped).
+ * @typedef {{piece?: (index: number) => void, heard: (text: string, offset: number) => void, ended: () => void}} Follower
  */
 
 /** A download link, enabled with `url` or disabled (null). */

@@ -31,6 +31,18 @@ export function installTestHook(app) {
       const offer = panel.ui.resume.hidden ? null : panel.offer;
       return { title, format, titles: chapters.map((c) => c.title), chapter: panel.chapter, sentence: panel.view.current, offer };
     },
+    /** The current reading (PocketTTS.read): the piece heard, seconds heard and generated ahead, the bound. */
+    get reading() {
+      const reading = /** @type {any} */ (playback.speech);
+      if (!reading || !('pieces' in reading)) return null;
+      const { position, heard, ahead, aheadSeconds, generating, active } = reading;
+      return { position, pieces: reading.pieces.length, heard, ahead, aheadSeconds, generating, active };
+    },
+    /** The pieces of the current (or last) reading: its text and chapter (`group`), in reading order. */
+    get readingPieces() {
+      const reading = /** @type {any} */ (playback.speech);
+      return reading && 'pieces' in reading ? reading.pieces.map((/** @type {any} */ p) => ({ text: p.text, group: p.group })) : null;
+    },
     /** The text of the current speech as read (the read-along plan). */
     get spokenText() {
       return playback.readAlong.planText;

@@ -10,6 +10,7 @@ import { PocketTTSError, abortReason, asPocketError, workerError } from './error
 import { exportChapters } from './export.js';
 import { Channel, WordTimes } from './jobs.js';
 import { SUGGEST_SPEED, loadSpeeds, rememberSpeed, smallerModel, startingModel } from './model-choice.js';
+import { Reading } from './reading.js';
 import { Speech } from './speech.js';
 import { Utterance } from './utterance.js';
 import { VoiceCollection } from './voice-collection.js';
@@ -73,7 +74,7 @@ export class PocketTTS extends EventTarget {
     /** @type {Map<number, (message: any) => void>} */
     this.jobs = new Map();
     this.nextId = 1;
-    /** @type {Speech | null} */
+    /** @type {Speech | Reading | null} the speech or reading the player plays */
     this.speech = null;
     this.speed = 1;
     /** @type {Player | null} */
@@ -429,7 +430,23 @@ export class PocketTTS extends EventTarget {
     return this.speech;
   }
 
-  /** Silence and stop the current Speech, if any. */
+  /**
+   * Read a long text through the speakers (call it from a user gesture): `pieces` (sentences or
+   * paragraphs, with the chapter they belong to as `group`) are played as one stream, generated a
+   * bounded distance ahead of playback (`aheadSeconds`, default 30 s), their audio kept in the device
+   * store rather than in the JS heap (`keep: false`: dropped once played). Stops what was speaking
+   * before. Returns a Reading handle: events, pause/resume/stop, the WAV of a group kept so far.
+   * @param {import('./reading.js').ReadingPiece[]} pieces
+   * @param {import('./reading.js').ReadOptions} [options]
+   */
+  read(pieces, options = {}) {
+    this.stopSpeech();
+    const reading = new Reading(this, pieces, options);
+    this.speech = reading;
+    return reading;
+  }
+
+  /** Silence and stop the current Speech or Reading, if any. */
   stopSpeech() {
     this.speech?.stop();
   }
@@ -514,5 +531,6 @@ export class PocketTTS extends EventTarget {
 export { PocketTTSError } from './errors.js';
 /** The largest document `openDocument` takes, in bytes (py_core's limit): check a file's size before reading it. */
 export { MAX_DOCUMENT_BYTES } from './speak-options.js';
+export { AHEAD_SECONDS, Reading } from './reading.js';
 export { Speech } from './speech.js';
 export { Utterance } from './utterance.js';
