@@ -8,13 +8,14 @@
 //                                                       `hold`: output frames to wait after its first push
 //                                                       before playing (web/audio/start-buffer.js), 0: at once
 //                    {type: 'speed', speed}             0.5–3; takes effect within 15 ms of output
-// Port messages out: {type: 'stats', stream, rendered, output, speed, queued, underruns, drained}
+// Port messages out: {type: 'stats', stream, rendered, output, speed, queued, underruns, drained, held}
 //                    `stream`: the last reset's number (a report of the stream before it is stale).
 //                    `rendered`: SOURCE samples (the unstretched timeline) played so far in the
 //                    utterance; once drained it equals the samples pushed, at any speed (the e2e tests
 //                    compare it with the generated length; the read-along highlight follows it).
 //                    `output`: frames written to the output for them (about rendered / speed).
 //                    `queued`: source samples pushed but not played yet.
+//                    `held`: output frames of silence the start's hold put before the first sample.
 //
 // The module is bundled with time-stretch.js into one same-origin file (web/audio/player.js imports it
 // with ?worker&url): the Content-Security-Policy allows no data: or inline module.
@@ -35,6 +36,7 @@ class PcmPlayer extends AudioWorkletProcessor {
     this.stream = 0;
     this.hold = 0; // output frames still to wait before the stream's first sample (counted from its first push)
     this.pushed = false; // the stream has had a push (its hold is counting down)
+    this.held = 0; // output frames held so far
     this.port.onmessage = ({ data }) => this.onMessage(data);
   }
 
@@ -58,6 +60,7 @@ class PcmPlayer extends AudioWorkletProcessor {
         this.stream = data.stream;
         this.hold = Math.max(0, Math.round(data.hold || 0));
         this.pushed = false;
+        this.held = 0;
         this.rendered = 0;
         this.output = 0;
         this.underruns = 0;
@@ -78,6 +81,7 @@ class PcmPlayer extends AudioWorkletProcessor {
       queued: this.stretcher.pending,
       underruns: this.underruns,
       drained,
+      held: this.held,
     });
     if (drained) this.drainedSent = true;
     this.sinceReport = 0;
@@ -87,7 +91,10 @@ class PcmPlayer extends AudioWorkletProcessor {
     const out = outputs[0][0];
     if (this.hold > 0 && !this.ended) {
       // The start's hold (silence, not a gap): counts down from the first push.
-      if (this.pushed) this.hold -= out.length;
+      if (this.pushed) {
+        this.hold -= out.length;
+        this.held += out.length;
+      }
       for (const channel of outputs[0]) channel.fill(0);
       return true;
     }

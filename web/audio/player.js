@@ -41,7 +41,7 @@ export class Player {
     this.paused = false; // suspended by pause() (media keys); start() and resume() undo it
     /** @type {Float32Array[]} chunks pushed while the first start() was still building the graph */
     this.early = [];
-    this.stats = { rendered: 0, output: 0, speed: 1, queued: 0, underruns: 0, drained: true };
+    this.stats = { rendered: 0, output: 0, speed: 1, queued: 0, underruns: 0, drained: true, held: 0 };
     this.stream = 0; // the utterance the worklet's reports are about: one more at every reset()
     this.startBuffer = new StartBuffer(sampleRate, new TimeStretcher(sampleRate).lookahead);
     this.hold = 0; // seconds the current utterance's first chunk is held back (reset())
@@ -101,7 +101,7 @@ export class Player {
   /** A new utterance: empty the queue and zero the counters; its first chunk is held `this.hold` seconds. */
   reset() {
     this.stream += 1;
-    this.stats = { rendered: 0, output: 0, speed: this.speed, queued: 0, underruns: 0, drained: false };
+    this.stats = { rendered: 0, output: 0, speed: this.speed, queued: 0, underruns: 0, drained: false, held: 0 };
     this.early = [];
     this.startBuffer.begin();
     this.hold = this.startBuffer.hold(this.speed);
