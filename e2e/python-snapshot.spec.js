@@ -1,6 +1,6 @@
 // Python's start from a memory snapshot (web/engine/python-snapshot.js). The site ships one made at build
-// time: a first visit starts from it and speaks exactly as a plain start does; a damaged one is
-// refused and Python starts plainly. Without it (blocked here), a first visit starts Pyodide plainly
+// time: a first visit starts from it, keeps it on the device (the next visit starts from there) and
+// speaks exactly as a plain start does; a damaged one is refused and Python starts plainly. Without it (blocked here), a first visit starts Pyodide plainly
 // and keeps a snapshot on the device; the next visit starts from that and speaks the same; a kept
 // snapshot that cannot start Python is dropped, and the app starts plainly.
 
@@ -35,7 +35,15 @@ test("a first visit starts Python from the site's snapshot and speaks as a plain
   await openApp(page, QUERY);
   expect(await pythonStart(page)).toBe('site');
   const fromSite = await seededSpeech(page);
-  expect((await stored(page)).pythonSnapshot).toBe(false); // started from a snapshot: none to keep
+  expect((await stored(page)).pythonSnapshot).toBe(true); // kept on the device: the next visit reads it there
+  await page.reload();
+  await waitForPhase(page, 'ready', 150_000);
+  expect(await pythonStart(page)).toBe('device');
+  expect(maxAbsDiff(await seededSpeech(page), fromSite)).toBe(0);
+  await page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    await (await root.getDirectoryHandle('pocket-tts-models')).removeEntry('python-snapshot', { recursive: true });
+  });
 
   // The same snapshot with one byte changed, sent as gzip bytes (the preview server sent it with
   // Content-Encoding: gzip, so the first start took the other path): refused by its sha256.

@@ -78,9 +78,9 @@ async function checkWebAssemblyAllowed() {
 /**
  * Start Pyodide with py_core and the driver imported: from this device's snapshot of such a start
  * when one is kept, else from the snapshot shipped with the site when it fits (web/engine/python-snapshot.js),
- * else plainly, then making a snapshot for the device. Returns the runtime's versions, where Python
- * started from ('device', 'site' or 'plain') and (after a plain start) `keepSnapshot`, which stores
- * the snapshot for the next visit.
+ * else plainly. Returns the runtime's versions, where Python started from ('device', 'site' or
+ * 'plain') and (unless from the device) `keepSnapshot`, which stores the snapshot it started from or
+ * made for the next visit.
  */
 async function loadPython(baseUrl) {
   await checkWebAssemblyAllowed();
@@ -122,8 +122,9 @@ async function loadPython(baseUrl) {
   pyodide.unpackArchive(wheel, 'wheel', { extractDir: sitePackages });
   pyodide.FS.writeFile('/home/pyodide/pocket_driver.py', driverSource);
   driver = pyodide.pyimport('pocket_driver');
-  // The snapshot is taken now, before Python holds any object of this session.
-  const made = snapshots && !snapshot ? pyodide.makeMemorySnapshot() : null;
+  // After a plain start the snapshot is taken now, before Python holds any object of this session;
+  // the site's snapshot is kept as it is (the next visit reads it from the device, not the network).
+  const made = snapshots && start !== 'device' ? (snapshot ?? pyodide.makeMemorySnapshot()) : null;
   return {
     runtime,
     start,
