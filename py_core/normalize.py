@@ -341,7 +341,9 @@ class _Normalizer:
         parts.append(r"(?P<sym>(?<=\s)[&+=×](?=\s))")
         # Every form starts a word: a position inside a word is passed over at once, before the many
         # alternatives are tried (most of the time of a pass on long text is spent in this scan).
-        unclassed = {re.match(r"\(\?P<(\w+)>", part).group(1) for part in parts} - _TOP_LEVEL
+        named = [re.match(r"\(\?P<(\w+)>", part) for part in parts]
+        assert all(named), "every alternative is a named group"
+        unclassed = {m.group(1) for m in named if m} - _TOP_LEVEL
         assert not unclassed, f"alternatives without a class in _CLASSES: {unclassed}"
         self.pattern = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})")
         self.units = lang.units
@@ -416,7 +418,7 @@ class _Normalizer:
         """Whether a currency's name follows position `end` ("1 Mrd. Euro", "71 millones de euros")."""
         after = re.match(r"\s+(?:de |di |of |d')?(\w+)", self.text[end : end + 40])
         names = {n.lower() for c in self.lang.currencies.values() for n in (c.singular, c.plural)}
-        return bool(after) and after.group(1).lower() in names
+        return after is not None and after.group(1).lower() in names
 
     def _replace(self, m: re.Match) -> str:
         kind = _kind(m)
@@ -1003,7 +1005,7 @@ class _Normalizer:
         return (
             m.group("qnum").isdigit()
             and self.previous_word(m.start()) in _IT_ARTICLES
-            and bool(after)
+            and after is not None
             and after.group(1)[0].islower()
         )
 
@@ -1071,7 +1073,7 @@ class _Normalizer:
         if self.text[m.start("qunit") - 1] == "-":
             return True
         after = re.match(r" ([a-z]+)\b", self.text[m.end() : m.end() + 30])
-        return bool(after) and after.group(1) not in _NOT_NOUNS and self.previous_word(m.start()) in (
+        return after is not None and after.group(1) not in _NOT_NOUNS and self.previous_word(m.start()) in (
             "a", "an", "A", "An"
         )  # fmt: skip
 
