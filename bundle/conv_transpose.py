@@ -44,13 +44,15 @@ def overlap_add_forward(module: StreamingConvTranspose1d, x: torch.Tensor, model
         kernel_matrix = weight.permute(1, 2, 0).reshape(c_out * kernel, c_in)
         blocks = torch.matmul(kernel_matrix, x).reshape(batch, c_out, 2, stride, steps)
         head, tail = blocks[:, :, 0], blocks[:, :, 1]  # [B, C_out, S, T]
-        shifted = torch.cat([partial.unsqueeze(-1), tail[..., :-1]], dim=-1)
+        # Concatenated whole, then cut: `tail[..., :-1]` is empty for one step, and onnxruntime-web's
+        # WebGPU Concat fails on an empty input ("non concat dimensions must match").
+        shifted = torch.cat([partial.unsqueeze(-1), tail], dim=-1)[..., :-1]
         y = (head + shifted).transpose(-1, -2)  # [B, C_out, T, S]
         next_partial = tail[..., -1]
     else:  # depthwise: one kernel per channel
         blocks = x.unsqueeze(-1) * weight.reshape(1, c_in, 1, kernel)  # [B, C, T, K]
         head, tail = blocks[..., :stride], blocks[..., stride:]  # [B, C, T, S]
-        shifted = torch.cat([partial.unsqueeze(2), tail[:, :, :-1]], dim=2)
+        shifted = torch.cat([partial.unsqueeze(2), tail], dim=2)[:, :, :-1]  # (no empty input: above)
         y = head + shifted
         next_partial = tail[:, :, -1]
     if convtr.bias is not None:
