@@ -20,13 +20,16 @@
 //   files are never inlined as data: URLs (the Content-Security-Policy refuses them);
 // - `headers` (default true): the dev and preview servers send the app's security headers
 //   (security-headers.js: a strict Content-Security-Policy, COOP/COEP for WASM threads, …) and the
-//   build writes them into `_headers` (Netlify, Cloudflare Pages); other hosts: see the README.
+//   build writes them into `_headers` (Netlify, Cloudflare Pages); other hosts: see the README;
+// - the dev and preview servers send model files (.onnx) as application/octet-stream: Vite's preview
+//   server gzipped them on the fly otherwise (model-file-types.js).
 //
 // Model bundles are not touched: the host serves them where it likes and passes `models` to load().
 
 import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modelFileTypes } from './model-file-types.js';
 import { headerObject, headersFile } from './security-headers.js';
 
 const packageRoot = dirname(fileURLToPath(import.meta.url));
@@ -126,8 +129,14 @@ export default function pocketTTS(options = {}) {
       config = resolved;
     },
 
-    // Dev: the runtime straight from the package.
+    // Model files (.onnx) as bytes, never gzipped on the fly: model-file-types.js.
+    configurePreviewServer(server) {
+      server.middlewares.use(modelFileTypes);
+    },
+
+    // Dev: the runtime straight from the package; model files as bytes.
     configureServer(server) {
+      server.middlewares.use(modelFileTypes);
       if (!withRuntime) return;
       const base = config.base.startsWith('/') ? config.base.replace(/\/?$/, '/') : '/'; // a relative base ('./') serves at /
       const prefix = `${base}${sub}`;

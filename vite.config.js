@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { modelFileTypesPlugin } from './model-file-types.js';
 import { contentSecurityPolicy, headerObject, headersFile } from './security-headers.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -140,6 +141,7 @@ export default defineConfig({
   plugins: [
     copyPublic(),
     securityHeaders(),
+    modelFileTypesPlugin(),
     VitePWA({
       // A new version waits until the user reloads (web/app/main.js shows a notice): an automatic reload
       // could cut a synthesis short.

@@ -8,7 +8,7 @@ builder does (export → verify against PyTorch → simplify → re-verify → i
   MatMul + overlap-add).
 
 Both are verified against upstream's unpatched modules. Then time them side by side with
-`node bench/decoder_kernels.mjs` (onnxruntime-web in Node, one thread, per-kernel profile).
+`node bench/graph_kernels.mjs` (onnxruntime-web in Node, one thread, per-kernel profile).
 
     python bench/decoder_graphs.py            # → build/decoder-levers/{before,after}/
     python bench/decoder_graphs.py after:try2 # only the reformulated graph, into .../try2/

@@ -3,7 +3,8 @@
 // before cloning.
 
 import { AudioFileError, MAX_PROMPT_SECONDS, decodeToMono24k, parseWav, readPromptFile } from '../audio/audio-file.js';
-import { Recorder, RecorderError, encodeWav } from '../audio/recorder.js';
+import { Recorder, RecorderError } from '../audio/recorder.js';
+import { encodeWav } from '../audio/wav-file.js';
 
 const $ = (id) => document.getElementById(id);
 

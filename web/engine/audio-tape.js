@@ -5,32 +5,10 @@
 // longest group's audio plus what is queued ahead. A new tape deletes every older one first.
 // `wav(group)` is that group's audio as one WAV file backed by those files (no copy in the heap).
 
+import { wavHeader } from '../audio/wav-file.js';
 import { PocketTTSError, asPocketError } from './errors.js';
 
 const ROOT_FOLDER = 'pocket-tts-readings';
-
-/**
- * A 44-byte header of a 16-bit mono PCM WAV holding `samples` samples at `sampleRate`.
- * @param {number} samples
- * @param {number} sampleRate
- */
-export function wavHeader(samples, sampleRate) {
-  const view = new DataView(new ArrayBuffer(44));
-  const text = (/** @type {number} */ at, /** @type {string} */ s) => [...s].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
-  text(0, 'RIFF');
-  view.setUint32(4, 36 + 2 * samples, true);
-  text(8, 'WAVEfmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true); // PCM
-  view.setUint16(22, 1, true); // mono
-  view.setUint32(24, sampleRate, true);
-  view.setUint32(28, 2 * sampleRate, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  text(36, 'data');
-  view.setUint32(40, 2 * samples, true);
-  return new Uint8Array(view.buffer);
-}
 
 export class AudioTape {
   /**

@@ -24,6 +24,7 @@
 
 import { AudioTape } from './audio-tape.js';
 import { PocketTTSError, asPocketError } from './errors.js';
+import { Playback } from './playback.js';
 
 /** Seconds of audio generated ahead of the listener before generation waits (the default). */
 export const AHEAD_SECONDS = 30;
@@ -47,55 +48,29 @@ export const PREROLL_SECONDS = 1;
  *   device store (default true; false: played audio is dropped)
  */
 
-export class Reading extends EventTarget {
+export class Reading extends Playback {
   /**
    * @param {import('./pocket-tts.js').PocketTTS} tts
    * @param {ReadingPiece[]} pieces
    * @param {ReadOptions} options
    */
   constructor(tts, pieces, options) {
-    super();
     const { aheadSeconds = AHEAD_SECONDS, keep = true, ...speakOptions } = options;
-    if (!(aheadSeconds > 0)) throw new RangeError('aheadSeconds must be above 0');
-    this.tts = tts;
+    if (!(aheadSeconds > 0)) throw new RangeError('aheadSeconds must be above 0'); // before the player is taken
+    super(tts, 'No sound: the audio output did not start (no audio device, or it is busy).');
     this.pieces = pieces.map((piece) => ({ text: piece.text, group: piece.group ?? 0 })).filter((piece) => piece.text.trim());
     this.options = speakOptions;
     this.aheadSeconds = aheadSeconds;
-    this.player = tts.player;
     this.rate = this.player.sampleRate;
-    this.active = true; // generating or playing
-    this.generating = false; // a piece is being generated
-    this.stopped = false;
-    this.started = false;
-    this.audio = true; // false once the audio output failed to start
     this.next = 0; // the next piece to generate
     this.pushed = 0; // samples generated (given to the player, or held for the pre-roll)
-    this.heard = 0; // seconds of the reading heard
     this.position = -1; // the piece being heard
     /** @type {Map<number, {start: number, said: string, words: any[], times: any[]}>} generated pieces not yet passed */
     this.made = new Map();
-    /** @type {Promise<number> | null} the id of the job generating now */
-    this.job = null;
     /** @type {Float32Array[] | null} chunks held until the pre-roll is generated (null: playing) */
     this.held = [];
-    this.audioStarted = this.player.start().then(
-      () => true,
-      (error) => {
-        this.audio = false;
-        this.player.flush();
-        this.emit('error', new PocketTTSError('audio-output-unavailable',
-          'No sound: the audio output did not start (no audio device, or it is busy).', { cause: error }));
-        this.stop();
-        return false;
-      },
-    );
-    this.player.reset();
-    this.statsHandler = (/** @type {any} */ stats) => this.onStats(stats);
-    this.player.onStats = this.statsHandler;
     /** @type {Promise<AudioTape | null>} */
     this.tape = keep ? AudioTape.open(this.rate) : Promise.resolve(null);
-    /** @type {Promise<{stopped: boolean}>} settles once generation and playback are over */
-    this.ended = new Promise((resolve) => this.addEventListener('end', () => resolve({ stopped: this.stopped }), { once: true }));
     if (this.pieces.length === 0) {
       queueMicrotask(() => {
         this.emit('error', new PocketTTSError('empty-text', 'There is nothing to read.'));
@@ -106,18 +81,9 @@ export class Reading extends EventTarget {
     }
   }
 
-  /**
-   * Listen to event `type`; `handler` gets the event's detail. Returns this reading.
-   * @param {string} type
-   * @param {(detail: any) => void} handler
-   */
-  on(type, handler) {
-    this.addEventListener(type, (event) => handler(/** @type {CustomEvent} */ (event).detail));
-    return this;
-  }
-
-  emit(/** @type {string} */ type, /** @type {unknown} */ detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
+  /** Without an audio output a reading stops (unlike a speech, it has no file to give instead). */
+  audioFailed() {
+    this.stop();
   }
 
   /** Seconds generated and not heard yet. */
@@ -268,40 +234,8 @@ export class Reading extends EventTarget {
     return (await this.tape)?.bytes ?? 0;
   }
 
-  end() {
-    if (!this.active) return;
-    this.active = false;
-    if (this.player.onStats === this.statsHandler) this.player.onStats = () => {};
-    this.emit('end', { stopped: this.stopped, piece: this.position });
-  }
-
-  /** Stop generating and silence what is still to be heard. */
-  stop() {
-    if (!this.active || this.stopped) return;
-    this.stopped = true;
-    if (this.generating) this.job?.then((id) => id && this.tts.cancel(id));
-    if (this.tts.speech === this) {
-      this.player.flush();
-      this.player.resume();
-    }
-    if (!this.generating) this.end();
-  }
-
-  /** Hold playback where it is (generation goes on up to the bound). */
-  async pause() {
-    if (!this.active || this.player.paused) return;
-    await this.player.pause();
-    this.emit('pause', null);
-  }
-
-  async resume() {
-    if (!this.player.paused) return;
-    await this.player.resume();
-    this.emit('resume', null);
-  }
-
-  get paused() {
-    return this.player.paused;
+  endDetail() {
+    return { stopped: this.stopped, piece: this.position };
   }
 
   /** Delete the audio kept in the device store (a new reading also deletes it). */

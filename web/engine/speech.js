@@ -13,46 +13,27 @@
 //   'error'     a PocketTTSError; `audio-output-unavailable` does not end the speech (it goes on silently)
 //   'end'       generation and playback are over (or stopped): {stopped}
 
-import { PocketTTSError, asPocketError } from './errors.js';
+import { asPocketError } from './errors.js';
+import { Playback } from './playback.js';
 
-export class Speech extends EventTarget {
+export class Speech extends Playback {
   /**
    * @param {import('./pocket-tts.js').PocketTTS} tts
    * @param {string} text
    * @param {import('./pocket-tts.js').CallOptions} options
    */
   constructor(tts, text, options) {
-    super();
-    this.tts = tts;
+    super(tts,
+      'No sound: the audio output did not start (no audio device, or it is busy). ' +
+      'The speech is still being generated: download the WAV when it is done.');
     this.text = text;
-    this.player = tts.player;
-    this.active = true; // generating or playing
     this.generating = true;
-    this.stopped = false;
-    this.audio = true; // false once the audio output failed to start (the speech goes on silently)
-    this.started = false;
-    this.heard = 0;
     /** @type {Array<{index: number, start: number}>} word starts known so far, in order */
     this.starts = [];
     this.timed = new Set(); // indices in `starts`
     this.nextWord = 0;
-    // Inside the user's gesture: allowed to make sound. Chunks that arrive meanwhile wait in the player.
-    this.audioStarted = this.player.start().then(
-      () => true,
-      (error) => {
-        this.audio = false;
-        this.player.flush();
-        this.emit('error', new PocketTTSError('audio-output-unavailable',
-          'No sound: the audio output did not start (no audio device, or it is busy). ' +
-          'The speech is still being generated: download the WAV when it is done.', { cause: error }));
-        return false;
-      },
-    );
-    this.player.reset();
-    this.statsHandler = (/** @type {any} */ stats) => this.onStats(stats);
-    this.player.onStats = this.statsHandler;
     const run = tts.run(text, options, (event) => this.onEvent(event));
-    this.id = run.id;
+    this.job = run.id;
     /** the words mapped onto `text` (the run's: it maps them once) */
     this.words = run.words;
     /** @type {Promise<import('./utterance.js').Utterance>} the generated utterance (WAV, words, stats) */
@@ -74,27 +55,11 @@ export class Speech extends EventTarget {
       },
     );
     this.result.catch(() => {}); // reported as an 'error' event
-    /** @type {Promise<{stopped: boolean}>} settles once generation and playback are over */
-    this.ended = new Promise((resolve) => this.addEventListener('end', () => resolve({ stopped: this.stopped }), { once: true }));
   }
 
-  /**
-   * Listen to event `type`; `handler` gets the event's detail. Returns this speech.
-   * @param {string} type
-   * @param {(detail: any) => void} handler
-   */
-  on(type, handler) {
-    this.addEventListener(type, (event) => handler(/** @type {CustomEvent} */ (event).detail));
-    return this;
-  }
-
-  /** Whether this is the library's current Speech (the one the player plays). */
-  get current() {
-    return this.tts.speech === this;
-  }
-
-  emit(/** @type {string} */ type, /** @type {unknown} */ detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
+  /** The id of the synthesis job. */
+  get id() {
+    return /** @type {Promise<number>} */ (this.job);
   }
 
   /** @param {import('./jobs.js').StreamEvent | {type: 'raw', message: any}} event */
@@ -151,41 +116,5 @@ export class Speech extends EventTarget {
     }
     this.emit('playback', { stats, heard: this.heard });
     if (over) this.end();
-  }
-
-  end() {
-    if (!this.active) return;
-    this.active = false;
-    if (this.player.onStats === this.statsHandler) this.player.onStats = () => {};
-    this.emit('end', { stopped: this.stopped });
-  }
-
-  /** Stop generating and silence what is still to be heard. */
-  stop() {
-    if (!this.active || this.stopped) return;
-    this.stopped = true;
-    if (this.generating) this.id.then((id) => id && this.tts.cancel(id));
-    if (this.current) {
-      this.player.flush();
-      this.player.resume(); // a paused context would hold the next utterance
-    }
-    if (!this.generating) this.end();
-  }
-
-  /** Hold playback where it is (generation goes on). */
-  async pause() {
-    if (!this.active || this.player.paused) return;
-    await this.player.pause();
-    this.emit('pause', null);
-  }
-
-  async resume() {
-    if (!this.player.paused) return;
-    await this.player.resume();
-    this.emit('resume', null);
-  }
-
-  get paused() {
-    return this.player.paused;
   }
 }

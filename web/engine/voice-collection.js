@@ -3,7 +3,7 @@
 // the model it was made for (the manifest's sha256 tells). Nothing here leaves the device.
 
 import { decodeToMono24k, readPromptFile } from '../audio/audio-file.js';
-import { encodeWav } from '../audio/recorder.js';
+import { encodeWav } from '../audio/wav-file.js';
 import { PocketTTSError, asPocketError, workerError } from './errors.js';
 import { VoiceLibrary, recordBytes, withName } from './voice-library.js';
 

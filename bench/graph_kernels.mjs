@@ -1,17 +1,23 @@
 #!/usr/bin/env node
-// The Mimi decoder graph, two builds side by side in onnxruntime-web's WASM backend (Node, one
-// thread): ms per one-frame call with the attention window full (the app's steady state), calls
-// interleaved round by round, then each build's per-kernel profile (onnxruntime's profiler, in
-// child processes alternating between the builds: the WASM build prints its events to stdout)
-// summed by operator type, the smallest over the repeats.
+// One per-frame graph of a bundle, two builds side by side in onnxruntime-web's WASM backend (Node,
+// one thread): each build's session creation time, ms per one-frame call in the app's steady state
+// (the decoder with its attention window full; the flow-LM step with `--past` positions behind it),
+// calls interleaved round by round, then each build's per-kernel profile (onnxruntime's profiler,
+// in child processes alternating between the builds: the WASM build prints its events to stdout)
+// summed by operator type, the smallest over the repeats. (It was bench/decoder_kernels.mjs, the
+// decoder only, in session 12.)
 //
 //   python bench/decoder_graphs.py     # build/decoder-levers/{before,after}/mimi_decoder.onnx
-//   node bench/decoder_kernels.mjs --rounds 3 > bench/results/decoder-kernels.json
+//   node bench/graph_kernels.mjs --rounds 3 > bench/results/decoder-kernels.json
+//   python bench/step_formats.py       # build/step-formats/<form>/flow_lm_kv.onnx
+//   node bench/graph_kernels.mjs --graph flow_lm_step --a build/step-formats/int8 --b build/step-formats/wo-int8
 //
-// Options: --a / --b (folders holding mimi_decoder.onnx; default build/decoder-levers/before|after),
-// --manifest (a bundle manifest of the same architecture, for the input shapes; default: the
-// full-size synthetic bundle in public/models), --calls per round (default 20), --file (the graph
-// file in each folder; default mimi_decoder.onnx), --profile-repeats (profiles per build, default 3).
+// Options: --graph (the manifest's graph name; default mimi_decoder), --a / --b (folders holding
+// the graph's file; default build/decoder-levers/before|after), --manifest (a bundle manifest of
+// the same architecture, for the input shapes; default: the full-size synthetic bundle in
+// public/models), --calls per round (default 20), --file (the graph file in each folder; default
+// the manifest's), --past (the step's past positions; default 250), --profile-repeats (profiles
+// per build, default 3).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,18 +37,23 @@ const variants = {
 };
 const manifestPath = resolve(arg('manifest', `${root}/public/models/english-synthetic-full/manifest.json`));
 const rounds = Number(arg('rounds', 3));
-const file = arg('file', 'mimi_decoder.onnx');
 const calls = Number(arg('calls', 20));
+const past = Number(arg('past', 250));
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+const graph = arg('graph', 'mimi_decoder');
+const file = arg('file', manifest.graphs[graph].file);
 ort.env.wasm.numThreads = 1;
 const PROFILED_CALLS = 6;
 
-/** Feeds for one frame: zero conv states, attention K/V windows full (context - 1 rows). */
+/**
+ * Feeds for one frame: the decoder's attention K/V windows full (context - 1 rows), the step's
+ * past `past` rows and no conditioning (a step after the prompt); every other free dimension 1.
+ */
 function feeds() {
-  const window = manifest.model.decoder_attention_context - 1;
+  const sizes = { window: manifest.model.decoder_attention_context - 1, past, conditioning: 0 };
   const result = {};
-  for (const input of manifest.graphs.mimi_decoder.inputs) {
-    const dims = input.shape.map((d) => (typeof d === 'number' ? d : d === 'window' ? window : 1));
+  for (const input of manifest.graphs[graph].inputs) {
+    const dims = input.shape.map((d) => (typeof d === 'number' ? d : sizes[d] ?? 1));
     const size = dims.reduce((x, y) => x * y, 1);
     result[input.name] = input.dtype === 'int64'
       ? new ort.Tensor('int64', BigInt64Array.from({ length: size }, () => 4000n), dims)
@@ -67,7 +78,7 @@ if (arg('profile')) {
 
 /** Per operator type: kernel ms per call, from 6 profiled calls in a child process (the first dropped). */
 function profileOnce(folder) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--profile', folder, '--manifest', manifestPath, '--file', file], { maxBuffer: 1 << 28 }).toString();
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--profile', folder, '--manifest', manifestPath, '--graph', graph, '--file', file, '--past', String(past)], { maxBuffer: 1 << 28 }).toString();
   const events = out.split('\n').map((line) => line.trim().replace(/,$/, '')).filter((line) => line.startsWith('{"cat" : "Node"'))
     .map((line) => JSON.parse(line)).filter((e) => e.name.endsWith('_kernel_time'));
   const byOp = {};
@@ -98,7 +109,17 @@ function profiles(repeats) {
 
 const loadavg_before = loadavg();
 const median = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
-const sessions = { a: await open(variants.a), b: await open(variants.b) };
+/** Session creation, ms: each build twice, alternating (the first of all pays for compiling the WASM). */
+const created = { a: [], b: [] };
+/** @type {Record<string, any>} */
+const sessions = {};
+for (let i = 0; i < 2; i++) {
+  for (const key of ['a', 'b']) {
+    const started = performance.now();
+    sessions[key] = await open(variants[key]);
+    created[key].push(+(performance.now() - started).toFixed(1));
+  }
+}
 const input = feeds();
 for (const s of Object.values(sessions)) for (let i = 0; i < 3; i++) await s.run(input);
 const perRound = { a: [], b: [] };
@@ -115,13 +136,13 @@ for (let round = 0; round < rounds; round++) {
 }
 const profiled = profiles(Number(arg('profile-repeats', 3)));
 console.log(JSON.stringify({
-  command: `node bench/decoder_kernels.mjs --rounds ${rounds} --calls ${calls} --profile-repeats ${profiled.a.repeats} --file ${file} --a ${variants.a} --b ${variants.b}`,
-  what: 'mimi_decoder, one latent frame per call, attention window full, onnxruntime-web WASM in Node, 1 thread; calls interleaved (a,b / b,a), median and min per round',
+  command: `node bench/graph_kernels.mjs --graph ${graph} --rounds ${rounds} --calls ${calls} --past ${past} --profile-repeats ${profiled.a.repeats} --file ${file} --a ${variants.a} --b ${variants.b}`,
+  what: `${graph}, one frame per call (${graph === 'mimi_decoder' ? 'attention window full' : `${past} past positions`}), onnxruntime-web WASM in Node, 1 thread; calls interleaved (a,b / b,a), median and min per round; session creation twice per build, alternating`,
   node: process.version,
   'onnxruntime-web': ort.env.versions?.web,
   cpus: cpus().length,
   loadavg_before: loadavg_before,
   loadavg_after: loadavg(),
-  a: { folder: variants.a, ms_per_round: perRound.a, profile: profiled.a },
-  b: { folder: variants.b, ms_per_round: perRound.b, profile: profiled.b },
+  a: { folder: variants.a, session_create_ms: created.a, ms_per_round: perRound.a, profile: profiled.a },
+  b: { folder: variants.b, session_create_ms: created.b, ms_per_round: perRound.b, profile: profiled.b },
 }, null, 2));

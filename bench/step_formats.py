@@ -1,0 +1,146 @@
+"""A per-frame graph in each weight format onnxruntime offers, for `graph_kernels.mjs`.
+
+From one fp32 graph (`flow_lm_kv.onnx`, the flow-LM step, by default; a `--quantize none` build of
+the same weights), writes build/step-formats/<form>/<its name> for:
+
+- `fp32`: the graph as is (4x the download: a bound, not a candidate);
+- `int8`: what bundles ship (`bundle.optimize.quantize`, dynamic int8, per-tensor signed weights);
+- `int8-per-channel`: the same with one weight scale per output column;
+- `u8u8`: dynamic quantization with unsigned weights (onnxruntime's U8U8 kernels);
+- `wo-int8`: weight-only int8, one scale per output column, stored as `Cast(int8) * scale`, which
+  onnxruntime constant-folds at session creation: the int8 download, fp32 MatMuls.
+
+and prints, per form, the file size and the SNR of the graph's first output (the step's `hidden`)
+against fp32 (onnxruntime in CPython, the same zero-ish inputs as graph_kernels.mjs: 250 past
+positions, the decoder's window full; and random ones). Writes the table to `--out` as JSON.
+
+    python bench/step_formats.py --fp32 build/bundles/full-fp32/flow_lm_kv.onnx \
+        --out bench/results/step-formats-session13.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import helper, numpy_helper
+
+from bundle import optimize
+
+FORMS = ("fp32", "int8", "int8-per-channel", "u8u8", "wo-int8")
+DECODER_WINDOW = 249  # the decoder's attention window full (context 250 - 1), as graph_kernels.mjs feeds it
+
+
+def store_int8_weights(source: Path, destination: Path) -> int:
+    """Write `source` with every constant MatMul weight as int8 + per-column scale; the count."""
+    model = onnx.load(str(source))
+    graph = model.graph
+    initializers = {t.name: t for t in graph.initializer}
+    weights = {n.input[1] for n in graph.node if n.op_type == "MatMul" and n.input[1] in initializers}
+    for name in sorted(weights):
+        values = numpy_helper.to_array(initializers[name]).astype(np.float32)
+        if values.ndim != 2:
+            continue
+        scale = np.abs(values).max(axis=0, keepdims=True) / 127.0
+        scale[scale == 0] = 1.0
+        quantized = np.clip(np.rint(values / scale), -127, 127).astype(np.int8)
+        graph.initializer.remove(initializers[name])
+        graph.initializer.extend(
+            [numpy_helper.from_array(quantized, f"{name}_int8"), numpy_helper.from_array(scale, f"{name}_scale")]
+        )
+        graph.node.insert(0, helper.make_node("Mul", [f"{name}_float", f"{name}_scale"], [name]))
+        graph.node.insert(0, helper.make_node("Cast", [f"{name}_int8"], [f"{name}_float"], to=onnx.TensorProto.FLOAT))
+    onnx.save(model, str(destination))
+    return len(weights)
+
+
+def write_form(form: str, fp32: Path, destination: Path) -> None:
+    """Write `fp32` in `form` to `destination`."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if form == "fp32":
+        shutil.copyfile(fp32, destination)
+    elif form == "int8":
+        optimize.quantize(fp32, destination, "int8")
+    elif form in ("int8-per-channel", "u8u8"):
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(
+            str(fp32),
+            str(destination),
+            op_types_to_quantize=["MatMul"],
+            weight_type=QuantType.QUInt8 if form == "u8u8" else QuantType.QInt8,
+            per_channel=form == "int8-per-channel",
+            extra_options={"MatMulConstBOnly": True},
+        )
+    elif form == "wo-int8":
+        store_int8_weights(fp32, destination)
+    else:
+        raise ValueError(form)
+
+
+def feeds(session: ort.InferenceSession, past: int, rng: np.random.Generator | None) -> dict:
+    """One step's inputs: `past` positions, no conditioning; zero-ish (sin) or random values."""
+    result = {}
+    for node in session.get_inputs():
+        sizes = {"past": past, "conditioning": 0, "window": DECODER_WINDOW}
+        dims = [d if isinstance(d, int) else sizes.get(d, 1) for d in node.shape]
+        size = int(np.prod(dims))
+        if rng is None:
+            values = np.sin(np.arange(size, dtype=np.float32)) * 0.1
+        else:
+            values = rng.standard_normal(size).astype(np.float32)
+        result[node.name] = values.reshape(dims)
+    return result
+
+
+def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
+    """Signal-to-noise ratio of `other` against `reference`, in dB."""
+    noise = float(np.sum((reference - other) ** 2))
+    return float("inf") if noise == 0 else 10 * np.log10(float(np.sum(reference**2)) / noise)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fp32", type=Path, default=Path("build/bundles/full-fp32/flow_lm_kv.onnx"))
+    parser.add_argument("--dir", type=Path, default=Path("build/step-formats"))
+    parser.add_argument("--past", type=int, default=250)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    outputs: dict[str, list[np.ndarray]] = {}
+    rows = []
+    for form in FORMS:
+        path = args.dir / form / args.fp32.name
+        write_form(form, args.fp32, path)
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        inputs = [feeds(session, args.past, None)] + [
+            feeds(session, args.past, np.random.default_rng(seed)) for seed in range(3)
+        ]
+        first_output = session.get_outputs()[0].name  # the step's `hidden`, the flow head's `flow_dir`, the decoder's audio
+        outputs[form] = [session.run([first_output], x)[0] for x in inputs]
+        snrs = [snr_db(ref, out) for ref, out in zip(outputs["fp32"], outputs[form], strict=True)]
+        rows.append({"form": form, "file": str(path), "mb": round(path.stat().st_size / 1e6, 2), "first_output_snr_db_vs_fp32": [round(float(s), 1) for s in snrs]})
+        print(f"{form:18s} {rows[-1]['mb']:8.2f} MB   first output's SNR vs fp32 (zero-ish, 3 random): {rows[-1]['first_output_snr_db_vs_fp32']}")
+    if args.out:
+        args.out.write_text(
+            json.dumps(
+                {
+                    "command": f"python bench/step_formats.py --fp32 {args.fp32} --past {args.past} --out {args.out}",
+                    "what": f"{args.fp32.name} in each weight format; SNR of its first output against the fp32 graph, onnxruntime CPython",
+                    "onnxruntime": ort.__version__,
+                    "forms": rows,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
