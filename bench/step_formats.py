@@ -51,10 +51,14 @@ def store_int8_weights(source: Path, destination: Path) -> int:
         quantized = np.clip(np.rint(values / scale), -127, 127).astype(np.int8)
         graph.initializer.remove(initializers[name])
         graph.initializer.extend(
-            [numpy_helper.from_array(quantized, f"{name}_int8"), numpy_helper.from_array(scale, f"{name}_scale")]
+            [
+                numpy_helper.from_array(quantized, f"{name}_int8"),
+                numpy_helper.from_array(scale, f"{name}_scale"),
+            ]
         )
+        cast = helper.make_node("Cast", [f"{name}_int8"], [f"{name}_float"], to=onnx.TensorProto.FLOAT)
         graph.node.insert(0, helper.make_node("Mul", [f"{name}_float", f"{name}_scale"], [name]))
-        graph.node.insert(0, helper.make_node("Cast", [f"{name}_int8"], [f"{name}_float"], to=onnx.TensorProto.FLOAT))
+        graph.node.insert(0, cast)
     onnx.save(model, str(destination))
     return len(weights)
 
@@ -122,17 +126,30 @@ def main() -> None:
         inputs = [feeds(session, args.past, None)] + [
             feeds(session, args.past, np.random.default_rng(seed)) for seed in range(3)
         ]
-        first_output = session.get_outputs()[0].name  # the step's `hidden`, the flow head's `flow_dir`, the decoder's audio
+        # the step's `hidden`, the flow head's `flow_dir`, the decoder's audio
+        first_output = session.get_outputs()[0].name
         outputs[form] = [session.run([first_output], x)[0] for x in inputs]
         snrs = [snr_db(ref, out) for ref, out in zip(outputs["fp32"], outputs[form], strict=True)]
-        rows.append({"form": form, "file": str(path), "mb": round(path.stat().st_size / 1e6, 2), "first_output_snr_db_vs_fp32": [round(float(s), 1) for s in snrs]})
-        print(f"{form:18s} {rows[-1]['mb']:8.2f} MB   first output's SNR vs fp32 (zero-ish, 3 random): {rows[-1]['first_output_snr_db_vs_fp32']}")
+        row = {
+            "form": form,
+            "file": str(path),
+            "mb": round(path.stat().st_size / 1e6, 2),
+            "first_output_snr_db_vs_fp32": [round(float(s), 1) for s in snrs],
+        }
+        rows.append(row)
+        snr_text = row["first_output_snr_db_vs_fp32"]
+        print(f"{form:18s} {row['mb']:8.2f} MB   SNR vs fp32 (zero-ish, 3 random): {snr_text}")
     if args.out:
         args.out.write_text(
             json.dumps(
                 {
-                    "command": f"python bench/step_formats.py --fp32 {args.fp32} --past {args.past} --out {args.out}",
-                    "what": f"{args.fp32.name} in each weight format; SNR of its first output against the fp32 graph, onnxruntime CPython",
+                    "command": (
+                        f"python bench/step_formats.py --fp32 {args.fp32} --past {args.past} --out {args.out}"
+                    ),
+                    "what": (
+                        f"{args.fp32.name} in each weight format; SNR of its first output against"
+                        " the fp32 graph, onnxruntime CPython"
+                    ),
                     "onnxruntime": ort.__version__,
                     "forms": rows,
                 },
