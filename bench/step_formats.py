@@ -10,7 +10,11 @@ the same weights), writes build/step-formats/<form>/<its name> for:
 - `wo-int8`: weight-only int8, one scale per output column, stored as `Cast(int8) * scale`, which
   onnxruntime constant-folds at session creation: the int8 download, fp32 MatMuls.
 
-and prints, per form, the file size and the SNR of the graph's first output (the step's `hidden`)
+With `--bundle-variant SRC DEST`, also writes DEST: a copy of bundle SRC whose `flow_lm_kv.onnx`
+is the weight-only int8 form (manifest bytes and sha256 updated; the other files hard-linked), for
+timing the app with it (bench/bench_browser.mjs on a copy of dist/).
+
+It prints, per form, the file size and the SNR of the graph's first output (the step's `hidden`)
 against fp32 (onnxruntime in CPython, the same zero-ish inputs as graph_kernels.mjs: 250 past
 positions, the decoder's window full; and random ones). Writes the table to `--out` as JSON.
 
@@ -21,7 +25,9 @@ positions, the decoder's window full; and random ones). Writes the table to `--o
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -87,6 +93,25 @@ def write_form(form: str, fp32: Path, destination: Path) -> None:
         raise ValueError(form)
 
 
+def write_bundle_variant(source: Path, destination: Path, step_graph: Path) -> None:
+    """A copy of bundle `source` at `destination` with `step_graph` as its flow_lm_kv.onnx."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    shutil.copytree(source, destination, copy_function=os.link)
+    target = destination / "flow_lm_kv.onnx"
+    target.unlink()
+    shutil.copyfile(step_graph, target)
+    manifest_path = destination / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    data = target.read_bytes()
+    for entry in manifest["files"]:
+        if entry["path"] == "flow_lm_kv.onnx":
+            entry["bytes"] = len(data)
+            entry["sha256"] = hashlib.sha256(data).hexdigest()
+    manifest_path.unlink()  # a hard link to the source's: write a file of its own
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
 def feeds(session: ort.InferenceSession, past: int, rng: np.random.Generator | None) -> dict:
     """One step's inputs: `past` positions, no conditioning; zero-ish (sin) or random values."""
     result = {}
@@ -114,6 +139,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("build/step-formats"))
     parser.add_argument("--past", type=int, default=250)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--bundle-variant", type=Path, nargs=2, metavar=("SRC", "DEST"))
     args = parser.parse_args()
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -139,6 +165,8 @@ def main() -> None:
         rows.append(row)
         snr_text = row["first_output_snr_db_vs_fp32"]
         print(f"{form:18s} {row['mb']:8.2f} MB   SNR vs fp32 (zero-ish, 3 random): {snr_text}")
+    if args.bundle_variant:
+        write_bundle_variant(*args.bundle_variant, args.dir / "wo-int8" / args.fp32.name)
     if args.out:
         args.out.write_text(
             json.dumps(
