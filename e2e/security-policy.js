@@ -23,6 +23,44 @@ const WORKER_EVENT_TAG = '[securitypolicyviolation]';
 /** Every watcher made in this Playwright worker process (e2e/fixtures.js checks them all after each test). */
 export const watchers = new Set();
 
+/** A watcher of `context` with empty lists (see watchSecurityPolicy). */
+function newWatch(context) {
+  return { context, events: [], messages: [], unpoliced: [], documents: 0, workers: 0, serviceWorkers: 0 };
+}
+
+/**
+ * In the page, before any of its scripts (an init script of either driver): report each
+ * securitypolicyviolation event through the binding `__reportSecurityPolicyViolation`.
+ */
+function reportViolationsInPage() {
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.__reportSecurityPolicyViolation({
+      directive: event.effectiveDirective,
+      blocked: event.blockedURI,
+      sample: event.sample,
+      source: `${event.sourceFile}:${event.lineNumber}`,
+      policy: event.originalPolicy, // a document can have two: the header's and the <meta> one
+    });
+  });
+}
+
+/** Count an HTML document's response (Playwright's or Puppeteer's: the same shape) and check its policy. */
+function recordDocument(watch, response) {
+  if (response.request().resourceType() !== 'document') return;
+  if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) return;
+  watch.documents++;
+  const csp = response.headers()['content-security-policy'] ?? null;
+  if (csp !== contentSecurityPolicy()) watch.unpoliced.push({ url: response.url(), csp });
+}
+
+/** Keep the browser's log lines about a policy, from a page's DevTools session (either driver's). */
+async function watchLog(watch, cdp, page) {
+  cdp.on('Log.entryAdded', ({ entry }) => {
+    if (POLICY_MESSAGE.test(entry.text)) watch.messages.push({ where: `${entry.source} of ${page.url()}`, level: entry.level, text: entry.text });
+  });
+  await cdp.send('Log.enable');
+}
+
 /**
  * Start watching `context`. Returns the watcher: its lists grow as things happen.
  *   events     securitypolicyviolation events { where, directive, blocked, sample, source, policy }
@@ -31,31 +69,14 @@ export const watchers = new Set();
  *   documents, workers, serviceWorkers  how much was watched
  */
 export async function watchSecurityPolicy(context) {
-  const watch = { context, events: [], messages: [], unpoliced: [], documents: 0, workers: 0, serviceWorkers: 0 };
-
+  const watch = newWatch(context);
   await context.exposeBinding('__reportSecurityPolicyViolation', ({ page }, event) => {
     watch.events.push({ where: `page ${page?.url() ?? '?'}`, ...event });
   });
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.__reportSecurityPolicyViolation({
-        directive: event.effectiveDirective,
-        blocked: event.blockedURI,
-        sample: event.sample,
-        source: `${event.sourceFile}:${event.lineNumber}`,
-        policy: event.originalPolicy, // a document can have two: the header's and the <meta> one
-      });
-    });
-  });
+  await context.addInitScript(reportViolationsInPage);
 
   const watchPage = async (page) => {
-    page.on('response', (response) => {
-      if (response.request().resourceType() !== 'document') return;
-      if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) return;
-      watch.documents++;
-      const csp = response.headers()['content-security-policy'] ?? null;
-      if (csp !== contentSecurityPolicy()) watch.unpoliced.push({ url: response.url(), csp });
-    });
+    page.on('response', (response) => recordDocument(watch, response));
     page.on('worker', (worker) => {
       watch.workers++;
       worker.on('console', (message) => {
@@ -73,11 +94,7 @@ export async function watchSecurityPolicy(context) {
         }, WORKER_EVENT_TAG)
         .catch(() => {}); // the worker may already be gone
     });
-    const cdp = await context.newCDPSession(page);
-    cdp.on('Log.entryAdded', ({ entry }) => {
-      if (POLICY_MESSAGE.test(entry.text)) watch.messages.push({ where: `${entry.source} of ${page.url()}`, level: entry.level, text: entry.text });
-    });
-    await cdp.send('Log.enable');
+    await watchLog(watch, await context.newCDPSession(page), page);
   };
   await Promise.all(context.pages().map(watchPage));
   context.on('page', (page) => {
@@ -95,39 +112,20 @@ export async function watchSecurityPolicy(context) {
 
 /**
  * Watch a page driven through puppeteer-core (e2e/hidden-tab.spec.js: Playwright keeps every page it
- * drives visible) as watchSecurityPolicy watches a context: the page's securitypolicyviolation events,
- * the browser's log lines about a policy (its workers' and AudioWorklet's refusals too) and the policy
- * of every HTML document it loads. Returns the watcher (in `watchers`: checked after the test).
+ * drives visible) as watchSecurityPolicy watches a context, with the same checks: the page's
+ * securitypolicyviolation events, the browser's log lines about a policy (its workers' and
+ * AudioWorklet's refusals too) and the policy of every HTML document it loads. Returns the watcher
+ * (in `watchers`: checked after the test).
  */
 export async function watchPuppeteerPage(page) {
-  const watch = { context: page, events: [], messages: [], unpoliced: [], documents: 0, workers: 0, serviceWorkers: 0 };
+  const watch = newWatch(page);
   await page.exposeFunction('__reportSecurityPolicyViolation', (event) => {
     watch.events.push({ where: `page ${page.url()}`, ...event });
   });
-  await page.evaluateOnNewDocument(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.__reportSecurityPolicyViolation({
-        directive: event.effectiveDirective,
-        blocked: event.blockedURI,
-        sample: event.sample,
-        source: `${event.sourceFile}:${event.lineNumber}`,
-        policy: event.originalPolicy,
-      });
-    });
-  });
-  page.on('response', (response) => {
-    if (response.request().resourceType() !== 'document') return;
-    if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) return;
-    watch.documents++;
-    const csp = response.headers()['content-security-policy'] ?? null;
-    if (csp !== contentSecurityPolicy()) watch.unpoliced.push({ url: response.url(), csp });
-  });
+  await page.evaluateOnNewDocument(reportViolationsInPage);
+  page.on('response', (response) => recordDocument(watch, response));
   page.on('workercreated', () => watch.workers++);
-  const cdp = await page.createCDPSession();
-  cdp.on('Log.entryAdded', ({ entry }) => {
-    if (POLICY_MESSAGE.test(entry.text)) watch.messages.push({ where: `${entry.source} of ${page.url()}`, level: entry.level, text: entry.text });
-  });
-  await cdp.send('Log.enable');
+  await watchLog(watch, await page.createCDPSession(), page);
   watchers.add(watch);
   return watch;
 }
