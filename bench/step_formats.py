@@ -52,9 +52,7 @@ def store_int8_weights(source: Path, destination: Path) -> int:
         values = numpy_helper.to_array(initializers[name]).astype(np.float32)
         if values.ndim != 2:
             continue
-        scale = np.abs(values).max(axis=0, keepdims=True) / 127.0
-        scale[scale == 0] = 1.0
-        quantized = np.clip(np.rint(values / scale), -127, 127).astype(np.int8)
+        quantized, scale = optimize.symmetric_int8(values, axis=0)  # one scale per output column
         graph.initializer.remove(initializers[name])
         graph.initializer.extend(
             [

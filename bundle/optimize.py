@@ -68,6 +68,17 @@ def _is_row_lookup(node: onnx.NodeProto, table: str) -> bool:
     return node.op_type == "Gather" and node.input[0] == table and axis == 0
 
 
+def symmetric_int8(values: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """`values` as int8 with one fp32 scale per slice along `axis` (kept as a size-1 dimension).
+
+    scale = max|slice| / 127 (1 for an all-zero slice), q = round(values / scale) in [-127, 127]:
+    each value within scale / 2 of q * scale.
+    """
+    scale = np.abs(values).max(axis=axis, keepdims=True) / 127.0
+    scale[scale == 0] = 1.0
+    return np.clip(np.rint(values / scale), -127, 127).astype(np.int8), scale
+
+
 def quantize_gather_tables(source: Path, destination: Path) -> int:
     """Write a copy of `source` whose Gather-from-fp32-table lookups read int8 rows; the count.
 
@@ -93,9 +104,7 @@ def quantize_gather_tables(source: Path, destination: Path) -> int:
     ]
     for name in tables:
         table = numpy_helper.to_array(initializers[name]).astype(np.float32)
-        scale = np.abs(table).max(axis=1, keepdims=True) / 127.0
-        scale[scale == 0] = 1.0
-        quantized = np.clip(np.rint(table / scale), -127, 127).astype(np.int8)
+        quantized, scale = symmetric_int8(table, axis=1)
         graph.initializer.remove(initializers[name])
         graph.initializer.extend(
             [

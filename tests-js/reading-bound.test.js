@@ -33,6 +33,9 @@ function fakePlayer() {
       this.flushed = true;
     },
     resume: async () => {},
+    heardSeconds(/** @type {{rendered: number, speed?: number}} */ stats) {
+      return Math.max(0, stats.rendered / RATE - this.latency * (stats.speed || 1));
+    },
     report(/** @type {number} */ seconds, drained = false) {
       this.onStats({ rendered: seconds * RATE, speed: 1, underruns: 0, drained });
     },

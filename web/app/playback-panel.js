@@ -223,11 +223,7 @@ export class PlaybackPanel {
   async onReadingEnd(reading, stopped) {
     const { app } = this;
     if (this.speech !== reading) return;
-    const follow = this.follow;
-    this.follow = null;
-    this.highlight = false;
-    this.readAlong.clear();
-    this.playing = false;
+    const follow = this.playbackOver();
     const stats = app.tts.player.stats;
     this.lastResult = {
       reading: true,
@@ -331,9 +327,7 @@ export class PlaybackPanel {
         this.highlight = false;
         this.readAlong.clear();
       } else {
-        const player = this.app.tts.player;
-        const latency = player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
-        this.heard = heard ?? this.heardFrom + Math.max(0, stats.rendered / player.sampleRate - latency);
+        this.heard = heard ?? this.heardFrom + this.app.tts.player.heardSeconds(stats);
         this.readAlong.seek(this.heard);
         if (this.readAlong.current >= 0) this.follow?.heard(this.readAlong.planText, this.readAlong.currentBegin);
       }
@@ -346,17 +340,27 @@ export class PlaybackPanel {
   }
 
   /**
+   * The current speech or reading is over: the highlight and the read-along view stop, and so does
+   * the document view that followed it. Returns that follower (told `ended()` by the caller when the
+   * end was not a stop).
+   */
+  playbackOver() {
+    const follow = this.follow;
+    this.follow = null;
+    this.highlight = false;
+    this.readAlong.clear();
+    this.playing = false;
+    return follow;
+  }
+
+  /**
    * The speech is over (played to its end, or stopped): nothing is left to hear.
    * @param {import('../engine/speech.js').Speech} speech
    * @param {boolean} stopped
    */
   onEnd(speech, stopped) {
     if (this.speech !== speech) return;
-    const follow = this.follow;
-    this.follow = null;
-    this.highlight = false;
-    this.readAlong.clear();
-    this.playing = false;
+    const follow = this.playbackOver();
     this.update();
     this.media.update();
     if (!stopped) follow?.ended();

@@ -98,6 +98,15 @@ export class Player {
     return (OUTPUT_LATENCY_IS_SAFE ? this.context.outputLatency || 0 : 0) + (this.context.baseLatency || 0);
   }
 
+  /**
+   * Seconds of the stream heard by the time of a worklet report: the source samples it played, less
+   * the output's `latency` at the report's speed.
+   * @param {{rendered: number, speed?: number}} stats
+   */
+  heardSeconds(stats) {
+    return Math.max(0, stats.rendered / this.sampleRate - this.latency * (stats.speed || 1));
+  }
+
   /** A new utterance: empty the queue and zero the counters; its first chunk is held `this.hold` seconds. */
   reset() {
     this.stream += 1;

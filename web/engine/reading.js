@@ -188,8 +188,7 @@ export class Reading extends Playback {
   /** The worklet's counters: where playback is, the next piece to generate, the end. */
   onStats(/** @type {any} */ stats) {
     if (!this.active) return;
-    const latency = this.player.latency * (stats.speed || 1);
-    this.heard = Math.max(0, stats.rendered / this.rate - latency);
+    this.heard = this.player.heardSeconds(stats);
     if (!this.started && stats.rendered > 0) {
       this.started = true;
       this.emit('start', null);

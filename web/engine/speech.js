@@ -102,11 +102,10 @@ export class Speech extends Playback {
   /** The worklet's counters: the heard position, word boundaries, the end of playback. */
   onStats(/** @type {any} */ stats) {
     if (!this.active) return;
-    const latency = this.player.latency * (stats.speed || 1); // never outputLatency in Firefox: web/audio/player.js
-    this.heard = Math.max(0, stats.rendered / this.player.sampleRate - latency);
+    this.heard = this.player.heardSeconds(stats);
     if (!this.started && stats.rendered > 0) this.begin();
-    // Once playback is over every timed word was heard, even one starting in the audio's last `latency`
-    // seconds (`heard` stops that much short of the end).
+    // Once playback is over every timed word was heard, even one starting in the audio's last
+    // output-latency seconds (`heard` stops that much short of the end).
     const over = stats.drained && !this.generating;
     // Words only after 'start' (a report before any sample was heard would tell a word at 0 s first).
     while (this.started && this.nextWord < this.starts.length && (over || this.starts[this.nextWord].start <= this.heard)) {
